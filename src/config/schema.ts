@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
+import { upstreamSchema } from './upstreams/index.js';
+
+const isoInstant = z.iso.datetime({ offset: true, error: 'an ISO 8601 time such as 2026-12-24T18:00:00Z' });
+const weekTime = z
+  .string()
+  .regex(/^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d$/, 'a weekday and UTC time such as "fri 18:00"');
+const dayTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a UTC time such as "22:00"');
+
+/** A window in which agents may only read: once, every week, or every day (UTC). */
+export const freezeWindowSchema = z.union(
+  [
+    z.strictObject({ reason: z.string().min(1), from: isoInstant, until: isoInstant }),
+    z.strictObject({ reason: z.string().min(1), weekly: z.strictObject({ from: weekTime, until: weekTime }) }),
+    z.strictObject({ reason: z.string().min(1), daily: z.strictObject({ from: dayTime, until: dayTime }) }),
+  ],
+  {
+    error:
+      'a freeze window is { reason, from, until } (ISO times), { reason, weekly: { from: "fri 18:00", until: "mon 08:00" } } or { reason, daily: { from: "22:00", until: "06:00" } }',
+  },
+);
+export type FreezeWindowConfig = z.infer<typeof freezeWindowSchema>;
+
+/** At most `limit` operations of `class` per `per`, for one agent or for each agent (`*`). */
+export const budgetSchema = z.strictObject({
+  agent: z.union([nameSchema, z.literal('*')]).default('*'),
+  class: classSchema,
+  limit: z.number().int().min(0),
+  per: durationSchema,
+});
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
+export const configSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        /** Doors over HTTP (REST, GraphQL, MCP), the decision API, the console. */
+        http: listenSchema.default({ host: '127.0.0.1', port: 4100 }),
+        /** The PostgreSQL door; off when absent. */
+        postgres: listenSchema.optional(),
+      })
+      .default({ http: { host: '127.0.0.1', port: 4100 } }),
+    /** The address operators use to reach the console, for links in notifications. */
+    publicUrl: z.url().optional(),
+    /** Where Airlock keeps its state (agents, tokens, holds, audit). */
+    dataDir: z.string().default('.airlock'),
+    store: z
+      .union([
+        z.strictObject({ sqlite: z.string().min(1) }),
+        z.strictObject({ postgres: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL') }),
+      ], { error: 'store is { sqlite: path } or { postgres: postgres://… }' })
+      .optional(),
+    audit: z
+      .strictObject({
+        /** The chain head kept apart from the log (see docs/operations.md). */
+        head: z.string().optional(),
+      })
+      .default({}),
+    /** Cedar policy files, in addition to Airlock's built-in rules. */
+    policies: z.array(z.string()).default([]),
+    holds: z
+      .strictObject({
+        ttl: durationSchema.default(3_600_000),
+        mode: z.enum(['respond', 'wait']).default('respond'),
+        wait: durationSchema.default(300_000),
+      })
+      .default({ ttl: 3_600_000, mode: 'respond', wait: 300_000 }),
+    freeze: z.array(freezeWindowSchema).default([]),
+    budgets: z.array(budgetSchema).default([]),
+    limits: z
+      .strictObject({
+        /** Largest request body a door reads (bytes). */
+        bodyBytes: z.number().int().min(1024).default(1_048_576),
+        /** How long a door waits for an upstream's answer. */
+        upstreamTimeout: durationSchema.default(30_000),
+      })
+      .default({ bodyBytes: 1_048_576, upstreamTimeout: 30_000 }),
+    /** Token lifetime when `airlock token issue` is given no --ttl. */
+    tokens: z.strictObject({ defaultTtl: durationSchema.default(28_800_000) }).default({ defaultTtl: 28_800_000 }),
+    upstreams: z.array(upstreamSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.upstreams.forEach((upstream, index) => {
+      const first = seen.get(upstream.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', index, 'name'],
+          message: `upstream name "${upstream.name}" is already used by upstreams[${first}]; names must be unique`,
+        });
+      } else seen.set(upstream.name, index);
+    });
+  });
+
+export type AirlockConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.infer<typeof configSchema>;
+export { environmentSchema };

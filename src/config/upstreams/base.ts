@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { secretRefSchema as secretRef } from '../secret.js';
+import { environmentMapSchema, environmentSchema, holdModeSchema, nameSchema } from '../common.js';
+
+/** Fields every upstream has, whatever its door. */
+export const upstreamBase = {
+  name: nameSchema,
+  description: z.string().optional(),
+  /**
+   * The environment of this upstream's targets when nothing more specific is known.
+   * Defaults to production: what Airlock cannot place, it treats as production.
+   */
+  environment: environmentSchema.default('production'),
+  /** Resource-id glob → environment, first match wins (e.g. `"vol_stg_*": staging`). */
+  environments: environmentMapSchema.default({}),
+  holds: holdModeSchema.optional(),
+};
+
+export const httpCredentialSchema = z.union(
+  [
+    z.strictObject({ bearer: secretRef }),
+    z.strictObject({ header: z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), value: secretRef }),
+    z.strictObject({ basic: z.strictObject({ username: z.string(), password: secretRef }) }),
+  ],
+  { error: 'credential must be { bearer: SECRET }, { header: NAME, value: SECRET } or { basic: { username, password: SECRET } }' },
+);
+export type HttpCredentialConfig = z.infer<typeof httpCredentialSchema>;
+

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { classSchema } from '../common.js';
+import { httpCredentialSchema, upstreamBase } from './base.js';
+
+export const restRuleSchema = z.strictObject({
+  /** An HTTP method, or `*`. */
+  method: z.string().regex(/^([A-Z]+|\*)$/, 'an upper-case HTTP method or *'),
+  /** A path pattern matched after normalisation, e.g. `/v1/volumes/*` or `/v1/**`. */
+  path: z.string().startsWith('/'),
+  class: classSchema,
+  /** The action name to record (default `rest:METHOD /path`). */
+  action: z.string().optional(),
+});
+
+export const restUpstreamSchema = z.strictObject({
+  ...upstreamBase,
+  kind: z.literal('rest'),
+  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  credential: httpCredentialSchema.optional(),
+  hosts: z.array(z.string()).default([]),
+  /** Checked in order before the method defaults (GET/HEAD/OPTIONS read, DELETE destructive, others write). */
+  rules: z.array(restRuleSchema).default([]),
+  /** Match paths without regard to case, for upstreams that treat /Volumes and /volumes alike. */
+  caseInsensitivePaths: z.boolean().default(false),
+});
+export type RestUpstreamConfig = z.infer<typeof restUpstreamSchema>;

@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The digest an approval binds to. Doors pass the parts of the exact request (method, path,
+ * body; or the SQL text and its parameters) so that a different request cannot reuse a hold.
+ * Each part is length-prefixed so that moving bytes between parts changes the digest.
+ */
+export function requestDigest(...parts: ReadonlyArray<string | Uint8Array>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+    hash.update(`${bytes.length}:`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}

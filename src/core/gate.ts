@@ -1,0 +1,300 @@
+import type { AuditLog } from '../audit/log.js';
+import type { FreezeWindowConfig } from '../config/schema.js';
+import { newHoldId } from '../holds/hold-id.js';
+import { authenticate } from '../identity/authenticate.js';
+import { decide, type Signal } from '../policy/decide.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { activeFreeze } from '../policy/freeze.js';
+import type { AgentRecord, AuditEntry, AuditRecord, HoldRecord, TokenRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { Operation } from './operation.js';
+import type { Decision, Verdict } from './verdict.js';
+
+export interface GateRequest {
+  readonly operation: Operation;
+  /** The Airlock token as presented (`alk_…`), or undefined when none was. */
+  readonly token: string | undefined;
+  /** A hold id the agent quotes to run an approved operation (`Airlock-Hold: hold_…`). */
+  readonly holdId?: string;
+  /** The exact request in the door's own form, token removed; kept with a hold for replay. */
+  readonly request?: unknown;
+}
+
+export interface GateResult {
+  readonly verdict: Verdict;
+  /** The durable audit record of this decision. */
+  readonly record: AuditRecord | undefined;
+  readonly agent: string | undefined;
+  readonly tokenId: string | undefined;
+}
+
+/** What an extension sees of a decision being made. */
+export interface DecisionContext {
+  readonly agent: AgentRecord;
+  readonly token: TokenRecord;
+  readonly operation: Operation;
+  readonly now: Date;
+}
+
+/** Extensions of the pipeline: anomaly signals, budgets, and observers of what was decided. */
+export interface GateExtensions {
+  signals?(context: DecisionContext): Promise<readonly Signal[]> | readonly Signal[];
+  budget?(context: DecisionContext): Promise<BudgetCheck | undefined> | BudgetCheck | undefined;
+  /** Called after the decision is durable; errors are contained. */
+  decided?(context: DecisionContext, verdict: Verdict, record: AuditRecord): Promise<void> | void;
+  /** Called when a new hold is created (notifications). */
+  held?(hold: HoldRecord): Promise<void> | void;
+}
+
+export interface BudgetCheck {
+  readonly exceeded: boolean;
+  readonly explanation?: string;
+  readonly refillAt?: string;
+}
+
+export interface GateOptions {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  /** The current policy engine; a getter, so a reload takes effect on the next decision. */
+  readonly policies: () => PolicyEngine;
+  readonly freezeWindows?: readonly FreezeWindowConfig[];
+  readonly holdTtlMs?: number;
+  readonly clock?: () => Date;
+  readonly extensions?: readonly GateExtensions[];
+}
+
+/**
+ * The decision pipeline every door calls: authenticate → gather state → decide → match or
+ * create a hold → write the audit record → answer. Nothing is forwarded unless this returns
+ * `allow`, and it returns only after the record is durable; if it cannot be written, the
+ * answer is `deny` with code `unavailable`.
+ */
+export class Gate {
+  private readonly clock: () => Date;
+  private readonly holdTtlMs: number;
+  private readonly extensions: readonly GateExtensions[];
+
+  constructor(private readonly options: GateOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.holdTtlMs = options.holdTtlMs ?? 3_600_000;
+    this.extensions = options.extensions ?? [];
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  async decide(request: GateRequest): Promise<GateResult> {
+    const now = this.clock();
+    const { store } = this.options;
+    const { operation } = request;
+    const auth = await authenticate(store, request.token, now);
+    if (!auth.ok) {
+      const verdict: Verdict = { kind: 'deny', code: 'unauthenticated', reasons: [auth.reason], policies: ['airlock/authentication'] };
+      return this.record(operation, verdict, { agent: auth.agent, tokenId: auth.tokenId });
+    }
+
+    const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
+    const control = await store.control.get();
+    const freeze = activeFreeze(this.options.freezeWindows ?? [], control.freeze, now);
+    const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
+    const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
+    const budget = budgets.find((b) => b?.exceeded);
+
+    const decision = decide(this.options.policies(), {
+      operation,
+      agent: { name: auth.agent.name, state: auth.agent.state, ...(auth.agent.stateReason ? { stateReason: auth.agent.stateReason } : {}) },
+      scopes: auth.scopes,
+      ...(control.stopAll ? { stopAll: { reason: control.stopAll.reason } } : {}),
+      ...(freeze ? { freeze } : {}),
+      ...(budget ? { budget } : {}),
+      signals,
+      now,
+    });
+
+    const who = { agent: auth.agent.name, tokenId: auth.token.id };
+    const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
+    if (decision.kind !== 'hold') return this.observed(context, await this.record(operation, decision, who, explanations));
+
+    const matched = await this.matchHold(request, decision, auth.agent.name, now);
+    if (matched.kind === 'create') {
+      const hold = this.newHold(request, decision, auth.token, now);
+      await store.holds.insert(hold);
+      const held: Verdict = { ...decision, holdId: hold.id, expiresAt: hold.expiresAt };
+      const result = await this.record(operation, held, who, explanations);
+      if (result.record) for (const e of this.extensions) await contained(() => e.held?.(hold));
+      else await store.holds.transition(hold.id, ['pending'], 'failed', { decision: 'its audit record could not be written' });
+      return this.observed(context, result);
+    }
+
+    const { verdict, consumed } = matched;
+    const result = await this.record(operation, verdict, who, explanations, consumed);
+    if (!result.record && consumed) {
+      // The approval was used up but nothing was forwarded: give it back.
+      await store.holds.transition(consumed.id, ['executed'], 'approved', { executedAt: undefined });
+    }
+    return this.observed(context, result);
+  }
+
+  /**
+   * An operation that needs a human may already have one's answer: an approved hold for this
+   * agent and this exact request (quoted by id, or found by digest) runs it once. A pending hold
+   * for the same request is answered again rather than duplicated.
+   */
+  private async matchHold(
+    request: GateRequest,
+    decision: Extract<Decision, { kind: 'hold' }>,
+    agent: string,
+    now: Date,
+  ): Promise<{ kind: 'answer'; verdict: Verdict; consumed?: HoldRecord } | { kind: 'create' }> {
+    const { store } = this.options;
+    const digest = request.operation.digest;
+    let hold: HoldRecord | undefined;
+    if (request.holdId) {
+      hold = await store.holds.get(request.holdId);
+      const refuse = (why: string) => ({
+        kind: 'answer' as const,
+        verdict: { kind: 'deny', code: 'hold_invalid', holdId: request.holdId, reasons: [why], policies: ['airlock/hold'] } as Verdict,
+      });
+      if (!hold) return refuse(`hold ${request.holdId} does not exist`);
+      if (hold.agent !== agent) return refuse(`hold ${hold.id} belongs to another agent`);
+      if (hold.digest !== digest) return refuse(`hold ${hold.id} was for a different request; an approval covers only the exact request that was held`);
+    } else {
+      const candidates = await store.holds.list({ agent, status: ['approved', 'pending', 'scheduled'], limit: 50 });
+      hold = candidates.find((h) => h.digest === digest && Date.parse(h.expiresAt) > now.getTime());
+      if (!hold) return { kind: 'create' };
+    }
+
+    if (Date.parse(hold.expiresAt) <= now.getTime() && (hold.status === 'pending' || hold.status === 'approved')) {
+      await store.holds.transition(hold.id, ['pending', 'approved'], 'expired');
+      return { kind: 'answer', verdict: { kind: 'deny', code: 'hold_invalid', holdId: hold.id, reasons: [`hold ${hold.id} expired at ${hold.expiresAt}`], policies: ['airlock/hold'] } };
+    }
+    switch (hold.status) {
+      case 'approved': {
+        const consumed = await store.holds.transition(hold.id, ['approved'], 'executed', { executedAt: now.toISOString() });
+        if (!consumed) {
+          return { kind: 'answer', verdict: { kind: 'deny', code: 'hold_invalid', holdId: hold.id, reasons: [`hold ${hold.id} was already used`], policies: ['airlock/hold'] } };
+        }
+        const by = consumed.approvals.map((a) => a.operator).join(', ');
+        return {
+          kind: 'answer',
+          consumed,
+          verdict: { kind: 'allow', holdId: hold.id, reasons: [`approved by ${by} (hold ${hold.id})`, ...decision.reasons], policies: [...decision.policies, 'airlock/hold'] },
+        };
+      }
+      case 'pending':
+      case 'scheduled':
+        return {
+          kind: 'answer',
+          verdict: {
+            ...decision,
+            needs: hold.needs,
+            holdId: hold.id,
+            expiresAt: hold.expiresAt,
+            ...(hold.runAt ? { runAt: hold.runAt } : {}),
+          },
+        };
+      default: {
+        const what = { executed: 'was already used', denied: `was denied${hold.decidedBy ? ` by ${hold.decidedBy}` : ''}`, cancelled: 'was cancelled', expired: 'expired', failed: 'failed' }[hold.status];
+        return { kind: 'answer', verdict: { kind: 'deny', code: 'hold_invalid', holdId: hold.id, reasons: [`hold ${hold.id} ${what}${hold.decision ? `: ${hold.decision}` : ''}`], policies: ['airlock/hold'] } };
+      }
+    }
+  }
+
+  private newHold(request: GateRequest, decision: Extract<Decision, { kind: 'hold' }>, token: TokenRecord, now: Date): HoldRecord {
+    const { operation } = request;
+    return {
+      id: newHoldId(),
+      status: 'pending',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.holdTtlMs).toISOString(),
+      agent: token.agent,
+      tokenId: token.id,
+      door: operation.door,
+      upstream: operation.upstream,
+      action: operation.action,
+      class: operation.class,
+      environment: operation.environment,
+      resources: operation.resources,
+      parts: operation.parts,
+      digest: operation.digest,
+      summary: operation.summary,
+      reasons: decision.reasons,
+      policies: decision.policies,
+      needs: decision.needs,
+      request: request.request ?? null,
+      approvals: [],
+      decidedBy: undefined,
+      decision: undefined,
+      runAt: undefined,
+      executedAt: undefined,
+      outcome: undefined,
+    };
+  }
+
+  /** Writes the decision durably; a verdict that cannot be recorded becomes a refusal. */
+  private async record(
+    operation: Operation,
+    verdict: Verdict,
+    who: { agent: string | undefined; tokenId: string | undefined },
+    signalExplanations: readonly string[] = [],
+    consumed?: HoldRecord,
+  ): Promise<GateResult> {
+    const entry: AuditEntry = {
+      type: 'decision',
+      agent: who.agent,
+      token: who.tokenId,
+      door: operation.door,
+      upstream: operation.upstream,
+      action: operation.action,
+      class: operation.class,
+      environment: operation.environment,
+      resources: operation.resources,
+      digest: operation.digest,
+      summary: operation.summary,
+      parts: operation.parts,
+      verdict: verdict.kind,
+      ...(verdict.kind === 'deny' ? { code: verdict.code } : {}),
+      reasons: verdict.reasons,
+      policies: verdict.policies,
+      ...(verdict.signals ? { signals: verdict.signals } : {}),
+      ...(verdict.holdId ? { holdId: verdict.holdId } : {}),
+      ...(signalExplanations.length > 0 || consumed
+        ? { detail: { ...(signalExplanations.length ? { signals: signalExplanations } : {}), ...(consumed ? { approvals: consumed.approvals } : {}) } }
+        : {}),
+    };
+    try {
+      const record = await this.options.audit.append(entry);
+      return { verdict, record, agent: who.agent, tokenId: who.tokenId };
+    } catch (error) {
+      return {
+        verdict: {
+          kind: 'deny',
+          code: 'unavailable',
+          reasons: [`Airlock could not record the decision, so nothing was forwarded (${(error as Error).message})`],
+          policies: ['airlock/audit'],
+        },
+        record: undefined,
+        agent: who.agent,
+        tokenId: who.tokenId,
+      };
+    }
+  }
+
+  private async observed(context: DecisionContext, result: GateResult): Promise<GateResult> {
+    if (result.record) for (const e of this.extensions) await contained(() => e.decided?.(context, result.verdict, result.record!));
+    return result;
+  }
+}
+
+async function contained(run: () => Promise<void> | void): Promise<void> {
+  try {
+    await run();
+  } catch {
+    // Extensions observe; they never change a decision already recorded.
+  }
+}

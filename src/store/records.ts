@@ -1,0 +1,135 @@
+import type { Door, OperationClass, OperationPart } from '../core/operation.js';
+import type { HoldNeeds } from '../core/verdict.js';
+import type { AgentState } from '../policy/decide.js';
+
+export interface AgentRecord {
+  readonly name: string;
+  readonly state: AgentState;
+  /** Why it is suspended or stopped, and by whom. */
+  readonly stateReason: string | undefined;
+  readonly description: string | undefined;
+  readonly createdAt: string;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly agent: string;
+  readonly hash: string;
+  /** Scope strings as issued (`write:staging`). */
+  readonly scopes: readonly string[];
+  readonly label: string | undefined;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly revokedAt: string | undefined;
+}
+
+/** Operator-wide switches that every door reads: the all-agents stop and run-time freezes. */
+export interface ControlState {
+  readonly stopAll: { readonly reason: string; readonly by: string; readonly at: string } | undefined;
+  readonly freeze: { readonly reason: string; readonly by: string; readonly from: string; readonly until: string | undefined } | undefined;
+}
+
+export type HoldStatus =
+  | 'pending' // waiting for operators
+  | 'approved' // enough approvals; the identical request may now run once
+  | 'scheduled' // approved with a delay; Airlock runs it at runAt unless cancelled
+  | 'executed' // it ran (forwarded once)
+  | 'denied'
+  | 'cancelled'
+  | 'expired'
+  | 'failed'; // a scheduled run or its backup step failed
+
+export interface HoldApproval {
+  readonly operator: string;
+  readonly at: string;
+  readonly secondFactor: boolean;
+}
+
+export interface HoldRecord {
+  readonly id: string;
+  readonly status: HoldStatus;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly door: Door;
+  readonly upstream: string | undefined;
+  readonly action: string;
+  readonly class: OperationClass;
+  readonly environment: string;
+  readonly resources: readonly string[];
+  readonly parts: readonly OperationPart[];
+  readonly digest: string;
+  readonly summary: string;
+  readonly reasons: readonly string[];
+  readonly policies: readonly string[];
+  readonly needs: HoldNeeds;
+  /** The exact request in the door's own form, without the agent's token, for replay. */
+  readonly request: unknown;
+  readonly approvals: readonly HoldApproval[];
+  /** Who denied or cancelled it, and why. */
+  readonly decidedBy: string | undefined;
+  readonly decision: string | undefined;
+  readonly runAt: string | undefined;
+  readonly executedAt: string | undefined;
+  /** What happened when it ran (status, error), for operators. */
+  readonly outcome: unknown;
+}
+
+/** Fields a hold transition may change. */
+export type HoldPatch = Partial<Pick<HoldRecord, 'approvals' | 'decidedBy' | 'decision' | 'runAt' | 'executedAt' | 'outcome' | 'expiresAt'>>;
+
+export interface HoldFilter {
+  readonly status?: readonly HoldStatus[];
+  readonly agent?: string;
+  readonly limit?: number;
+}
+
+/** One audit event before it is chained. Fields are optional because events differ. */
+export interface AuditEntry {
+  /**
+   * `decision`, `forwarded`, `hold.approved`, `hold.denied`, `hold.expired`, `hold.cancelled`,
+   * `hold.executed`, `agent.added`, `token.issued`, `stop`, `freeze.started`, … (docs/concepts.md).
+   */
+  readonly type: string;
+  readonly agent?: string;
+  readonly token?: string;
+  readonly operator?: string;
+  readonly door?: Door;
+  readonly upstream?: string;
+  readonly action?: string;
+  readonly class?: OperationClass;
+  readonly environment?: string;
+  readonly resources?: readonly string[];
+  readonly digest?: string;
+  readonly summary?: string;
+  readonly parts?: readonly OperationPart[];
+  readonly verdict?: 'allow' | 'deny' | 'hold';
+  readonly code?: string;
+  readonly reasons?: readonly string[];
+  readonly policies?: readonly string[];
+  readonly signals?: readonly string[];
+  readonly holdId?: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** An entry stamped with the time of the event it records (the gate's clock). */
+export type TimedAuditEntry = AuditEntry & { readonly at: string };
+
+/** A chained audit record: the entry, its place, the previous record's hash and its own. */
+export interface AuditRecord extends AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly prev: string;
+  readonly hash: string;
+}
+
+export interface AuditFilter {
+  readonly afterSeq?: number;
+  readonly agent?: string;
+  readonly type?: string;
+  readonly verdict?: 'allow' | 'deny' | 'hold';
+  readonly limit?: number;
+  /** Newest first (for `tail` and the console); oldest first otherwise. */
+  readonly newestFirst?: boolean;
+}

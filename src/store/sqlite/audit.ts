@@ -1,0 +1,122 @@
+import { Worker } from 'node:worker_threads';
+import type { AuditRecord, TimedAuditEntry } from '../records.js';
+import type { AuditRepository } from '../store.js';
+import { createAppender, type CheckpointSettings } from './audit-append.js';
+import type { SqliteDatabase } from './database.js';
+import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
+
+interface AuditRow {
+  seq: number;
+  body: string;
+  hash: string;
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
+}
+
+type Append = (entries: readonly TimedAuditEntry[]) => Promise<AuditRecord[]>;
+
+/** Appends on this thread: for short-lived processes such as the CLI. */
+function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
+  const append = createAppender(db, checkpoint);
+  return { append: async (entries) => append(entries), close: async () => {} };
+}
+
+/** Appends on a writer thread with its own connection: for the server. */
+function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
+  const here = new URL(import.meta.url);
+  // Under a TypeScript runner (tests) the writer is a .ts file and needs the same loader.
+  const fromSource = here.pathname.endsWith('.ts');
+  const worker = new Worker(new URL(`./audit-writer.${fromSource ? 'ts' : 'js'}`, here), {
+    workerData: { path, checkpoint } satisfies WriterInit,
+    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+  });
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (records: AuditRecord[]) => void; reject: (error: Error) => void }>();
+  let failure: Error | undefined;
+  const failAll = (error: Error) => {
+    failure = error;
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (response: WriterResponse) => {
+    const pending = waiting.get(response.id);
+    waiting.delete(response.id);
+    if (!pending) return;
+    if (response.ok) pending.resolve(response.records as AuditRecord[]);
+    else pending.reject(new Error(`audit write failed: ${response.error}`));
+  });
+  worker.on('error', (error) => failAll(new Error(`audit writer failed: ${error.message}`)));
+  worker.on('exit', () => failAll(new Error('audit writer stopped')));
+  worker.unref();
+  return {
+    append(entries) {
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, entries } satisfies WriterRequest);
+      });
+    },
+    async close() {
+      if (failure) return;
+      await new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      });
+    },
+  };
+}
+
+export function sqliteAudit(
+  db: SqliteDatabase,
+  options: { path: string; checkpoint: CheckpointSettings | undefined; writerThread: boolean },
+): AuditRepository & { close(): Promise<void> } {
+  const writer =
+    options.writerThread && options.path !== ':memory:'
+      ? threadedAppend(options.path, options.checkpoint)
+      : directAppend(db, options.checkpoint);
+  const rows = db.prepare<[number, number], AuditRow>('SELECT seq, body, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
+  const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  return {
+    appendBatch: (entries) => writer.append(entries),
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.afterSeq !== undefined) {
+        where.push('seq > ?');
+        params.push(filter.afterSeq);
+      }
+      if (filter.agent) {
+        where.push('agent = ?');
+        params.push(filter.agent);
+      }
+      if (filter.type) {
+        where.push(filter.type.endsWith('.') ? 'type LIKE ?' : 'type = ?');
+        params.push(filter.type.endsWith('.') ? `${filter.type}%` : filter.type);
+      }
+      if (filter.verdict) {
+        where.push('verdict = ?');
+        params.push(filter.verdict);
+      }
+      params.push(filter.limit ?? 100);
+      const sql = `SELECT seq, body, hash FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${filter.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+      return db.prepare<(string | number)[], AuditRow>(sql).all(...params).map(toRecord);
+    },
+    async *rows() {
+      // Pages, so that verifying millions of records does not hold them all in memory.
+      let after = 0;
+      for (;;) {
+        const page = rows.all(after, 1000);
+        if (page.length === 0) return;
+        yield* page;
+        after = page[page.length - 1]!.seq;
+      }
+    },
+    async head() {
+      return head.get() ?? { seq: 0, hash: '0'.repeat(64) };
+    },
+    close: () => writer.close(),
+  };
+}

@@ -1,0 +1,52 @@
+import type { HoldRecord } from '../records.js';
+import type { HoldRepository } from '../store.js';
+import type { SqliteDatabase } from './database.js';
+
+interface HoldRow {
+  body: string;
+}
+
+export function sqliteHolds(db: SqliteDatabase): HoldRepository {
+  const select = db.prepare<[string], HoldRow>('SELECT body FROM holds WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const update = db.prepare('UPDATE holds SET status = ?, expires_at = ?, run_at = ?, body = ? WHERE id = ?');
+  const transition = db.transaction((id: string, from: readonly string[], to: HoldRecord['status'], patch: object) => {
+    const row = select.get(id);
+    if (!row) return undefined;
+    const hold = JSON.parse(row.body) as HoldRecord;
+    if (!from.includes(hold.status)) return undefined;
+    const next: HoldRecord = { ...hold, ...patch, status: to };
+    update.run(next.status, next.expiresAt, next.runAt ?? null, JSON.stringify(next), id);
+    return next;
+  });
+  return {
+    async insert(hold) {
+      insert.run(hold.id, hold.status, hold.agent, hold.createdAt, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold));
+    },
+    async get(id) {
+      const row = select.get(id);
+      return row ? (JSON.parse(row.body) as HoldRecord) : undefined;
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.status?.length) {
+        where.push(`status IN (${filter.status.map(() => '?').join(', ')})`);
+        params.push(...filter.status);
+      }
+      if (filter.agent) {
+        where.push('agent = ?');
+        params.push(filter.agent);
+      }
+      const sql = `SELECT body FROM holds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
+      params.push(filter.limit ?? 500);
+      return db.prepare<(string | number)[], HoldRow>(sql).all(...params).map((row) => JSON.parse(row.body) as HoldRecord);
+    },
+    async transition(id, from, to, patch = {}) {
+      // IMMEDIATE takes the write lock before reading, so two processes cannot both win.
+      return transition.immediate(id, from, to, patch);
+    },
+  };
+}

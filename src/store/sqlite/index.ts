@@ -1,0 +1,36 @@
+import type { Store } from '../store.js';
+import { sqliteAgents } from './agents.js';
+import { sqliteAudit } from './audit.js';
+import type { CheckpointSettings } from './audit-append.js';
+import { sqliteControl } from './control.js';
+import { migrate, openDatabase } from './database.js';
+import { sqliteHolds } from './holds.js';
+import { sqliteTokens } from './tokens.js';
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /** Where the audit chain head is kept apart from the log; see audit/checkpoint.ts. */
+  readonly checkpoint?: CheckpointSettings;
+  /** Commit audit records on a writer thread (servers) or on the caller's thread (CLI). */
+  readonly writerThread?: boolean;
+}
+
+export type SqliteStore = Store & { readonly db: import('./database.js').SqliteDatabase };
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = openDatabase(options.path);
+  migrate(db);
+  const audit = sqliteAudit(db, { path: options.path, checkpoint: options.checkpoint, writerThread: options.writerThread ?? false });
+  return {
+    db,
+    agents: sqliteAgents(db),
+    tokens: sqliteTokens(db),
+    control: sqliteControl(db),
+    holds: sqliteHolds(db),
+    audit,
+    async close() {
+      await audit.close();
+      db.close();
+    },
+  };
+}

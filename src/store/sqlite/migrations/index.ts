@@ -1,0 +1,4 @@
+import { foundation } from './001-foundation.js';
+
+/** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
+export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [foundation];

@@ -1,0 +1,60 @@
+import type { TokenRecord } from '../records.js';
+import type { TokenRepository } from '../store.js';
+import type { SqliteDatabase } from './database.js';
+
+interface TokenRow {
+  id: string;
+  agent: string;
+  hash: string;
+  scopes: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    agent: row.agent,
+    hash: row.hash,
+    scopes: JSON.parse(row.scopes) as string[],
+    label: row.label ?? undefined,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+  };
+}
+
+export function sqliteTokens(db: SqliteDatabase): TokenRepository {
+  const select = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO tokens (id, agent, hash, scopes, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  return {
+    async insert(token) {
+      insert.run(token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt);
+    },
+    async get(id) {
+      const row = select.get(id);
+      return row ? toRecord(row) : undefined;
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (filter.agent) {
+        where.push('agent = ?');
+        params.push(filter.agent);
+      }
+      if (!filter.includeRevoked) where.push('revoked_at IS NULL');
+      const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+      return db.prepare<string[], TokenRow>(sql).all(...params).map(toRecord);
+    },
+    async revoke(id, at) {
+      revoke.run(at, id);
+      const row = select.get(id);
+      return row ? toRecord(row) : undefined;
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // End-to-end suites start servers on ephemeral ports; two cores, two forks.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
