@@ -9,6 +9,7 @@ import type { AgentRecord, AuditEntry, AuditRecord, HoldRecord, TokenRecord } fr
 import type { Store } from '../store/store.js';
 import type { Operation } from './operation.js';
 import type { Decision, Verdict } from './verdict.js';
+import type { Scope } from '../policy/scopes.js';
 
 export interface GateRequest {
   readonly operation: Operation;
@@ -31,7 +32,8 @@ export interface GateResult {
 /** What an extension sees of a decision being made. */
 export interface DecisionContext {
   readonly agent: AgentRecord;
-  readonly token: TokenRecord;
+  /** Undefined when explaining for an agent rather than for one of its tokens. */
+  readonly token: TokenRecord | undefined;
   readonly operation: Operation;
   readonly now: Date;
 }
@@ -89,6 +91,25 @@ export class Gate {
   }
 
   async decide(request: GateRequest): Promise<GateResult> {
+    try {
+      return await this.decideOrThrow(request);
+    } catch (error) {
+      // The store failed mid-decision: whatever the policy says, nothing may be forwarded.
+      return {
+        verdict: {
+          kind: 'deny',
+          code: 'unavailable',
+          reasons: [`Airlock could not complete the decision, so nothing was forwarded (${(error as Error).message})`],
+          policies: ['airlock/store'],
+        },
+        record: undefined,
+        agent: undefined,
+        tokenId: undefined,
+      };
+    }
+  }
+
+  private async decideOrThrow(request: GateRequest): Promise<GateResult> {
     const now = this.clock();
     const { store } = this.options;
     const { operation } = request;
@@ -99,22 +120,7 @@ export class Gate {
     }
 
     const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
-    const control = await store.control.get();
-    const freeze = activeFreeze(this.options.freezeWindows ?? [], control.freeze, now);
-    const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
-    const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
-    const budget = budgets.find((b) => b?.exceeded);
-
-    const decision = decide(this.options.policies(), {
-      operation,
-      agent: { name: auth.agent.name, state: auth.agent.state, ...(auth.agent.stateReason ? { stateReason: auth.agent.stateReason } : {}) },
-      scopes: auth.scopes,
-      ...(control.stopAll ? { stopAll: { reason: control.stopAll.reason } } : {}),
-      ...(freeze ? { freeze } : {}),
-      ...(budget ? { budget } : {}),
-      signals,
-      now,
-    });
+    const { decision, signals } = await this.judge(context, auth.scopes);
 
     const who = { agent: auth.agent.name, tokenId: auth.token.id };
     const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
@@ -138,6 +144,34 @@ export class Gate {
       await store.holds.transition(consumed.id, ['executed'], 'approved', { executedAt: undefined });
     }
     return this.observed(context, result);
+  }
+
+  /**
+   * What Airlock would decide, with no side effect: no hold is created, nothing is recorded and
+   * no baseline learns from it. For `airlock explain` and the console.
+   */
+  async explain(operation: Operation, principal: { agent: AgentRecord; token?: TokenRecord; scopes: readonly Scope[] }): Promise<{ decision: Decision; signals: readonly Signal[] }> {
+    return this.judge({ agent: principal.agent, token: principal.token, operation, now: this.clock() }, principal.scopes);
+  }
+
+  private async judge(context: DecisionContext, scopes: readonly Scope[]): Promise<{ decision: Decision; signals: readonly Signal[] }> {
+    const { agent, now, operation } = context;
+    const control = await this.options.store.control.get();
+    const freeze = activeFreeze(this.options.freezeWindows ?? [], control.freeze, now);
+    const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
+    const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
+    const budget = budgets.find((b) => b?.exceeded);
+    const decision = decide(this.options.policies(), {
+      operation,
+      agent: { name: agent.name, state: agent.state, ...(agent.stateReason ? { stateReason: agent.stateReason } : {}) },
+      scopes,
+      ...(control.stopAll ? { stopAll: { reason: control.stopAll.reason } } : {}),
+      ...(freeze ? { freeze } : {}),
+      ...(budget ? { budget } : {}),
+      signals,
+      now,
+    });
+    return { decision, signals };
   }
 
   /**

@@ -26,12 +26,14 @@ function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undef
 /** Appends on a writer thread with its own connection: for the server. */
 function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
   const here = new URL(import.meta.url);
-  // Under a TypeScript runner (tests) the writer is a .ts file and needs the same loader.
-  const fromSource = here.pathname.endsWith('.ts');
-  const worker = new Worker(new URL(`./audit-writer.${fromSource ? 'ts' : 'js'}`, here), {
-    workerData: { path, checkpoint } satisfies WriterInit,
-    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-  });
+  const workerData = { path, checkpoint } satisfies WriterInit;
+  // Under a TypeScript runner (tests) the writer is a .ts file: load it through tsx.
+  const worker = here.pathname.endsWith('.ts')
+    ? new Worker(
+        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./audit-writer.ts', here).href)}); })`,
+        { eval: true, workerData },
+      )
+    : new Worker(new URL('./audit-writer.js', here), { workerData });
   let nextId = 0;
   const waiting = new Map<number, { resolve: (records: AuditRecord[]) => void; reject: (error: Error) => void }>();
   let failure: Error | undefined;

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { checkSecrets, formatConfigProblem } from '../../config/load.js';
+import { startAirlock } from '../../server/start.js';
+import { configOf } from '../context.js';
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run Airlock: the doors, the decision API and the console')
+    .option('--port <port>', 'override listen.http port (0 picks a free one)', (v) => Number(v))
+    .action(async (options: { port?: number }, command: Command) => {
+      const loaded = configOf(command);
+      const config =
+        options.port === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, http: { ...loaded.listen.http, port: options.port } } };
+      // A missing credential disables that upstream (its requests are refused), not the others.
+      const missing = checkSecrets(config);
+      const airlock = await startAirlock(config);
+      const agents = await airlock.runtime.store.agents.list();
+      const lines = [
+        `Airlock is running (config ${config.file})`,
+        ...Object.entries(airlock.addresses).map(([name, address]) => `  ${name.padEnd(9)} ${address}`),
+        `  store     ${config.storePath}`,
+        `  upstreams ${config.upstreams.map((u) => `${u.name} (${u.kind}, ${u.environment})`).join(', ') || 'none'}`,
+        `  policies  ${airlock.runtime.policies().policies.length} (${config.policyFiles.length} file${config.policyFiles.length === 1 ? '' : 's'} and the built-in rules)`,
+        agents.length === 0
+          ? '\nNo agents yet. In another terminal:\n  npx airlock agent add my-agent\n  npx airlock token issue --agent my-agent --scope write:staging --ttl 8h'
+          : `  agents    ${agents.length}`,
+        '',
+      ];
+      for (const problem of missing) {
+        const index = Number(/^upstreams\[(\d+)\]/.exec(problem.key)?.[1]);
+        const name = config.upstreams[index]?.name ?? problem.key;
+        lines.push(`warning: ${formatConfigProblem(problem)}\n         requests to upstream ${name} are refused until it is set.`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        airlock.runtime.log.info({ signal }, 'shutting down');
+        void airlock.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

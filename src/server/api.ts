@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import { handleDecide } from './decide-api.js';
+import type { Runtime } from './runtime.js';
+
+/** Airlock's own HTTP API: health, the decision API, and (later) the admin API and console. */
+export function createApi(runtime: Runtime): Hono {
+  const app = new Hono();
+  app.get('/healthz', async (c) => {
+    const head = await runtime.store.audit.head();
+    return c.json({ status: 'ok', audit: { seq: head.seq } });
+  });
+  app.post('/v1/decide', (c) => handleDecide(c, runtime));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: `nothing here: ${c.req.method} ${c.req.path}. Upstreams are reached at /u/<upstream>/…, the decision API at POST /v1/decide`,
+      },
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    runtime.log.error({ err: error.message, path: c.req.path }, 'API error');
+    return c.json({ error: 'Airlock could not handle this request; nothing was forwarded' }, 500);
+  });
+  return app;
+}

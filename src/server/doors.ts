@@ -1,0 +1,4 @@
+import type { DoorModule } from './door-module.js';
+
+/** Every door Airlock starts, in the order they are offered each HTTP request. */
+export const DOORS: readonly DoorModule[] = [];

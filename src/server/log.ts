@@ -1,0 +1,23 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured logs on stderr (stdout is for command output). The redaction paths are a second
+ * line of defence: credentials are never passed to the logger in the first place.
+ */
+export function createLogger(level = process.env.AIRLOCK_LOG_LEVEL ?? 'info'): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'airlock' },
+      redact: {
+        paths: ['authorization', 'headers.authorization', 'headers.cookie', 'token', 'password', 'secret', '*.token', '*.password'],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ dest: 2, sync: false }),
+  );
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

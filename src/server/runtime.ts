@@ -1,0 +1,98 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { AuditLog } from '../audit/log.js';
+import type { AirlockConfig } from '../config/load.js';
+import { Gate, type GateExtensions } from '../core/gate.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { createLogger, type Logger } from './log.js';
+
+/**
+ * One running Airlock's shared parts: config, store, audit log, policies and the gate. Doors,
+ * the API and the console all hold this and nothing else.
+ */
+export interface Runtime {
+  readonly config: AirlockConfig;
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly gate: Gate;
+  readonly log: Logger;
+  readonly clock: () => Date;
+  policies(): PolicyEngine;
+  /** Re-reads the policy files; on error keeps the policies in force and throws. */
+  reloadPolicies(): PolicyEngine;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly clock?: () => Date;
+  readonly log?: Logger;
+  /** Commit audit records on a writer thread (servers: yes; one-shot commands: no). */
+  readonly writerThread?: boolean;
+  /** Reload policies when their files change. */
+  readonly watchPolicies?: boolean;
+  readonly extensions?: readonly GateExtensions[];
+}
+
+export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {}): Runtime {
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? createLogger();
+  let engine = PolicyEngine.load(config.policyFiles);
+  const store = openStore(config, { writerThread: options.writerThread ?? false });
+  const audit = new AuditLog(store.audit, clock);
+  const gate = new Gate({
+    store,
+    audit,
+    policies: () => engine,
+    freezeWindows: config.freeze,
+    holdTtlMs: config.holds.ttl,
+    clock,
+    extensions: options.extensions ?? [],
+  });
+
+  const reloadPolicies = () => {
+    engine = PolicyEngine.load(config.policyFiles);
+    log.info({ policies: engine.policies.length }, 'policies reloaded');
+    return engine;
+  };
+
+  const watchers: FSWatcher[] = [];
+  if (options.watchPolicies) {
+    let timer: NodeJS.Timeout | undefined;
+    for (const file of config.policyFiles) {
+      try {
+        watchers.push(
+          watch(file, () => {
+            clearTimeout(timer);
+            // Editors write in several steps; wait for the file to settle.
+            timer = setTimeout(() => {
+              try {
+                reloadPolicies();
+              } catch (error) {
+                log.error({ err: (error as Error).message }, 'policy reload failed; the previous policies stay in force');
+              }
+            }, 200);
+          }),
+        );
+      } catch (error) {
+        log.warn({ file, err: (error as Error).message }, 'cannot watch policy file');
+      }
+    }
+  }
+
+  return {
+    config,
+    store,
+    audit,
+    gate,
+    log,
+    clock,
+    policies: () => engine,
+    reloadPolicies,
+    async close() {
+      for (const watcher of watchers) watcher.close();
+      await audit.drain();
+      await store.close();
+    },
+  };
+}

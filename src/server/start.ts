@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { AirlockConfig } from '../config/load.js';
+import { createApi } from './api.js';
+import type { DoorModule, RunningDoor } from './door-module.js';
+import { DOORS } from './doors.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+
+export interface RunningAirlock {
+  readonly runtime: Runtime;
+  /** Base URL of the HTTP listener, e.g. http://127.0.0.1:4100 */
+  readonly url: string;
+  /** Every address Airlock listens on, by name: http, and what doors open (postgres). */
+  readonly addresses: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends RuntimeOptions {
+  readonly doors?: readonly DoorModule[];
+}
+
+/** Starts Airlock: the runtime, every door, and the HTTP listener they share. */
+export async function startAirlock(config: AirlockConfig, options: StartOptions = {}): Promise<RunningAirlock> {
+  const runtime = openRuntime(config, { writerThread: true, watchPolicies: true, ...options });
+  const doors: RunningDoor[] = [];
+  let server: Server | undefined;
+  try {
+    for (const door of options.doors ?? DOORS) doors.push(await door.start(runtime));
+    const api = getRequestListener(createApi(runtime).fetch);
+    const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));
+    server = createServer((request, response) => {
+      for (const handle of handlers) if (handle(request, response)) return;
+      void api(request, response);
+    });
+    // Agents hold connections open between calls; keep them longer than typical client pools.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    const { host, port } = config.listen.http;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    await Promise.allSettled(doors.map((door) => door.close()));
+    server?.close();
+    await runtime.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const addresses = Object.assign({ http: `${host}:${address.port}` }, ...doors.map((door) => door.addresses ?? {})) as Record<string, string>;
+  let closing: Promise<void> | undefined;
+  return {
+    runtime,
+    url,
+    addresses,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          server!.closeAllConnections();
+        });
+        await Promise.allSettled(doors.map((door) => door.close()));
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}
