@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { defaultConfigPath, loadConfig, type AirlockConfig } from '../config/load.js';
 import { openRuntime, type Runtime } from '../server/runtime.js';
 import { silentLogger } from '../server/log.js';
+import type { Admin } from '../admin/admin.js';
+import { LocalAdmin } from '../admin/local-admin.js';
 
 /** The config named by --config (on the root command), or the default one. */
 export function configOf(command: Command): AirlockConfig {
@@ -38,4 +40,12 @@ export function localOperator(): string {
   } catch {
     return 'local:unknown';
   }
+}
+
+/**
+ * Runs an operator action. Against the local store by default; against a running Airlock's
+ * admin API when AIRLOCK_URL is set (see src/admin/remote-admin.ts).
+ */
+export async function withAdmin<T>(command: Command, run: (admin: Admin) => Promise<T>): Promise<T> {
+  return withRuntime(command, (runtime) => run(new LocalAdmin(runtime, localOperator())));
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { AdminError } from '../admin/admin.js';
 import { ConfigError } from '../config/load.js';
 import { IdentityError } from '../identity/tokens.js';
 import { PolicyLoadError } from '../policy/policy-file.js';
@@ -28,7 +29,7 @@ for (const register of [registerStart, registerConfig, registerAgent, registerTo
   register(program);
 }
 
-const KNOWN = [CliError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError];
+const KNOWN = [CliError, AdminError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError];
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);

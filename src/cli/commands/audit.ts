@@ -6,7 +6,7 @@ import type { StoredRecord } from '../../audit/chain.js';
 import { readCheckpoint } from '../../audit/checkpoint.js';
 import { verifyAudit } from '../../audit/verify.js';
 import type { AuditRecord } from '../../store/records.js';
-import { configOf, withRuntime } from '../context.js';
+import { configOf, withAdmin, withRuntime } from '../context.js';
 import { CliError, printJson } from '../output.js';
 
 /** One line per record, as an operator scans them. */
@@ -45,17 +45,17 @@ export function registerAudit(program: Command): void {
     .option('--agent <name>', 'only this agent')
     .option('--json', 'one JSON record per line')
     .action((options: { lines: number; follow?: boolean; agent?: string; json?: boolean }, command: Command) =>
-      withRuntime(command, async (runtime) => {
+      withAdmin(command, async (admin) => {
         const print = (record: AuditRecord) => process.stdout.write(`${options.json ? JSON.stringify(record) : formatAuditLine(record)}\n`);
         const filter = options.agent ? { agent: options.agent } : {};
-        const newest = await runtime.store.audit.list({ ...filter, newestFirst: true, limit: options.lines });
+        const newest = await admin.listAudit({ ...filter, newestFirst: true, limit: options.lines });
         newest.reverse().forEach(print);
         if (!options.follow) return;
-        let after = newest.at(-1)?.seq ?? (await runtime.store.audit.head()).seq;
+        let after = newest.at(-1)?.seq ?? (await admin.listAudit({ newestFirst: true, limit: 1 }))[0]?.seq ?? 0;
         // Polls the store, so it follows records written by any process or replica.
         await new Promise<void>((resolve) => {
           const timer = setInterval(async () => {
-            const fresh = await runtime.store.audit.list({ ...filter, afterSeq: after, limit: 1000 });
+            const fresh = await admin.listAudit({ ...filter, afterSeq: after, limit: 1000 });
             fresh.forEach(print);
             after = fresh.at(-1)?.seq ?? after;
           }, 250);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
-import { issueToken } from '../../identity/tokens.js';
-import { tokenHint } from '../../identity/token-format.js';
-import { localOperator, withRuntime } from '../context.js';
+import { withAdmin } from '../context.js';
 import { CliError, printJson, printTable } from '../output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -22,27 +20,19 @@ export function registerToken(program: Command): void {
     .option('--label <text>', 'a note to recognise it by')
     .option('--json', 'print JSON')
     .action((options: { agent: string; scope: string[]; ttl?: string; label?: string; json?: boolean }, command: Command) =>
-      withRuntime(command, async (runtime) => {
-        const ttlMs = options.ttl === undefined ? runtime.config.tokens.defaultTtl : parseDuration(options.ttl);
-        if (ttlMs === undefined) throw new CliError(`--ttl ${options.ttl}: use a duration such as 30m, 8h or 7d`, 2);
-        const issued = await issueToken(
-          runtime.store,
-          { agent: options.agent, scopes: options.scope, ttlMs, ...(options.label ? { label: options.label } : {}) },
-          runtime.clock(),
-        );
-        await runtime.audit.append({
-          type: 'token.issued',
-          agent: issued.record.agent,
-          token: issued.record.id,
-          operator: localOperator(),
-          detail: { scopes: issued.record.scopes, expiresAt: issued.record.expiresAt },
+      withAdmin(command, async (admin) => {
+        const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl);
+        if (options.ttl !== undefined && ttlMs === undefined) throw new CliError(`--ttl ${options.ttl}: use a duration such as 30m, 8h or 7d`, 2);
+        const issued = await admin.issueToken({
+          agent: options.agent,
+          scopes: options.scope,
+          ...(ttlMs !== undefined ? { ttlMs } : {}),
+          ...(options.label ? { label: options.label } : {}),
         });
-        if (options.json) {
-          return printJson({ token: issued.token, id: issued.record.id, agent: issued.record.agent, scopes: issued.record.scopes, expiresAt: issued.record.expiresAt });
-        }
+        if (options.json) return printJson(issued);
         process.stdout.write(
           `${issued.token}\n\n` +
-            `Token ${issued.record.id} for agent ${issued.record.agent}, scopes ${issued.record.scopes.join(' ')}, expires ${issued.record.expiresAt}.\n` +
+            `Token ${issued.id} for agent ${issued.agent}, scopes ${issued.scopes.join(' ')}, expires ${issued.expiresAt}.\n` +
             'This is the only time it is shown: give it to the agent now (e.g. as AIRLOCK_TOKEN).\n',
         );
       }),
@@ -54,15 +44,8 @@ export function registerToken(program: Command): void {
     .option('--all', 'include revoked tokens')
     .option('--json', 'print JSON')
     .action((options: { agent?: string; all?: boolean; json?: boolean }, command: Command) =>
-      withRuntime(command, async (runtime) => {
-        const now = runtime.clock().getTime();
-        const tokens = (await runtime.store.tokens.list({ ...(options.agent ? { agent: options.agent } : {}), includeRevoked: options.all ?? false })).map(
-          ({ hash: _hash, ...t }) => ({
-            ...t,
-            hint: tokenHint(t.id),
-            status: t.revokedAt ? 'revoked' : Date.parse(t.expiresAt) <= now ? 'expired' : 'active',
-          }),
-        );
+      withAdmin(command, async (admin) => {
+        const tokens = await admin.listTokens({ ...(options.agent ? { agent: options.agent } : {}), includeRevoked: options.all ?? false });
         if (options.json) return printJson(tokens);
         printTable(tokens, ['id', 'agent', 'status', 'scopes', 'expiresAt', 'label']);
       }),
@@ -71,12 +54,9 @@ export function registerToken(program: Command): void {
     .command('revoke <id>')
     .description('revoke a token at once (by id, as `token list` shows it)')
     .action((id: string, _options: unknown, command: Command) =>
-      withRuntime(command, async (runtime) => {
-        const existing = await runtime.store.tokens.get(id.replace(/^alk_/, '').slice(0, 12));
-        if (!existing) throw new CliError(`no token with id ${id} (see: airlock token list)`);
-        const revoked = await runtime.store.tokens.revoke(existing.id, runtime.clock().toISOString());
-        await runtime.audit.append({ type: 'token.revoked', agent: existing.agent, token: existing.id, operator: localOperator() });
-        process.stdout.write(`token ${existing.id} of agent ${existing.agent} revoked at ${revoked?.revokedAt}\n`);
+      withAdmin(command, async (admin) => {
+        const revoked = await admin.revokeToken({ id });
+        process.stdout.write(`token ${revoked.id} of agent ${revoked.agent} revoked at ${revoked.revokedAt}\n`);
       }),
     );
 }

@@ -1,0 +1,142 @@
+import { IdentityError, issueToken } from '../identity/tokens.js';
+import { tokenHint } from '../identity/token-format.js';
+import { ScopeError } from '../policy/scopes.js';
+import type { Runtime } from '../server/runtime.js';
+import type { TokenRecord } from '../store/records.js';
+import { StoreConflictError } from '../store/store.js';
+import { AdminError, type Admin, type TokenView } from './admin.js';
+
+const AGENT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** The operator's actions against this process's store. Every change is audited. */
+export class LocalAdmin implements Admin {
+  constructor(
+    private readonly runtime: Runtime,
+    readonly operator: string,
+  ) {}
+
+  private now(): Date {
+    return this.runtime.clock();
+  }
+
+  private async requireAgent(name: string) {
+    const agent = await this.runtime.store.agents.get(name);
+    if (!agent) throw new AdminError('not_found', `no agent named "${name}" (see: airlock agent list)`);
+    return agent;
+  }
+
+  async addAgent({ name, description }: { name: string; description?: string }) {
+    if (!AGENT_NAME.test(name)) {
+      throw new AdminError('invalid', 'agent names use lower-case letters, digits, ".", "_" and "-" (e.g. deploy-bot)');
+    }
+    try {
+      const agent = await this.runtime.store.agents.add({ name, ...(description ? { description } : {}) }, this.now().toISOString());
+      await this.runtime.audit.append({ type: 'agent.added', agent: name, operator: this.operator });
+      return agent;
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new AdminError('conflict', error.message);
+      throw error;
+    }
+  }
+
+  listAgents() {
+    return this.runtime.store.agents.list();
+  }
+
+  async setAgentState({ name, state, reason }: { name: string; state: 'active' | 'suspended' | 'stopped'; reason?: string }) {
+    await this.requireAgent(name);
+    const why = state === 'active' ? undefined : reason ?? `${state} by ${this.operator}`;
+    const agent = (await this.runtime.store.agents.setState(name, state, why))!;
+    const type = { active: 'agent.resumed', suspended: 'agent.suspended', stopped: 'stop.agent' }[state];
+    await this.runtime.audit.append({ type, agent: name, operator: this.operator, ...(why ? { reasons: [why] } : {}) });
+    return agent;
+  }
+
+  async removeAgent({ name }: { name: string }) {
+    if (!(await this.runtime.store.agents.remove(name, this.now().toISOString()))) {
+      throw new AdminError('not_found', `no agent named "${name}" (see: airlock agent list)`);
+    }
+    await this.runtime.audit.append({ type: 'agent.removed', agent: name, operator: this.operator });
+  }
+
+  async issueToken(request: { agent: string; scopes: string[]; ttlMs?: number; label?: string }) {
+    let issued;
+    try {
+      issued = await issueToken(
+        this.runtime.store,
+        {
+          agent: request.agent,
+          scopes: request.scopes,
+          ttlMs: request.ttlMs ?? this.runtime.config.tokens.defaultTtl,
+          ...(request.label ? { label: request.label } : {}),
+        },
+        this.now(),
+      );
+    } catch (error) {
+      if (error instanceof IdentityError || error instanceof ScopeError) {
+        throw new AdminError(error.message.startsWith('no agent') ? 'not_found' : 'invalid', error.message);
+      }
+      throw error;
+    }
+    const { record } = issued;
+    await this.runtime.audit.append({
+      type: 'token.issued',
+      agent: record.agent,
+      token: record.id,
+      operator: this.operator,
+      detail: { scopes: record.scopes, expiresAt: record.expiresAt },
+    });
+    return { token: issued.token, id: record.id, agent: record.agent, scopes: record.scopes, expiresAt: record.expiresAt };
+  }
+
+  private view(token: TokenRecord): TokenView {
+    const { hash: _hash, ...rest } = token;
+    const status = token.revokedAt ? 'revoked' : Date.parse(token.expiresAt) <= this.now().getTime() ? 'expired' : 'active';
+    return { ...rest, hint: tokenHint(token.id), status };
+  }
+
+  async listTokens({ agent, includeRevoked }: { agent?: string; includeRevoked?: boolean }) {
+    const tokens = await this.runtime.store.tokens.list({ ...(agent ? { agent } : {}), includeRevoked: includeRevoked ?? false });
+    return tokens.map((t) => this.view(t));
+  }
+
+  async revokeToken({ id }: { id: string }) {
+    // Accept the id as listed, or a whole token pasted by mistake (only its id part is used).
+    const tokenId = id.startsWith('alk_') ? id.slice(4, 16) : id;
+    const existing = await this.runtime.store.tokens.get(tokenId);
+    if (!existing) throw new AdminError('not_found', `no token with id ${tokenId} (see: airlock token list)`);
+    const revoked = (await this.runtime.store.tokens.revoke(existing.id, this.now().toISOString()))!;
+    await this.runtime.audit.append({ type: 'token.revoked', agent: existing.agent, token: existing.id, operator: this.operator });
+    return this.view(revoked);
+  }
+
+  async stop({ agent, all, reason }: { agent?: string; all?: boolean; reason?: string }) {
+    if (Boolean(agent) === Boolean(all)) throw new AdminError('invalid', 'say who to stop: an agent, or all');
+    const why = reason ?? `emergency stop by ${this.operator}`;
+    if (all) {
+      await this.runtime.store.control.setStopAll({ reason: why, by: this.operator, at: this.now().toISOString() });
+      await this.runtime.audit.append({ type: 'stop.all', operator: this.operator, reasons: [why] });
+    } else {
+      await this.setAgentState({ name: agent!, state: 'stopped', reason: why });
+    }
+    return { reason: why };
+  }
+
+  async resume({ agent, all }: { agent?: string; all?: boolean }) {
+    if (Boolean(agent) === Boolean(all)) throw new AdminError('invalid', 'say who to resume: an agent, or all');
+    if (all) {
+      await this.runtime.store.control.setStopAll(undefined);
+      await this.runtime.audit.append({ type: 'resume.all', operator: this.operator });
+    } else {
+      await this.setAgentState({ name: agent!, state: 'active' });
+    }
+  }
+
+  control() {
+    return this.runtime.store.control.get();
+  }
+
+  listAudit(filter: Parameters<Admin['listAudit']>[0]) {
+    return this.runtime.store.audit.list(filter);
+  }
+}
