@@ -7,7 +7,7 @@ export const nameSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit');
 
 export const durationSchema = z
-  .string()
+  .string({ error: 'a duration with its unit, such as 30s, 15m, 8h or 7d' })
   .refine((text) => parseDuration(text) !== undefined, 'a duration such as 30s, 15m, 8h or 7d')
   .transform((text) => parseDuration(text)!);
 

@@ -66,7 +66,7 @@ export function parseConfig(text: string, file: string): AirlockConfig {
   const raw = (doc.toJS() as unknown) ?? {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => problemOf(issue, doc, lineCounter, file)));
+    throw new ConfigError(result.error.issues.map((issue) => problemOf(issue, doc, lineCounter, file, raw)));
   }
   const dir = dirname(resolve(file));
   const at = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
@@ -184,7 +184,16 @@ function locate(doc: Document, lineCounter: LineCounter, path: readonly Property
   return { line, column: col };
 }
 
-function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter, file: string): ConfigProblem {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let at = root;
+  for (const part of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[part];
+  }
+  return at;
+}
+
+function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter, file: string, raw: unknown): ConfigProblem {
   const path = issue.path as PropertyKey[];
   if (issue.code === 'unrecognized_keys') {
     const unknownKey = issue.keys[0]!;
@@ -198,7 +207,7 @@ function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCoun
     };
   }
   const { line, column } = locate(doc, lineCounter, path);
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const missing = issue.code === 'invalid_type' && valueAt(raw, path) === undefined;
   return {
     file,
     line,

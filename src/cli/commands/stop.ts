@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withAdmin } from '../context.js';
+import { CliError } from '../output.js';
 
 export function registerStop(program: Command): void {
   program
@@ -10,6 +11,7 @@ export function registerStop(program: Command): void {
     .option('--reason <text>', 'why (recorded, and told to the agents)')
     .action((options: { agent?: string; all?: boolean; reason?: string }, command: Command) =>
       withAdmin(command, async (admin) => {
+        if (Boolean(options.agent) === Boolean(options.all)) throw new CliError('say who to stop: --agent NAME or --all', 2);
         const { reason } = await admin.stop(options);
         process.stdout.write(
           options.all
@@ -25,6 +27,7 @@ export function registerStop(program: Command): void {
     .option('--all', 'lift the stop for all agents (agents stopped one by one stay stopped)')
     .action((options: { agent?: string; all?: boolean }, command: Command) =>
       withAdmin(command, async (admin) => {
+        if (Boolean(options.agent) === Boolean(options.all)) throw new CliError('say who to resume: --agent NAME or --all', 2);
         await admin.resume(options);
         process.stdout.write(options.all ? 'the stop for all agents is lifted\n' : `agent ${options.agent} is active again\n`);
       }),

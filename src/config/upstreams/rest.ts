@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { classSchema } from '../common.js';
 import { httpCredentialSchema, upstreamBase } from './base.js';
+import { resolveSchema, restResolverSchema } from './graphql.js';
 
 export const restRuleSchema = z.strictObject({
   /** An HTTP method, or `*`. */
   method: z.string().regex(/^([A-Z]+|\*)$/, 'an upper-case HTTP method or *'),
-  /** A path pattern matched after normalisation, e.g. `/v1/volumes/*` or `/v1/**`. */
+  /**
+   * A path pattern matched after normalisation, relative to the upstream's URL: literal segments,
+   * `*` (one segment), `{name}` (one segment, recorded as a resource id), `**` (any number).
+   * E.g. `/v1/volumes/{volumeId}` or `/v1/cache/**`.
+   */
   path: z.string().startsWith('/'),
   class: classSchema,
-  /** The action name to record (default `rest:METHOD /path`). */
+  /** The action name to record (default `rest:METHOD /pattern`). */
   action: z.string().optional(),
 });
 
@@ -22,5 +27,7 @@ export const restUpstreamSchema = z.strictObject({
   rules: z.array(restRuleSchema).default([]),
   /** Match paths without regard to case, for upstreams that treat /Volumes and /volumes alike. */
   caseInsensitivePaths: z.boolean().default(false),
+  /** Ask the upstream which environment a resource is in (see docs/http-door.md). */
+  resolve: resolveSchema(restResolverSchema).optional(),
 });
 export type RestUpstreamConfig = z.infer<typeof restUpstreamSchema>;
