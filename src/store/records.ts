@@ -83,7 +83,47 @@ export interface HoldFilter {
   readonly status?: readonly HoldStatus[];
   readonly agent?: string;
   readonly limit?: number;
+  /** Only holds whose expiresAt is at or before this instant (ISO); for the expiry sweep. */
+  readonly expiresBy?: string;
+  /** Only holds whose runAt is at or before this instant (ISO); for the scheduler. */
+  readonly runBy?: string;
+  /** Oldest first (the scheduler's order); newest first otherwise. */
+  readonly oldestFirst?: boolean;
 }
+
+/** An enrolled operator. The second-factor secret is kept encrypted (identity/secret-box.ts). */
+export interface OperatorRecord {
+  readonly name: string;
+  readonly createdAt: string;
+  /** The TOTP secret, sealed with Airlock's secret key; never shown after enrolment. */
+  readonly totpSecretSealed: string;
+  /** scrypt hash of a console password, when one was set. */
+  readonly passwordHash: string | undefined;
+  readonly lastApprovalAt: string | undefined;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One notification to one webhook, retried with back-off until delivered or given up. */
+export interface DeliveryRecord {
+  readonly id: number;
+  /** Unique per event and webhook, so that several replicas enqueue it once. */
+  readonly key: string;
+  readonly webhook: string;
+  readonly event: string;
+  readonly holdId: string | undefined;
+  readonly auditSeq: number;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastError: string | undefined;
+  readonly createdAt: string;
+  readonly deliveredAt: string | undefined;
+  /** The request body as sent. */
+  readonly payload: string;
+}
+
+export type NewDelivery = Pick<DeliveryRecord, 'key' | 'webhook' | 'event' | 'holdId' | 'auditSeq' | 'createdAt' | 'payload'>;
 
 /** One audit event before it is chained. Fields are optional because events differ. */
 export interface AuditEntry {

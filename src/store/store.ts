@@ -4,10 +4,15 @@ import type {
   AuditFilter,
   AuditRecord,
   ControlState,
+  DeliveryRecord,
+  DeliveryStatus,
+  HoldApproval,
   HoldFilter,
   HoldPatch,
   HoldRecord,
   HoldStatus,
+  NewDelivery,
+  OperatorRecord,
   TokenRecord,
 } from './records.js';
 import type { StoredRecord } from '../audit/chain.js';
@@ -22,6 +27,9 @@ export interface Store {
   readonly tokens: TokenRepository;
   readonly control: ControlRepository;
   readonly holds: HoldRepository;
+  readonly operators: OperatorRepository;
+  readonly failedAttempts: FailedAttemptRepository;
+  readonly notifications: NotificationRepository;
   readonly audit: AuditRepository;
   /** Flushes pending audit records and closes connections. */
   close(): Promise<void>;
@@ -64,6 +72,60 @@ export interface HoldRepository {
    * first. This is what makes an approved request run exactly once across processes.
    */
   transition(id: string, from: readonly HoldStatus[], to: HoldStatus, patch?: HoldPatch): Promise<HoldRecord | undefined>;
+  /**
+   * Adds one operator's approval to a pending hold in one step, so that two operators approving
+   * at the same moment both count. When the approvals reach what the hold needs, it becomes
+   * `approved`, or `scheduled` at `at + needs.delaySeconds` when it has a delay (and its expiry
+   * moves to no earlier than then, so a scheduled hold cannot expire before it runs).
+   */
+  addApproval(id: string, approval: HoldApproval): Promise<ApprovalOutcome>;
+}
+
+export type ApprovalOutcome =
+  | { readonly ok: true; readonly hold: HoldRecord }
+  | { readonly ok: false; readonly problem: 'not_found' | 'not_pending' | 'already_approved'; readonly hold: HoldRecord | undefined };
+
+export interface OperatorRepository {
+  /** Throws StoreConflictError when the name is taken. */
+  add(operator: OperatorRecord): Promise<void>;
+  get(name: string): Promise<OperatorRecord | undefined>;
+  list(): Promise<OperatorRecord[]>;
+  /** Removes the operator and their used codes; false when there was no such operator. */
+  remove(name: string): Promise<boolean>;
+  setPasswordHash(name: string, hash: string | undefined): Promise<boolean>;
+  /**
+   * Marks a second-factor time step as used by this operator. False when it already was: the
+   * same code presented twice (RFC 6238 §5.2), whichever process saw it first.
+   */
+  useCode(name: string, step: number, at: string): Promise<boolean>;
+  /** Forgets used steps older than this (they can no longer validate anyway). */
+  pruneCodes(beforeStep: number): Promise<void>;
+}
+
+/** Failed second-factor and sign-in attempts, counted per subject for rate limiting. */
+export interface FailedAttemptRepository {
+  record(subject: string, at: string, reason: string): Promise<void>;
+  /** How many failures the subject has had since `since`, and when the oldest of them was. */
+  since(subject: string, since: string): Promise<{ count: number; oldest: string | undefined }>;
+  prune(before: string): Promise<void>;
+}
+
+export interface NotificationRepository {
+  /** Queues a delivery; false when one with the same key was already queued. */
+  enqueue(delivery: NewDelivery): Promise<boolean>;
+  /**
+   * Takes up to `limit` pending deliveries that are due, leasing each until `leaseUntil` so that
+   * another replica does not send it at the same time.
+   */
+  claimDue(now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]>;
+  delivered(id: number, at: string, attempts: number): Promise<void>;
+  /** A failed attempt: try again at `nextAttemptAt`, or give up when `status` is `failed`. */
+  attemptFailed(id: number, attempts: number, error: string, status: Extract<DeliveryStatus, 'pending' | 'failed'>, nextAttemptAt: string): Promise<void>;
+  list(filter?: { holdId?: string; status?: readonly DeliveryStatus[]; limit?: number }): Promise<DeliveryRecord[]>;
+  /** The last audit seq the notifier has looked at (undefined before its first run). */
+  cursor(): Promise<number | undefined>;
+  /** Moves the cursor forward only (a replica that is behind cannot move it back). */
+  advanceCursor(seq: number): Promise<void>;
 }
 
 export interface AuditRepository {

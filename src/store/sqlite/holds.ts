@@ -1,5 +1,5 @@
-import type { HoldRecord } from '../records.js';
-import type { HoldRepository } from '../store.js';
+import type { HoldApproval, HoldRecord } from '../records.js';
+import type { ApprovalOutcome, HoldRepository } from '../store.js';
 import type { SqliteDatabase } from './database.js';
 
 interface HoldRow {
@@ -21,6 +21,25 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
     update.run(next.status, next.expiresAt, next.runAt ?? null, JSON.stringify(next), id);
     return next;
   });
+  const addApproval = db.transaction((id: string, approval: HoldApproval): ApprovalOutcome => {
+    const row = select.get(id);
+    if (!row) return { ok: false, problem: 'not_found', hold: undefined };
+    const hold = JSON.parse(row.body) as HoldRecord;
+    if (hold.status !== 'pending') return { ok: false, problem: 'not_pending', hold };
+    if (hold.approvals.some((a) => a.operator === approval.operator)) return { ok: false, problem: 'already_approved', hold };
+    const approvals = [...hold.approvals, approval];
+    let next: HoldRecord = { ...hold, approvals };
+    if (approvals.length >= hold.needs.approvals) {
+      if (hold.needs.delaySeconds > 0) {
+        const runAt = new Date(Date.parse(approval.at) + hold.needs.delaySeconds * 1000).toISOString();
+        next = { ...next, status: 'scheduled', runAt, expiresAt: runAt > hold.expiresAt ? runAt : hold.expiresAt };
+      } else {
+        next = { ...next, status: 'approved' };
+      }
+    }
+    update.run(next.status, next.expiresAt, next.runAt ?? null, JSON.stringify(next), id);
+    return { ok: true, hold: next };
+  });
   return {
     async insert(hold) {
       insert.run(hold.id, hold.status, hold.agent, hold.createdAt, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold));
@@ -40,13 +59,25 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
         where.push('agent = ?');
         params.push(filter.agent);
       }
-      const sql = `SELECT body FROM holds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
+      if (filter.expiresBy) {
+        where.push('expires_at <= ?');
+        params.push(filter.expiresBy);
+      }
+      if (filter.runBy) {
+        where.push('run_at IS NOT NULL AND run_at <= ?');
+        params.push(filter.runBy);
+      }
+      const order = filter.oldestFirst ? 'created_at ASC, id' : 'created_at DESC, id';
+      const sql = `SELECT body FROM holds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
       params.push(filter.limit ?? 500);
       return db.prepare<(string | number)[], HoldRow>(sql).all(...params).map((row) => JSON.parse(row.body) as HoldRecord);
     },
     async transition(id, from, to, patch = {}) {
       // IMMEDIATE takes the write lock before reading, so two processes cannot both win.
       return transition.immediate(id, from, to, patch);
+    },
+    async addApproval(id, approval) {
+      return addApproval.immediate(id, approval);
     },
   };
 }

@@ -5,6 +5,8 @@ import type { CheckpointSettings } from './audit-append.js';
 import { sqliteControl } from './control.js';
 import { migrate, openDatabase } from './database.js';
 import { sqliteHolds } from './holds.js';
+import { sqliteNotifications } from './notifications.js';
+import { sqliteFailedAttempts, sqliteOperators } from './operators.js';
 import { sqliteTokens } from './tokens.js';
 
 export interface SqliteStoreOptions {
@@ -27,6 +29,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     tokens: sqliteTokens(db),
     control: sqliteControl(db),
     holds: sqliteHolds(db),
+    operators: sqliteOperators(db),
+    failedAttempts: sqliteFailedAttempts(db),
+    notifications: sqliteNotifications(db),
     audit,
     async close() {
       await audit.close();
