@@ -173,3 +173,30 @@ export interface AuditFilter {
   /** Newest first (for `tail` and the console); oldest first otherwise. */
   readonly newestFirst?: boolean;
 }
+
+/** An operator's signed-in browser. `id` is the SHA-256 of the cookie's secret, never the secret. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly operator: string;
+  /** The anti-forgery token the console sends back with every admin API call. */
+  readonly csrf: string;
+  readonly createdAt: string;
+  /** Last use; a session unused for the idle timeout is over. */
+  readonly seenAt: string;
+  /** Absolute end, however active the session is. */
+  readonly expiresAt: string;
+  /** Set when the operator signs out (or is signed out). */
+  readonly endedAt: string | undefined;
+}
+
+/** An operator's API key for the CLI against a remote Airlock (`alkop_…`), stored as a hash. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly operator: string;
+  readonly hash: string;
+  readonly label: string | undefined;
+  readonly createdAt: string;
+  readonly expiresAt: string | undefined;
+  readonly revokedAt: string | undefined;
+  readonly usedAt: string | undefined;
+}

@@ -14,6 +14,8 @@ import type {
   NewDelivery,
   OperatorRecord,
   TokenRecord,
+  SessionRecord,
+  ApiKeyRecord,
 } from './records.js';
 import type { StoredRecord } from '../audit/chain.js';
 import type { AgentState } from '../policy/decide.js';
@@ -31,6 +33,9 @@ export interface Store {
   readonly failedAttempts: FailedAttemptRepository;
   readonly notifications: NotificationRepository;
   readonly audit: AuditRepository;
+  /** The console's sign-in state: operators' browser sessions and API keys. */
+  readonly sessions: SessionRepository;
+  readonly apiKeys: ApiKeyRepository;
   /** Flushes pending audit records and closes connections. */
   close(): Promise<void>;
 }
@@ -138,4 +143,24 @@ export interface AuditRepository {
   /** Raw rows in seq order, for verification. */
   rows(): AsyncIterable<StoredRecord>;
   head(): Promise<{ seq: number; hash: string }>;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  get(id: string): Promise<SessionRecord | undefined>;
+  /** Records a use, which keeps an idle session alive. */
+  touch(id: string, at: string): Promise<void>;
+  end(id: string, at: string): Promise<void>;
+  /** Ends every open session of the operator; returns how many. */
+  endAll(operator: string, at: string): Promise<number>;
+  /** Deletes sessions that expired or ended before `before`. */
+  prune(before: string): Promise<number>;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  list(filter?: { operator?: string; includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
+  revoke(id: string, at: string): Promise<ApiKeyRecord | undefined>;
+  markUsed(id: string, at: string): Promise<void>;
 }

@@ -8,6 +8,8 @@ import { sqliteHolds } from './holds.js';
 import { sqliteNotifications } from './notifications.js';
 import { sqliteFailedAttempts, sqliteOperators } from './operators.js';
 import { sqliteTokens } from './tokens.js';
+import { sqliteSessions } from './sessions.js';
+import { sqliteApiKeys } from './api-keys.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -33,6 +35,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     failedAttempts: sqliteFailedAttempts(db),
     notifications: sqliteNotifications(db),
     audit,
+    sessions: sqliteSessions(db),
+    apiKeys: sqliteApiKeys(db),
     async close() {
       await audit.close();
       db.close();

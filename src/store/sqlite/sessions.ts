@@ -1,0 +1,57 @@
+import type { SessionRecord } from '../records.js';
+import type { SessionRepository } from '../store.js';
+import type { SqliteDatabase } from './database.js';
+
+interface SessionRow {
+  id: string;
+  operator: string;
+  csrf: string;
+  created_at: string;
+  seen_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    operator: row.operator,
+    csrf: row.csrf,
+    createdAt: row.created_at,
+    seenAt: row.seen_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at ?? undefined,
+  };
+}
+
+export function sqliteSessions(db: SqliteDatabase): SessionRepository {
+  const select = db.prepare<[string], SessionRow>('SELECT * FROM console_sessions WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO console_sessions (id, operator, csrf, created_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const touch = db.prepare('UPDATE console_sessions SET seen_at = ? WHERE id = ? AND ended_at IS NULL');
+  const end = db.prepare('UPDATE console_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL');
+  const endAll = db.prepare('UPDATE console_sessions SET ended_at = ? WHERE operator = ? AND ended_at IS NULL');
+  const prune = db.prepare('DELETE FROM console_sessions WHERE expires_at < ? OR ended_at < ?');
+  return {
+    async insert(session) {
+      insert.run(session.id, session.operator, session.csrf, session.createdAt, session.seenAt, session.expiresAt);
+    },
+    async get(id) {
+      const row = select.get(id);
+      return row ? toRecord(row) : undefined;
+    },
+    async touch(id, at) {
+      touch.run(at, id);
+    },
+    async end(id, at) {
+      end.run(at, id);
+    },
+    async endAll(operator, at) {
+      return endAll.run(at, operator).changes;
+    },
+    async prune(before) {
+      return prune.run(before, before).changes;
+    },
+  };
+}
