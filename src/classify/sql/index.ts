@@ -1,0 +1,249 @@
+/**
+ * The SQL classifier: every statement parsed by PostgreSQL's own parser (libpg-query) and
+ * classified read, write, privilege or destructive, with the relations it names and, for
+ * anything not plainly harmless, why.
+ *
+ * @example
+ * await loadSqlClassifier(); // once: loads the parser (WebAssembly)
+ * const result = classifySql('SELECT 1; DROP TABLE users CASCADE');
+ * // { ok: true, parts: [
+ * //   { action: 'sql:SelectStmt', class: 'read', resources: [], text: 'SELECT 1' },
+ * //   { action: 'sql:DropStmt', class: 'destructive', resources: ['users'],
+ * //     why: 'DROP TABLE destroys table users, and with CASCADE everything that depends on it', … } ] }
+ */
+import { loadModule, parseSync, scanSync } from 'libpg-query';
+import picomatch from 'picomatch';
+import type { OperationClass, OperationPart } from '../../core/operation.js';
+import { classified, unclassifiable, type ClassifyResult } from '../result.js';
+import { worstOf } from './bodies.js';
+import { BoundedCache } from './cache.js';
+import { Judge, type Finding, type JudgeContext, type SessionEffects } from './judge.js';
+import { unwrap } from './nodes.js';
+import { RULES, unknownStatement } from './rules.js';
+
+export interface SqlClassifierOptions {
+  /**
+   * The class of functions Airlock cannot know (your own, extensions'), by name glob:
+   * `{ "app.refresh_*": "write", "st_*": "read" }`. Matched against `schema.name` as written and
+   * against the bare name; the first matching glob wins. Unlisted unknown functions are destructive.
+   */
+  readonly functions?: Readonly<Record<string, OperationClass>>;
+}
+
+/** One statement, classified, with what the PostgreSQL door needs to track it. */
+export interface SqlStatement extends SessionEffects {
+  readonly part: OperationPart;
+  /** The parser's node type: `DropStmt`. */
+  readonly type: string;
+  /** The statement's tokens without comments, keywords and plain identifiers lower-cased. */
+  readonly canonical: string;
+  /** The highest `$n` it uses. */
+  readonly parameters: number;
+}
+
+export type SqlAnalysis =
+  | {
+      readonly ok: true;
+      readonly statements: readonly SqlStatement[];
+      readonly result: ClassifyResult;
+      /**
+       * What approvals bind to: the statements' canonical forms, without `SET airlock.hold`.
+       * Re-running a held statement with other spacing, casing or comments matches its hold.
+       */
+      readonly canonical: string;
+      /** A hold id named in the text, by `SET airlock.hold = '…'` or a comment `airlock.hold=…`. */
+      readonly holdId: string | undefined;
+      readonly parameters: number;
+    }
+  | {
+      readonly ok: false;
+      readonly result: ClassifyResult;
+      /** The parser's message, e.g. `syntax error at or near "sel"`. */
+      readonly error: string;
+      /** 1-based character position of the error, as PostgreSQL reports it. */
+      readonly position: number | undefined;
+    };
+
+const CACHE_ENTRIES = 10_000;
+const CACHE_TEXT_LIMIT = 64 * 1024;
+const NESTING_LIMIT = 4;
+const HOLD_COMMENT = /airlock[.:]hold\s*[=:]\s*'?(hold_[0-9a-z]{20})/i;
+
+let loading: Promise<void> | undefined;
+let loaded = false;
+
+/** Loads the PostgreSQL parser. Await it once before classifySql; later calls return at once. */
+export function loadSqlClassifier(): Promise<void> {
+  loading ??= loadModule().then(() => {
+    loaded = true;
+  });
+  return loading;
+}
+
+/** Classifies every statement of `text`; a text the parser rejects is unclassifiable. */
+export function classifySql(text: string, options?: SqlClassifierOptions): ClassifyResult {
+  return analyzeSql(text, options).result;
+}
+
+const NO_OPTIONS: SqlClassifierOptions = {};
+const caches = new WeakMap<SqlClassifierOptions, BoundedCache<SqlAnalysis>>();
+
+/**
+ * classifySql with everything the PostgreSQL door needs: the canonical text approvals bind to,
+ * prepared-statement bookkeeping and the hold id. Cached by text, per options object (pass the
+ * same object each time, e.g. one per upstream).
+ */
+export function analyzeSql(text: string, options: SqlClassifierOptions = NO_OPTIONS): SqlAnalysis {
+  if (!loaded) throw new Error('the SQL classifier is not loaded: await loadSqlClassifier() once before classifying');
+  let cache = caches.get(options);
+  if (!cache) {
+    cache = new BoundedCache(CACHE_ENTRIES);
+    caches.set(options, cache);
+  }
+  const cached = cache.get(text);
+  if (cached) return cached;
+  const analysis = deepFreeze(analyze(text, options));
+  if (text.length <= CACHE_TEXT_LIMIT) cache.set(text, analysis);
+  return analysis;
+}
+
+function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
+  let parsed: ReturnType<typeof parseSync>;
+  try {
+    parsed = parseSync(text);
+  } catch (error) {
+    const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+    const message = (error as Error).message;
+    const position = typeof details?.cursorPosition === 'number' ? details.cursorPosition + 1 : undefined;
+    return {
+      ok: false,
+      error: message,
+      position,
+      result: unclassifiable(`PostgreSQL's parser rejects this SQL: ${message}${position ? ` (at character ${position})` : ''}`),
+    };
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  const configuredFunction = functionMatcher(options);
+  const prepared = new Map<string, Finding>();
+  const nested = (sql: string, depth: number): Finding => classifyNested(sql, depth, configuredFunction);
+  const statements: SqlStatement[] = [];
+  for (const raw of parsed.stmts ?? []) {
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+    const statementText = bytes.subarray(start, end).toString('utf8').trim();
+    const node = unwrap(raw.stmt);
+    if (!node) continue;
+    const context: JudgeContext = { depth: 0, statementText, prepared, nested, configuredFunction };
+    const judge = new Judge(context, RULES, unknownStatement);
+    let finding: Finding;
+    try {
+      judge.statement(node);
+      finding = judge.finding();
+    } catch (error) {
+      finding = { class: 'destructive', why: `Airlock could not classify this statement (${(error as Error).message})`, resources: [] };
+    }
+    statements.push({
+      ...judge.session,
+      type: node.type,
+      canonical: canonicalOf(statementText),
+      parameters: judge.parameters,
+      part: {
+        action: `sql:${node.type}`,
+        class: finding.class,
+        resources: finding.resources,
+        ...(finding.why ? { why: finding.why } : {}),
+        text: statementText,
+      },
+    });
+  }
+  const holdFromSet = statements.findLast((s) => s.holdId !== undefined)?.holdId;
+  return {
+    ok: true,
+    statements,
+    result: classified(statements.map((s) => s.part)),
+    canonical: statements
+      .filter((s) => !(s.type === 'VariableSetStmt' && s.holdId !== undefined))
+      .map((s) => s.canonical)
+      .join(';\n'),
+    holdId: holdFromSet ?? holdFromComment(text),
+    parameters: Math.max(0, ...statements.map((s) => s.parameters)),
+  };
+}
+
+/** SQL inside SQL (function bodies, query_to_xml's argument): one finding for all of it. */
+function classifyNested(sql: string, depth: number, configuredFunction: JudgeContext['configuredFunction']): Finding {
+  if (depth > NESTING_LIMIT) return { class: 'destructive', why: 'SQL nested too deeply to follow, so its effect is unknown', resources: [] };
+  let parsed: ReturnType<typeof parseSync>;
+  try {
+    parsed = parseSync(sql);
+  } catch (error) {
+    return { class: 'destructive', why: `it contains SQL that could not be parsed (${(error as Error).message})`, resources: [] };
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  const prepared = new Map<string, Finding>();
+  const findings: Finding[] = [];
+  for (const raw of parsed.stmts ?? []) {
+    const node = unwrap(raw.stmt);
+    if (!node) continue;
+    const start = raw.stmt_location ?? 0;
+    const statementText = bytes.subarray(start, raw.stmt_len ? start + raw.stmt_len : bytes.length).toString('utf8');
+    const context: JudgeContext = {
+      depth,
+      statementText,
+      prepared,
+      nested: (inner, innerDepth) => classifyNested(inner, innerDepth, configuredFunction),
+      configuredFunction,
+    };
+    const judge = new Judge(context, RULES, unknownStatement);
+    judge.statement(node);
+    findings.push(judge.finding());
+  }
+  return worstOf(findings);
+}
+
+const PLAIN_WORD = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+function canonicalOf(statement: string): string {
+  try {
+    return scanSync(statement)
+      .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
+      .map((t) => (PLAIN_WORD.test(t.text) ? t.text.toLowerCase() : t.text))
+      .join(' ');
+  } catch {
+    return statement;
+  }
+}
+
+function holdFromComment(text: string): string | undefined {
+  if (!text.includes('hold_')) return undefined;
+  try {
+    for (const token of scanSync(text).tokens) {
+      if (token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT') continue;
+      const match = HOLD_COMMENT.exec(token.text);
+      if (match) return match[1]!.toLowerCase();
+    }
+  } catch {
+    // A text the scanner rejects was already rejected by the parser.
+  }
+  return undefined;
+}
+
+function functionMatcher(options: SqlClassifierOptions): JudgeContext['configuredFunction'] {
+  const entries = Object.entries(options.functions ?? {}).map(([glob, cls]) => [picomatch(glob, { dot: true, nocase: true }), cls] as const);
+  if (entries.length === 0) return () => undefined;
+  return (schema, name) => {
+    const candidates = schema ? [`${schema}.${name}`, name] : [name];
+    for (const [matches, cls] of entries) if (candidates.some((candidate) => matches(candidate))) return cls;
+    return undefined;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+export type { Finding } from './judge.js';
