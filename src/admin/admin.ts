@@ -1,5 +1,7 @@
 import type { AgentState } from '../policy/decide.js';
-import type { AgentRecord, AuditFilter, AuditRecord, ControlState, TokenRecord } from '../store/records.js';
+import type { AgentRecord, AuditFilter, AuditRecord, ControlState, DeliveryStatus, HoldStatus, TokenRecord } from '../store/records.js';
+import type { Enrolment, OperatorView } from '../identity/operators.js';
+import type { DeliveryView, HoldApprovalResult, HoldDetail, HoldView } from '../holds/service.js';
 
 /**
  * Everything an operator can do, as one interface. The CLI calls it directly against the
@@ -25,6 +27,27 @@ export interface Admin {
   control(): Promise<ControlState>;
 
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+
+  /** Holds, newest first; by default every status. */
+  listHolds(request: { status?: HoldStatus[]; agent?: string; limit?: number }): Promise<HoldView[]>;
+  /** One hold with the exact request it holds and its webhook deliveries. */
+  showHold(request: { id: string }): Promise<HoldDetail>;
+  /**
+   * The acting operator's approval, with a current second-factor code when the hold needs one.
+   * `operator` names the enrolled operator approving when the caller speaks for several (the
+   * local CLI's --as); an admin API with signed-in operators must refuse any but its own.
+   */
+  approveHold(request: { id: string; code?: string; operator?: string }): Promise<HoldApprovalResult>;
+  denyHold(request: { id: string; reason?: string }): Promise<HoldView>;
+  /** Withdraws a hold; above all, stops a scheduled (delayed) operation before it runs. */
+  cancelHold(request: { id: string; reason?: string }): Promise<HoldView>;
+  /** Webhook deliveries, newest first: what was sent, what failed and why. */
+  listDeliveries(request: { holdId?: string; status?: DeliveryStatus[]; limit?: number }): Promise<DeliveryView[]>;
+
+  /** Enrols an operator with a TOTP second factor; the secret is in the answer, and only there. */
+  addOperator(request: { name: string }): Promise<Enrolment>;
+  listOperators(): Promise<OperatorView[]>;
+  removeOperator(request: { name: string }): Promise<void>;
 }
 
 export interface IssuedToken {

@@ -5,6 +5,8 @@ import type { Runtime } from '../server/runtime.js';
 import type { TokenRecord } from '../store/records.js';
 import { StoreConflictError } from '../store/store.js';
 import { AdminError, type Admin, type TokenView } from './admin.js';
+import { enrolOperator, OperatorError, operatorView } from '../identity/operators.js';
+import { approveHold, cancelHold, denyHold, listDeliveries, listHolds, operatorContext, showHold } from '../holds/service.js';
 
 const AGENT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -138,5 +140,52 @@ export class LocalAdmin implements Admin {
 
   listAudit(filter: Parameters<Admin['listAudit']>[0]) {
     return this.runtime.store.audit.list(filter);
+  }
+
+  listHolds(request: Parameters<Admin['listHolds']>[0]) {
+    return listHolds(this.runtime, request);
+  }
+
+  showHold({ id }: { id: string }) {
+    return showHold(this.runtime, id);
+  }
+
+  approveHold({ id, code, operator }: { id: string; code?: string; operator?: string }) {
+    // The local user acts as the enrolled operator of the same name unless told otherwise.
+    return approveHold(this.runtime, { id, code, operator: operator ?? this.operator.replace(/^local:/, '') });
+  }
+
+  denyHold({ id, reason }: { id: string; reason?: string }) {
+    return denyHold(this.runtime, { id, reason, operator: this.operator });
+  }
+
+  cancelHold({ id, reason }: { id: string; reason?: string }) {
+    return cancelHold(this.runtime, { id, reason, operator: this.operator });
+  }
+
+  listDeliveries(request: Parameters<Admin['listDeliveries']>[0]) {
+    return listDeliveries(this.runtime, request);
+  }
+
+  async addOperator({ name }: { name: string }) {
+    try {
+      const enrolment = await enrolOperator(operatorContext(this.runtime), name);
+      await this.runtime.audit.append({ type: 'operator.added', operator: this.operator, detail: { name } });
+      return enrolment;
+    } catch (error) {
+      if (error instanceof OperatorError) throw new AdminError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  async listOperators() {
+    return (await this.runtime.store.operators.list()).map(operatorView);
+  }
+
+  async removeOperator({ name }: { name: string }) {
+    if (!(await this.runtime.store.operators.remove(name))) {
+      throw new AdminError('not_found', `no operator named "${name}" is enrolled (see: airlock operator list)`);
+    }
+    await this.runtime.audit.append({ type: 'operator.removed', operator: this.operator, detail: { name } });
   }
 }
