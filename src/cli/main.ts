@@ -8,6 +8,7 @@ import { ScopeError } from '../policy/scopes.js';
 import { StoreConflictError } from '../store/store.js';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
+import { registerClassifySql } from './commands/classify-sql.js';
 import { registerConfig } from './commands/config.js';
 import { registerExplain } from './commands/explain.js';
 import { registerPolicy } from './commands/policy.js';
@@ -25,7 +26,7 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop]) {
+for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerClassifySql]) {
   register(program);
 }
 

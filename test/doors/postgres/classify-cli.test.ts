@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../../support/airlock.js';
+
+const REGRESS = join(ROOT, 'test/fixtures/postgres-regress/drop_if_exists.sql');
+
+describe('airlock classify sql', () => {
+  it('prints each statement of stdin with its class, action and why', () => {
+    const run = runCli(['classify', 'sql'], { input: 'SELECT 1;\nDELETE FROM users WHERE 1 = 1;\nGRANT admin TO agent' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/read\s+sql:SelectStmt/);
+    expect(run.stdout).toMatch(/destructive\s+sql:DeleteStmt\s+users/);
+    expect(run.stdout).toMatch(/privilege\s+sql:GrantRoleStmt/);
+    expect(run.stdout).toMatch(/deletes every row of users/);
+  });
+
+  it('prints JSON with --json', () => {
+    const run = runCli(['classify', 'sql', '--json'], { input: 'TRUNCATE orders CASCADE' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        action: 'sql:TruncateStmt',
+        class: 'destructive',
+        resources: ['orders'],
+        why: 'TRUNCATE removes every row of orders, and with CASCADE of every table that references it',
+        statement: 'TRUNCATE orders CASCADE',
+      },
+    ]);
+  });
+
+  it("runs over PostgreSQL's regression SQL: every DROP destructive (DROP ROLE privilege)", () => {
+    const run = runCli(['classify', 'sql', '--json'], { input: readFileSync(REGRESS, 'utf8') });
+    expect(run.status).toBe(0);
+    const rows = JSON.parse(run.stdout) as { action: string; class: string; statement: string }[];
+    const drops = rows.filter((row) => /^\s*DROP\b/i.test(row.statement));
+    expect(drops).toHaveLength(90);
+    for (const row of drops) expect([row.statement, row.class]).toEqual([row.statement, row.action === 'sql:DropRoleStmt' ? 'privilege' : 'destructive']);
+  });
+
+  it('reads files named on the command line', () => {
+    const run = runCli(['classify', 'sql', REGRESS]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/destructive\s+sql:DropStmt\s+test_exists/);
+  });
+
+  it('exits 1 with the parser’s message for SQL PostgreSQL would reject', () => {
+    const run = runCli(['classify', 'sql'], { input: 'DELETE FORM users' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/syntax error at or near "FORM"/);
+  });
+});
