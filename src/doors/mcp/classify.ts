@@ -1,0 +1,270 @@
+/**
+ * What an MCP `tools/call` does, decided without I/O: the tool's own class (the operator's
+ * config, else the server's annotations read as hints with MCP's cautious defaults), then the
+ * code its arguments carry (SQL, GraphQL, a shell command), judged by Airlock's own parsers.
+ *
+ * @example
+ * const result = await classifyToolCall(
+ *   { tool: { name: 'execute_sql', inputSchema: { type: 'object', properties: { sql: { type: 'string' } } } },
+ *     arguments: { sql: 'DROP TABLE users' } },
+ *   { tools: {}, arguments: {} },
+ *   codeClassifiers,
+ * );
+ * // { ok: true, parts: [{ action: 'mcp:execute_sql', class: 'read', … }, { action: 'sql:DropStmt', class: 'destructive', … }] }
+ */
+import { canonicalJson } from '../../audit/canonical.js';
+import { isOperationClass, type OperationClass, type OperationPart } from '../../core/operation.js';
+import type { McpArgumentLanguage } from '../../config/upstreams/mcp.js';
+import { classified, unclassifiable, type ClassifyResult } from '../../classify/result.js';
+
+/** The parts of an MCP tool description classification reads (as the server listed it). */
+export interface McpToolDescription {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly inputSchema?: { readonly properties?: Readonly<Record<string, unknown>> | undefined } | undefined;
+  readonly annotations?: McpToolAnnotations | undefined;
+}
+
+export interface McpToolAnnotations {
+  readonly readOnlyHint?: boolean | undefined;
+  readonly destructiveHint?: boolean | undefined;
+  readonly idempotentHint?: boolean | undefined;
+  readonly openWorldHint?: boolean | undefined;
+}
+
+/** The operator's rules for one upstream (its config's `tools` and `arguments`). */
+export interface McpToolRules {
+  readonly tools: Readonly<Record<string, string>>;
+  readonly arguments: Readonly<Record<string, Readonly<Record<string, McpArgumentLanguage>>>>;
+}
+
+export type CodeLanguage = Exclude<McpArgumentLanguage, 'text'>;
+
+/** Airlock's classifiers for code carried in arguments; the door passes the real ones. */
+export interface CodeClassifiers {
+  sql(text: string): ClassifyResult | Promise<ClassifyResult>;
+  graphql(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined): ClassifyResult | Promise<ClassifyResult>;
+  shell(command: string): ClassifyResult | Promise<ClassifyResult>;
+}
+
+export interface ToolRuling {
+  readonly class: OperationClass;
+  readonly source: 'config' | 'annotations' | 'default';
+  readonly why: string;
+}
+
+/**
+ * The class of a tool by itself. The config wins; then the annotations, which are a server's
+ * claims about itself and are read the way MCP defines them: a tool not marked `readOnlyHint`
+ * may change its environment, and `destructiveHint` defaults to true, so only an explicit
+ * `destructiveHint: false` makes it a mere write. Contradictory hints (read-only *and*
+ * destructive) are read as destructive: of two claims, Airlock believes the more dangerous.
+ */
+export function toolClass(tool: McpToolDescription, rules: McpToolRules): ToolRuling {
+  const configured = rules.tools[tool.name];
+  if (configured !== undefined && isOperationClass(configured)) {
+    return { class: configured, source: 'config', why: `the upstream's config classifies ${tool.name} as ${configured}` };
+  }
+  const hints = tool.annotations ?? {};
+  if (hints.readOnlyHint === true) {
+    if (hints.destructiveHint === true) {
+      return { class: 'destructive', source: 'annotations', why: `${tool.name} is marked both readOnlyHint and destructiveHint; Airlock believes the more dangerous` };
+    }
+    return { class: 'read', source: 'annotations', why: `the server marks ${tool.name} readOnlyHint` };
+  }
+  if (hints.destructiveHint === false) {
+    return { class: 'write', source: 'annotations', why: `the server marks ${tool.name} as changing things (not readOnlyHint) but not destructive (destructiveHint: false)` };
+  }
+  if (hints.destructiveHint === true) {
+    return { class: 'destructive', source: 'annotations', why: `the server marks ${tool.name} destructiveHint` };
+  }
+  return {
+    class: 'destructive',
+    source: 'default',
+    why: `${tool.name} is not marked readOnlyHint, and MCP's default for such a tool is destructiveHint: true`,
+  };
+}
+
+const SQL_NAMES = new Set(['sql', 'sqlquery', 'sqlstatement', 'sqltext', 'rawsql', 'statement', 'statements']);
+const GRAPHQL_NAMES = new Set(['graphql', 'graphqlquery', 'graphqldocument', 'gql']);
+const SHELL_NAMES = new Set(['command', 'cmd', 'commandline', 'shellcommand', 'shell', 'bash', 'script']);
+/** `query` is code only when the tool says which language it is in. */
+const AMBIGUOUS_NAMES = new Set(['query', 'q']);
+
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '');
+}
+
+function descriptionOf(schema: unknown): string {
+  return schema && typeof schema === 'object' && typeof (schema as { description?: unknown }).description === 'string'
+    ? (schema as { description: string }).description
+    : '';
+}
+
+/**
+ * Which arguments of a tool carry code, by name. The config says first (for the tool, then for
+ * `*`); otherwise Airlock recognises a declared argument by its name (`sql`, `command`,
+ * `graphql`, or `query` in a tool that says it takes SQL or GraphQL). Only arguments the
+ * server declares are recognised, so that an agent cannot add a harmless `sql: "SELECT 1"`
+ * to a tool that deletes and have the call judged by it.
+ */
+export function codeArguments(tool: McpToolDescription, rules: McpToolRules): ReadonlyMap<string, CodeLanguage> {
+  const found = new Map<string, CodeLanguage>();
+  const named = { ...(rules.arguments['*'] ?? {}), ...(rules.arguments[tool.name] ?? {}) };
+  const properties = tool.inputSchema?.properties ?? {};
+  for (const [argument, schema] of Object.entries(properties)) {
+    if (Object.hasOwn(named, argument)) continue;
+    const key = normalise(argument);
+    if (SQL_NAMES.has(key)) found.set(argument, 'sql');
+    else if (GRAPHQL_NAMES.has(key)) found.set(argument, 'graphql');
+    else if (SHELL_NAMES.has(key)) found.set(argument, 'shell');
+    else if (AMBIGUOUS_NAMES.has(key)) {
+      const said = `${tool.name} ${tool.description ?? ''} ${descriptionOf(schema)}`;
+      if (/graph\s*ql/i.test(said)) found.set(argument, 'graphql');
+      else if (/(^|[^a-z])sql([^a-z]|$)/i.test(said)) found.set(argument, 'sql');
+    }
+  }
+  for (const [argument, language] of Object.entries(named)) if (language !== 'text') found.set(argument, language);
+  return found;
+}
+
+/** Keys whose values name what a call acts on: paths, URIs, ids. */
+function isResourceKey(key: string): boolean {
+  if (/^(path|paths|file|files|filename|filepath|source|destination|dest|target|uri|uris|url|urls|directory|dir|id|ids)$/i.test(key)) return true;
+  return /(_|-)(id|ids|path|paths|uri|url|file|dir|directory)$/i.test(key) || /[a-z](Id|Ids|Path|Paths|Uri|Url|File|Dir|Directory)$/.test(key);
+}
+
+const MAX_RESOURCES = 50;
+const MAX_RESOURCE_LENGTH = 500;
+
+/**
+ * The resources a call names, read from the top-level arguments the server declares whose
+ * names say they hold a path, a URI or an id. These are what `environments` globs and
+ * resource-limited scopes match against.
+ */
+export function argumentResources(tool: McpToolDescription, args: Readonly<Record<string, unknown>>): string[] {
+  const declared = tool.inputSchema?.properties ?? {};
+  const out = new Set<string>();
+  const add = (value: unknown) => {
+    if (out.size >= MAX_RESOURCES) return;
+    if (typeof value === 'string' && value.length > 0) out.add(value.slice(0, MAX_RESOURCE_LENGTH));
+    else if (typeof value === 'number' && Number.isFinite(value)) out.add(String(value));
+  };
+  for (const [key, value] of Object.entries(args)) {
+    if (!Object.hasOwn(declared, key) || !isResourceKey(key)) continue;
+    if (Array.isArray(value)) value.forEach(add);
+    else add(value);
+  }
+  return [...out];
+}
+
+export interface ToolCall {
+  readonly tool: McpToolDescription;
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** The name the agent used (`<upstream>__<tool>`), for the text an operator reads. */
+  readonly exposedName?: string;
+}
+
+const MAX_TEXT = 2_000;
+
+/** How an operator reads the call: `fs__write_file({"content":"…","path":"/srv/a"})`. */
+export function renderToolCall(name: string, args: Readonly<Record<string, unknown>>): string {
+  const text = `${name}(${canonicalJson(args)})`;
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+
+/**
+ * Classifies one call. The result has a part for the tool and one or more for each argument
+ * carrying code; the call is judged by the most dangerous. When an argument carries code, the
+ * server's annotations are set aside (Airlock reads the code itself), so the tool part is a
+ * read unless the config says more: `execute_sql` with a SELECT is a read, with a DROP
+ * destructive, whatever the tool is called or claims. Code that cannot be parsed makes the
+ * whole call unclassifiable, and it is not forwarded.
+ */
+export async function classifyToolCall(call: ToolCall, rules: McpToolRules, classifiers: CodeClassifiers): Promise<ClassifyResult> {
+  const { tool } = call;
+  const args = call.arguments;
+  const name = call.exposedName ?? tool.name;
+  const ruling = toolClass(tool, rules);
+  const code = codeArguments(tool, rules);
+  const payloads: OperationPart[] = [];
+  const carried: string[] = [];
+
+  for (const [argument, language] of code) {
+    const value = args[argument];
+    if (value === undefined || value === null) continue;
+    carried.push(`${argument} (${language})`);
+    const texts = textsOf(value, language);
+    if (typeof texts === 'string') return unclassifiable(`argument "${argument}" of ${name} should carry ${languageName(language)} but ${texts}; Airlock cannot judge it`);
+    for (const text of texts) {
+      let result: ClassifyResult;
+      try {
+        result =
+          language === 'sql'
+            ? await classifiers.sql(text)
+            : language === 'shell'
+              ? await classifiers.shell(text)
+              : await classifyGraphQLArgument(classifiers, text, args);
+      } catch (error) {
+        result = unclassifiable((error as Error).message);
+      }
+      if (!result.ok) return unclassifiable(`the ${languageName(language)} in argument "${argument}" of ${name} cannot be judged: ${result.error}`);
+      payloads.push(...result.parts.map((part) => ({ ...part, why: `${part.why ? `${part.why}; ` : ''}carried in argument "${argument}" of ${name}` })));
+    }
+  }
+
+  const toolPartClass: OperationClass = carried.length > 0 && ruling.source !== 'config' ? 'read' : ruling.class;
+  const why =
+    carried.length > 0 && ruling.source !== 'config'
+      ? `${tool.name} is judged by the code in ${carried.join(', ')}, which Airlock reads itself; the server's annotations are set aside`
+      : ruling.why;
+  const toolPart: OperationPart = {
+    action: `mcp:${tool.name}`,
+    class: toolPartClass,
+    resources: argumentResources(tool, args),
+    why,
+    text: renderToolCall(name, args),
+  };
+  return classified([toolPart, ...payloads]);
+}
+
+function languageName(language: CodeLanguage): string {
+  return language === 'sql' ? 'SQL' : language === 'graphql' ? 'GraphQL' : 'a shell command';
+}
+
+/** The texts to classify from one argument's value, or why there are none that can be read. */
+function textsOf(value: unknown, language: CodeLanguage): string[] | string {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    // A list of statements is several SQL texts; a list for a shell command is its argv.
+    if (language === 'sql') return value as string[];
+    if (language === 'shell') return [(value as string[]).map(shellQuote).join(' ')];
+    return 'holds a list';
+  }
+  return `holds ${Array.isArray(value) ? 'a list of non-strings' : `a ${typeof value}`}`;
+}
+
+/** POSIX single-quoting, so that an argv element is one word to the shell parser. */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+async function classifyGraphQLArgument(classifiers: CodeClassifiers, query: string, args: Readonly<Record<string, unknown>>): Promise<ClassifyResult> {
+  let variables = args.variables;
+  if (typeof variables === 'string') {
+    try {
+      variables = variables.trim() === '' ? undefined : JSON.parse(variables);
+    } catch {
+      return unclassifiable('its "variables" argument is not valid JSON');
+    }
+  }
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+    return unclassifiable('its "variables" argument is not an object');
+  }
+  const operationName = args.operationName ?? args.operation_name;
+  return classifiers.graphql(
+    query,
+    (variables ?? undefined) as Record<string, unknown> | undefined,
+    typeof operationName === 'string' ? operationName : undefined,
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * The MCP door: one MCP server for the agent (Streamable HTTP at `/mcp`, or stdio through
+ * `airlock mcp`), with every configured upstream MCP server behind it. Each `tools/call` is
+ * classified, judged by the gate, recorded, and only then forwarded; a hold or a refusal is a
+ * tool result with `isError: true` that tells the agent to stop and ask.
+ *
+ * @example
+ * // airlock.yaml
+ * // upstreams:
+ * //   - name: fs
+ * //     kind: mcp
+ * //     environment: staging
+ * //     transport: { type: stdio, command: npx, args: [-y, "@modelcontextprotocol/server-filesystem", /srv/app] }
+ * //
+ * // The agent's MCP client: { "url": "http://127.0.0.1:4100/mcp", "headers": { "Authorization": "Bearer alk_…" } }
+ * // and it sees fs__read_text_file, fs__write_file, …
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
+import type { DoorModule, RunningDoor } from '../../server/door-module.js';
+import type { Runtime } from '../../server/runtime.js';
+import type { CodeClassifiers } from './classify.js';
+import { loadCodeClassifiers } from './code-classifiers.js';
+import { UpstreamPool } from './pool.js';
+import { registerPool, unregisterPool } from './replay.js';
+import { AgentSessions, type SessionOptions } from './sessions.js';
+
+export { classifyToolCall, codeArguments, toolClass, argumentResources, type CodeClassifiers, type McpToolDescription, type McpToolRules } from './classify.js';
+export { mcpCallDigest, type StoredMcpCall, AIRLOCK_REFUSED } from './call.js';
+export { NAME_SEPARATOR, exposedName } from './catalog.js';
+export { replayMcpCall, type McpReplayOutcome } from './replay.js';
+export { toolVisible } from './visibility.js';
+
+export const MCP_PATH = '/mcp';
+
+export interface McpDoorOptions extends SessionOptions {
+  /** Longest Airlock waits at start for upstreams to connect before serving without them. */
+  readonly startWaitMs?: number;
+  /** Back-off between reconnection attempts to a failed upstream. */
+  readonly retry?: { readonly firstMs: number; readonly maxMs: number };
+  readonly healthMs?: number;
+  /** Classifiers for code in arguments; Airlock's own unless a caller passes others. */
+  readonly classifiers?: CodeClassifiers;
+}
+
+function isMcpPath(url: string | undefined): boolean {
+  if (!url) return false;
+  const path = url.split('?', 1)[0];
+  return path === MCP_PATH || path === `${MCP_PATH}/`;
+}
+
+/** Builds the door; `mcpDoor` is the one Airlock starts. */
+export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
+  return {
+    name: 'mcp',
+    async start(runtime: Runtime): Promise<RunningDoor> {
+      const upstreams = runtime.config.upstreams.filter((u): u is McpUpstreamConfig => u.kind === 'mcp');
+      const classifiers = options.classifiers ?? (await loadCodeClassifiers());
+      const pool = new UpstreamPool(upstreams, {
+        log: runtime.log,
+        timeoutMs: runtime.config.limits.upstreamTimeout,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.healthMs ? { healthMs: options.healthMs } : {}),
+      });
+      const context = { runtime, pool, classifiers };
+      const sessions = new AgentSessions(context, options);
+      pool.onChange(() => sessions.notifyChanged());
+      // Serve as soon as every upstream has been tried once, or after startWaitMs: one slow
+      // server must not keep Airlock (and its other doors) from starting.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pool.start(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.startWaitMs ?? 10_000)))]);
+      clearTimeout(timer);
+      registerPool(runtime, pool);
+
+      return {
+        handleHttp(request: IncomingMessage, response: ServerResponse): boolean {
+          if (!isMcpPath(request.url)) return false;
+          sessions.handle(request, response).catch((error: unknown) => {
+            runtime.log.error({ err: (error as Error).message }, 'MCP request failed');
+            if (!response.headersSent) {
+              response.writeHead(500, { 'content-type': 'application/json' });
+              response.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Airlock could not handle this request; nothing was forwarded' } }));
+            } else response.end();
+          });
+          return true;
+        },
+        async close() {
+          unregisterPool(runtime);
+          await sessions.close();
+          await pool.close();
+        },
+      };
+    },
+  };
+}
+
+export const mcpDoor: DoorModule = createMcpDoor();
