@@ -12,6 +12,7 @@
  * );
  * // { ok: true, parts: [{ action: 'mcp:execute_sql', class: 'read', … }, { action: 'sql:DropStmt', class: 'destructive', … }] }
  */
+import { posix } from 'node:path';
 import { canonicalJson } from '../../audit/canonical.js';
 import { isOperationClass, type OperationClass, type OperationPart } from '../../core/operation.js';
 import type { McpArgumentLanguage } from '../../config/upstreams/mcp.js';
@@ -147,7 +148,7 @@ export function argumentResources(tool: McpToolDescription, args: Readonly<Recor
   const out = new Set<string>();
   const add = (value: unknown) => {
     if (out.size >= MAX_RESOURCES) return;
-    if (typeof value === 'string' && value.length > 0) out.add(value.slice(0, MAX_RESOURCE_LENGTH));
+    if (typeof value === 'string' && value.length > 0) out.add(normalisePath(value).slice(0, MAX_RESOURCE_LENGTH));
     else if (typeof value === 'number' && Number.isFinite(value)) out.add(String(value));
   };
   for (const [key, value] of Object.entries(args)) {
@@ -156,6 +157,15 @@ export function argumentResources(tool: McpToolDescription, args: Readonly<Recor
     else add(value);
   }
   return [...out];
+}
+
+/**
+ * An absolute path is matched as the server will resolve it: `/srv/staging/../prod/db` is in
+ * `/srv/prod`, not under `/srv/staging/**`. Relative paths stay as written; they match no
+ * absolute glob, so they fall to the upstream's own environment.
+ */
+function normalisePath(value: string): string {
+  return value.startsWith('/') ? posix.normalize(value) : value;
 }
 
 export interface ToolCall {

@@ -9,7 +9,19 @@ import { call, connectAgent, notesStdio, textOf, waitFor } from './support.js';
 const API_KEY = 'notes-key-7f3a9c2e41d8b6';
 let airlock: TestAirlock;
 let agent: Client;
-let token: string;
+const clients: Client[] = [];
+let agents = 0;
+
+/**
+ * A new agent for a test that expects holds or refusals: Airlock suspends an agent that is
+ * refused or held several times in a few minutes (the circuit breaker), which would spill
+ * from one test into the next.
+ */
+async function newAgent(scopes = ['write:staging']): Promise<Client> {
+  const client = await connectAgent(airlock.url, await airlock.token(`notes-bot-${++agents}`, scopes));
+  clients.push(client);
+  return client;
+}
 
 beforeAll(async () => {
   process.env.TEST_NOTES_API_KEY = API_KEY;
@@ -34,11 +46,11 @@ beforeAll(async () => {
     },
     doors: [createMcpDoor({ retry: { firstMs: 100, maxMs: 1_000 } })],
   });
-  token = await airlock.token('notes-bot', ['write:staging']);
-  agent = await connectAgent(airlock.url, token);
+  agent = await connectAgent(airlock.url, await airlock.token('notes-bot', ['write:staging']));
 });
 
 afterAll(async () => {
+  for (const client of clients) await client.close();
   await agent?.close();
   await airlock?.close();
 });
@@ -78,6 +90,7 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('holds a destructive tool with a result that tells the agent to stop and quote the hold id', async () => {
+    const agent = await newAgent();
     const before = (await stats()).delete_note ?? 0;
     const result = await call(agent, 'notes__delete_note', { id: 'n1' });
     expect(result.isError).toBe(true);
@@ -90,6 +103,7 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('treats a tool with no annotations as destructive (MCP defaults) and holds it', async () => {
+    const agent = await newAgent();
     const result = await call(agent, 'notes__purge_notes');
     expect(result.isError).toBe(true);
     expect(result._meta?.['airlock/verdict']).toBe('hold');
@@ -97,12 +111,14 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('answers the same pending hold when the identical call is repeated', async () => {
+    const agent = await newAgent();
     const first = await call(agent, 'notes__delete_note', { id: 'n2' });
     const second = await call(agent, 'notes__delete_note', { id: 'n2' });
     expect(second._meta?.['airlock/holdId']).toBe(first._meta?.['airlock/holdId']);
   });
 
   it('runs the identical call exactly once after an operator approves the hold', async () => {
+    const agent = await newAgent();
     const held = await call(agent, 'notes__delete_note', { id: 'n3' });
     const holdId = held._meta?.['airlock/holdId'] as string;
     const { store, clock } = airlock.airlock.runtime;
@@ -128,6 +144,7 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('judges SQL carried in an argument, whatever the tool claims: DROP is held, SELECT passes', async () => {
+    const agent = await newAgent();
     const drop = await call(agent, 'notes__execute_sql', { sql: 'DROP TABLE notes' });
     expect(drop.isError).toBe(true);
     expect(drop._meta?.['airlock/verdict']).toBe('hold');
@@ -140,6 +157,7 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('refuses SQL it cannot parse instead of forwarding it', async () => {
+    const agent = await newAgent();
     const result = await call(agent, 'notes__execute_sql', { sql: 'DELETE FROM WHERE ;;' });
     expect(result.isError).toBe(true);
     expect(result._meta?.['airlock/code']).toBe('bad_request');
@@ -147,6 +165,7 @@ describe('the MCP door with a stdio upstream', () => {
   });
 
   it('judges GraphQL carried in an argument by what the document does', async () => {
+    const agent = await newAgent();
     const mutation = await call(agent, 'notes__run_graphql', { query: 'mutation { volumeDelete(volumeId: "vol_1") }' });
     expect(mutation._meta?.['airlock/verdict']).toBe('hold');
     const query = await call(agent, 'notes__run_graphql', { query: '{ notes { id } }' });
