@@ -47,7 +47,7 @@ export interface ParsedArgs {
   readonly positionals: readonly Word[];
 }
 
-export function parseArgs(args: readonly Word[], valueOptions: ReadonlySet<string> = new Set(), bundling = true): ParsedArgs {
+export function parseArgs(args: readonly Word[], valueOptions: ReadonlySet<string> = new Set(), bundling = true, stopAtPositional = false): ParsedArgs {
   const flags = new Set<string>();
   const options = new Map<string, (string | undefined)[]>();
   const positionals: Word[] = [];
@@ -56,6 +56,10 @@ export function parseArgs(args: readonly Word[], valueOptions: ReadonlySet<strin
     const word = args[i]!;
     const text = word.value;
     if (text === undefined || text === '-' || !text.startsWith('-')) {
+      if (stopAtPositional) {
+        positionals.push(...args.slice(i));
+        break;
+      }
       positionals.push(word);
       continue;
     }

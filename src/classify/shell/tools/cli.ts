@@ -69,7 +69,12 @@ export function verbPath(args: readonly Word[], spec: CliSpec): { path: string[]
     if (collecting && v !== undefined && IDENTIFIER.test(v.toLowerCase()) && path.length < depth) {
       const word = spec.aliases?.[v] ?? v;
       path.push(word);
-      if (decides(word)) collecting = false;
+      if (decides(word)) {
+        collecting = false;
+        // `get secret …` reads a credential: the noun after a reading verb still counts.
+        const next = args[i + 1]?.value?.toLowerCase();
+        if (next && segmentsOf([word]).some((s) => READS.has(s)) && segmentsOf([next]).some((s) => CREDENTIALS.has(s))) path.push(args[++i]!.value!);
+      }
       continue;
     }
     collecting = false;
@@ -152,6 +157,8 @@ const docker: Handler = async (call) => {
     const parsed = parseArgs(
       call.args.slice(call.args.findIndex((a) => a.value === verb) + 1),
       new Set(['-e', '--env', '-u', '--user', '-w', '--workdir', '--name', '-v', '--volume', '-p', '--publish', '--network', '--entrypoint', '--env-file', '-l', '--label', '--mount', '--platform', '--pull', '--restart', '-m', '--memory', '--cpus', '-h', '--hostname']),
+      true,
+      true,
     );
     const [target, ...command] = parsed.positionals;
     call.part({ action: `shell:${call.tool} ${verb}`, class: 'write', resources: [target?.value ?? target?.raw ?? '?'], why: `${verb === 'exec' ? 'runs a command in' : 'starts'} a container` });

@@ -335,7 +335,10 @@ function httpClient(read: (call: Call) => HttpRequest | { unknown: string }): Ha
 
 /** Classifies each URL of a request: by its upstream, by Airlock itself, or by its shape. */
 export function judgeRequest(call: Call, request: HttpRequest): void {
-  const contentType = headerValue(request.headers, 'content-type') ?? request.defaultContentType;
+  const explicit = headerValue(request.headers, 'content-type');
+  // curl labels `-d` bodies as a form, but servers often read a JSON body whatever the label;
+  // judge such a body as the JSON it is.
+  const contentType = explicit ?? (typeof request.body === 'string' && isJson(request.body) ? 'application/json' : request.defaultContentType);
   for (const output of request.outputs) call.part({ action: 'shell:write-file', class: 'write', resources: [output], why: `${call.tool} saves the response` });
   const urls = request.urls.length > 0 ? request.urls : [];
   if (urls.length === 0) {
@@ -401,6 +404,15 @@ function addClassified(call: Call, result: ClassifyResult, upstream: string | un
   }
   for (const part of result.parts) {
     call.part({ action: part.action, class: part.class, reach: 'remote', resources: part.resources, why: part.why ? `${part.why} (${how})` : how, ...(upstream ? { upstream } : {}), text: call.invocation.text });
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
