@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { mountConsole } from '../console/index.js';
 import { handleDecide } from './decide-api.js';
 import type { Runtime } from './runtime.js';
 
@@ -10,6 +11,8 @@ export function createApi(runtime: Runtime): Hono {
     return c.json({ status: 'ok', audit: { seq: head.seq } });
   });
   app.post('/v1/decide', (c) => handleDecide(c, runtime));
+  // The admin API at /v1/admin/… and the operators' console at / (src/console/).
+  mountConsole(app, runtime);
   app.notFound((c) =>
     c.json(
       {
