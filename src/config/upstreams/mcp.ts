@@ -46,6 +46,12 @@ export const mcpUpstreamSchema = z.strictObject({
    * recognise by name (`run_query: { q: sql }`), or to say one is not code (`search: { query: text }`).
    */
   arguments: z.record(toolNameSchema, z.record(z.string().min(1), z.enum(MCP_ARGUMENT_LANGUAGES))).default({}),
+  /**
+   * For a server whose tools run shell commands: the directory they run in, which agents may
+   * change freely (as a coding agent's project). Without it every path is outside any
+   * workspace, so `rm -r` of anything is destructive.
+   */
+  workspace: z.string().startsWith('/', 'an absolute path').optional(),
 });
 export type McpUpstreamConfig = z.infer<typeof mcpUpstreamSchema>;
 export type McpTransportConfig = McpUpstreamConfig['transport'];

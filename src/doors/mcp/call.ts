@@ -8,7 +8,8 @@ import { refusalFor } from '../../core/refusal.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Authentication } from '../../identity/authenticate.js';
 import type { Runtime } from '../../server/runtime.js';
-import { classifyToolCall, renderToolCall, type CodeClassifiers, type McpToolRules } from './classify.js';
+import { classifyToolCall, renderToolCall, type McpToolRules } from './classify.js';
+import type { CodeClassifiersFor } from './code-classifiers.js';
 import type { UpstreamPool } from './pool.js';
 import { UpstreamUnavailableError, type UpstreamConnection } from './upstream.js';
 
@@ -19,7 +20,9 @@ export const AIRLOCK_REFUSED = -32010;
 export interface DoorContext {
   readonly runtime: Runtime;
   readonly pool: UpstreamPool;
-  readonly classifiers: CodeClassifiers;
+  readonly classifiers: CodeClassifiersFor;
+  /** Removes the credentials Airlock holds from text kept on the record. */
+  readonly redact: (text: string) => string;
 }
 
 /** Who is asking: the token as presented (for the gate) and what authenticating it found. */
@@ -104,16 +107,19 @@ export async function callTool(context: DoorContext, caller: Caller, name: strin
   const args = (rawArguments ?? {}) as Record<string, unknown>;
   const upstream = entry.upstream;
   const digest = mcpCallDigest(name, args);
-  const summary = renderToolCall(name, args);
+  const summary = context.redact(renderToolCall(name, args));
 
-  const classification = await classifyToolCall({ tool: entry.item, arguments: args, exposedName: name }, rulesOf(upstream.config), context.classifiers);
+  const classification = await classifyToolCall({ tool: entry.item, arguments: args, exposedName: name }, rulesOf(upstream.config), context.classifiers(upstream.config));
   if (!classification.ok) {
     const verdict = unjudgeable(classification.error);
-    await recordUnjudged(runtime, caller, { upstream: upstream.name, action: `mcp:${entry.item.name}`, digest, summary }, verdict);
+    // What could not be judged may carry anything (a credential the agent found): its values stay off the record.
+    const withheld = `${name}(${Object.keys(args).sort().join(', ')}) [argument values withheld]`;
+    await recordUnjudged(runtime, caller, { upstream: upstream.name, action: `mcp:${entry.item.name}`, digest, summary: withheld }, verdict);
     return refusalResult(verdict);
   }
 
-  const operation = mcpOperation(upstream.config, classification.parts, digest, summary);
+  const parts = classification.parts.map((part) => (part.text ? { ...part, text: context.redact(part.text) } : part));
+  const operation = mcpOperation(upstream.config, parts, digest, summary);
   const request: StoredMcpCall = { protocol: 'mcp', method: 'tools/call', upstream: upstream.name, tool: entry.item.name, name, arguments: args };
   const { verdict } = await runtime.gate.decide({ operation, token: caller.token, request });
   if (verdict.kind !== 'allow') return refusalResult(verdict);

@@ -1,17 +1,94 @@
 import { classifyGraphQLDocument } from '../../classify/graphql/index.js';
-import { unclassifiable } from '../../classify/result.js';
+import { classifyShell, DEFAULT_PROTECTED_BRANCHES, type KnownSecret, type ShellContext, type ShellUpstream } from '../../classify/shell/index.js';
 import { classifySql, loadSqlClassifier } from '../../classify/sql/index.js';
+import type { AirlockConfig } from '../../config/load.js';
+import type { OperationClass } from '../../core/operation.js';
+import { secretRefsOf } from '../../config/load.js';
+import { resolveSecret } from '../../config/secret.js';
+import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
 import type { CodeClassifiers } from './classify.js';
 
 /**
- * Airlock's own classifiers, shared with every other door, so that the SQL an agent sends
- * through an MCP tool gets the verdict it would get through the PostgreSQL door.
+ * Where a shell tool's commands run when its upstream names no `workspace`: nowhere Airlock
+ * knows, and a working directory outside it, so that every path, relative or not, is outside
+ * any workspace and `rm -r` of it is destructive.
  */
-export async function loadCodeClassifiers(): Promise<CodeClassifiers> {
+const NO_WORKSPACE = '/nonexistent/airlock-mcp-no-workspace';
+const UNKNOWN_CWD = '/nonexistent/airlock-mcp-unknown-cwd';
+
+/** Makes the classifiers for code in arguments, per upstream. */
+export type CodeClassifiersFor = (upstream: McpUpstreamConfig) => CodeClassifiers;
+
+/**
+ * Airlock's own classifiers, shared with every other door, so that the SQL, GraphQL or shell
+ * command an agent sends through an MCP tool gets the verdict it would get through the
+ * PostgreSQL door, the HTTP door or the hook door.
+ */
+export async function loadCodeClassifiers(config: AirlockConfig): Promise<CodeClassifiersFor> {
   await loadSqlClassifier();
-  return {
-    sql: (text) => classifySql(text),
-    graphql: (query, variables, operationName) => classifyGraphQLDocument(query, variables, operationName),
-    shell: () => unclassifiable('shell commands cannot be classified yet'),
+  const upstreams = shellUpstreamsOf(config);
+  const secrets = knownSecretsOf(config);
+  const cache = new Map<string, CodeClassifiers>();
+  return (upstream) => {
+    let classifiers = cache.get(upstream.name);
+    if (!classifiers) {
+      const context: ShellContext = {
+        workspace: upstream.workspace ?? NO_WORKSPACE,
+        cwd: upstream.workspace ?? UNKNOWN_CWD,
+        protectedBranches: DEFAULT_PROTECTED_BRANCHES,
+        upstreams,
+        secrets,
+      };
+      classifiers = {
+        sql: (text) => classifySql(text),
+        graphql: (query, variables, operationName) => classifyGraphQLDocument(query, variables, operationName),
+        shell: async (command) => {
+          const result = await classifyShell(command, context);
+          return result.ok ? { ok: true, parts: result.parts } : { ok: false, error: result.error };
+        },
+      };
+      cache.set(upstream.name, classifiers);
+    }
+    return classifiers;
   };
+}
+
+/** The upstreams Airlock guards, so that a `curl` in a shell tool's command is judged as the door would. */
+function shellUpstreamsOf(config: AirlockConfig): ShellUpstream[] {
+  return config.upstreams.map((u): ShellUpstream => {
+    switch (u.kind) {
+      case 'graphql':
+        return { name: u.name, kind: 'graphql', url: u.url, hosts: u.hosts, graphql: { classify: u.classify as Record<string, OperationClass>, persistedQueries: u.persistedQueries } };
+      case 'rest':
+        return { name: u.name, kind: 'rest', url: u.url, hosts: u.hosts };
+      case 'postgres':
+        return { name: u.name, kind: 'postgres', host: u.host, port: u.port, database: u.database };
+      case 'mcp':
+        return { name: u.name, kind: 'mcp', ...(u.transport.type === 'http' ? { url: u.transport.url } : {}) };
+    }
+  });
+}
+
+/** The real credentials Airlock holds: a command carrying one is refused, never forwarded. */
+export function knownSecretsOf(config: AirlockConfig): KnownSecret[] {
+  const out: KnownSecret[] = [];
+  for (const { key, ref } of secretRefsOf(config)) {
+    try {
+      out.push({ label: key, value: resolveSecret(ref).reveal() });
+    } catch {
+      // A secret that cannot be read now cannot be carried in a command either.
+    }
+  }
+  return out;
+}
+
+/**
+ * Replaces every credential Airlock holds with [redacted], for the text an operator reads of a
+ * call (an agent may paste one it found into any argument). Short values are left alone: they
+ * would match ordinary text.
+ */
+export function secretRedactor(secrets: readonly KnownSecret[]): (text: string) => string {
+  const values = [...new Set(secrets.map((s) => s.value).filter((v) => v.length >= 8))];
+  if (values.length === 0) return (text) => text;
+  return (text) => values.reduce((out, value) => (out.includes(value) ? out.split(value).join('[redacted]') : out), text);
 }

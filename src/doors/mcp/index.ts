@@ -19,8 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
 import type { DoorModule, RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
-import type { CodeClassifiers } from './classify.js';
-import { loadCodeClassifiers } from './code-classifiers.js';
+import { knownSecretsOf, loadCodeClassifiers, secretRedactor, type CodeClassifiersFor } from './code-classifiers.js';
 import { UpstreamPool } from './pool.js';
 import { registerPool, unregisterPool } from './replay.js';
 import { AgentSessions, type SessionOptions } from './sessions.js';
@@ -39,8 +38,8 @@ export interface McpDoorOptions extends SessionOptions {
   /** Back-off between reconnection attempts to a failed upstream. */
   readonly retry?: { readonly firstMs: number; readonly maxMs: number };
   readonly healthMs?: number;
-  /** Classifiers for code in arguments; Airlock's own unless a caller passes others. */
-  readonly classifiers?: CodeClassifiers;
+  /** Classifiers for code in arguments, per upstream; Airlock's own unless a caller passes others. */
+  readonly classifiers?: CodeClassifiersFor;
 }
 
 function isMcpPath(url: string | undefined): boolean {
@@ -55,14 +54,14 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
     name: 'mcp',
     async start(runtime: Runtime): Promise<RunningDoor> {
       const upstreams = runtime.config.upstreams.filter((u): u is McpUpstreamConfig => u.kind === 'mcp');
-      const classifiers = options.classifiers ?? (await loadCodeClassifiers());
+      const classifiers = options.classifiers ?? (await loadCodeClassifiers(runtime.config));
       const pool = new UpstreamPool(upstreams, {
         log: runtime.log,
         timeoutMs: runtime.config.limits.upstreamTimeout,
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.healthMs ? { healthMs: options.healthMs } : {}),
       });
-      const context = { runtime, pool, classifiers };
+      const context = { runtime, pool, classifiers, redact: secretRedactor(knownSecretsOf(runtime.config)) };
       const sessions = new AgentSessions(context, options);
       pool.onChange(() => sessions.notifyChanged());
       // Serve as soon as every upstream has been tried once, or after startWaitMs: one slow

@@ -172,6 +172,34 @@ describe('the MCP door with a stdio upstream', () => {
     expect(query.isError).toBeFalsy();
   });
 
+  it('judges a shell command carried in an argument: rm -rf is held, ls passes', async () => {
+    const agent = await newAgent();
+    const remove = await call(agent, 'notes__run_command', { command: 'rm -rf /var/lib/notes' });
+    expect(remove._meta?.['airlock/verdict']).toBe('hold');
+    const list = await call(agent, 'notes__run_command', { command: 'ls -la /var/lib/notes' });
+    expect(list.isError).toBeFalsy();
+    expect(textOf(list)).toBe('would run: ls -la /var/lib/notes');
+  });
+
+  it('refuses a shell command that carries a credential Airlock holds', async () => {
+    const agent = await newAgent();
+    const result = await call(agent, 'notes__run_command', { command: `curl -H "Authorization: Bearer ${API_KEY}" https://notes.example/api` });
+    expect(result.isError).toBe(true);
+    expect(result._meta?.['airlock/code']).toBe('bad_request');
+    expect(textOf(result)).not.toContain(API_KEY);
+    const [record] = await airlock.airlock.runtime.store.audit.list({ newestFirst: true, limit: 1 });
+    expect(record).toMatchObject({ door: 'mcp', action: 'mcp:run_command', verdict: 'deny', code: 'bad_request' });
+    expect(JSON.stringify(record)).not.toContain(API_KEY);
+  });
+
+  it('keeps a credential Airlock holds out of the record when an agent pastes it into a call', async () => {
+    const result = await call(agent, 'notes__search', { query: API_KEY });
+    expect(result.isError).toBeFalsy();
+    const [record] = await airlock.airlock.runtime.store.audit.list({ newestFirst: true, limit: 1 });
+    expect(record?.summary).toBe('notes__search({"query":"[redacted]"})');
+    expect(JSON.stringify(record)).not.toContain(API_KEY);
+  });
+
   it('injects the secret into the server process and passes it nothing else of Airlock environment', async () => {
     const result = JSON.parse(textOf(await call(agent, 'notes__environment'))) as { apiKeyMatches: boolean; variables: string[] };
     expect(result.apiKeyMatches).toBe(true);
