@@ -2,6 +2,8 @@ import type { AgentState } from '../policy/decide.js';
 import type { AgentRecord, AuditFilter, AuditRecord, ControlState, DeliveryStatus, HoldStatus, TokenRecord } from '../store/records.js';
 import type { Enrolment, OperatorView } from '../identity/operators.js';
 import type { DeliveryView, HoldApprovalResult, HoldDetail, HoldView } from '../holds/service.js';
+import type { FreezeWindowConfig } from '../config/schema.js';
+import type { ActiveFreeze, FreezeOccurrence } from '../policy/freeze.js';
 
 /**
  * Everything an operator can do, as one interface. The CLI calls it directly against the
@@ -26,6 +28,15 @@ export interface Admin {
   resume(request: { agent?: string; all?: boolean }): Promise<void>;
   control(): Promise<ControlState>;
 
+  /**
+   * A freeze: from `from` (default now) until `until` (default: until ended), agents may only
+   * read. Replaces a freeze started earlier; configured windows are not affected.
+   */
+  startFreeze(request: { reason: string; until?: string; from?: string }): Promise<FreezeStatus>;
+  /** Ends the freeze started at run time; configured windows stay in force. */
+  endFreeze(): Promise<FreezeStatus>;
+  freezeStatus(): Promise<FreezeStatus>;
+
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
 
   /** Holds, newest first; by default every status. */
@@ -48,6 +59,17 @@ export interface Admin {
   addOperator(request: { name: string }): Promise<Enrolment>;
   listOperators(): Promise<OperatorView[]>;
   removeOperator(request: { name: string }): Promise<void>;
+}
+
+export interface FreezeStatus {
+  /** The freeze in force now, if any: why, and until when. */
+  readonly active: ActiveFreeze | undefined;
+  /** The freeze an operator started, if any (it may be set to begin later). */
+  readonly runtime: ControlState['freeze'];
+  /** The windows in the config. */
+  readonly windows: readonly FreezeWindowConfig[];
+  /** The next window to open within about a week. */
+  readonly next: FreezeOccurrence | undefined;
 }
 
 export interface IssuedToken {

@@ -7,6 +7,7 @@ import { StoreConflictError } from '../store/store.js';
 import { AdminError, type Admin, type TokenView } from './admin.js';
 import { enrolOperator, OperatorError, operatorView } from '../identity/operators.js';
 import { approveHold, cancelHold, denyHold, listDeliveries, listHolds, operatorContext, showHold } from '../holds/service.js';
+import { activeFreeze, nextFreeze } from '../policy/freeze.js';
 
 const AGENT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -136,6 +137,55 @@ export class LocalAdmin implements Admin {
 
   control() {
     return this.runtime.store.control.get();
+  }
+
+  async startFreeze({ reason, until, from }: { reason: string; until?: string; from?: string }) {
+    if (!reason?.trim()) throw new AdminError('invalid', 'say why: a freeze needs a reason, which agents are told');
+    const now = this.now();
+    const instant = (text: string | undefined, name: string) => {
+      if (text === undefined) return undefined;
+      const ms = Date.parse(text);
+      if (Number.isNaN(ms)) throw new AdminError('invalid', `${name} must be a time such as 2026-12-24T18:00:00Z`);
+      return new Date(ms).toISOString();
+    };
+    const start = instant(from, 'from') ?? now.toISOString();
+    const end = instant(until, 'until');
+    if (end && Date.parse(end) <= Math.max(now.getTime(), Date.parse(start))) {
+      throw new AdminError('invalid', `until (${end}) must be later than the start of the freeze and than now`);
+    }
+    const previous = (await this.runtime.store.control.get()).freeze;
+    const freeze = { reason: reason.trim(), by: this.operator, from: start, until: end };
+    await this.runtime.store.control.setFreeze(freeze);
+    await this.runtime.audit.append({
+      type: 'freeze.started',
+      operator: this.operator,
+      reasons: [freeze.reason],
+      detail: { from: start, ...(end ? { until: end } : {}), ...(previous ? { replaced: previous } : {}) },
+    });
+    return this.freezeStatus();
+  }
+
+  async endFreeze() {
+    const previous = (await this.runtime.store.control.get()).freeze;
+    if (!previous) {
+      const configured = activeFreeze(this.runtime.config.freeze, undefined, this.now());
+      throw new AdminError(
+        'not_found',
+        configured
+          ? `no freeze was started at run time; the configured window in force (${configured.reason}) can only be changed in the config`
+          : 'no freeze was started at run time (see: airlock freeze status)',
+      );
+    }
+    await this.runtime.store.control.setFreeze(undefined);
+    await this.runtime.audit.append({ type: 'freeze.ended', operator: this.operator, reasons: [previous.reason], detail: { started: previous } });
+    return this.freezeStatus();
+  }
+
+  async freezeStatus() {
+    const now = this.now();
+    const { freeze } = await this.runtime.store.control.get();
+    const windows = this.runtime.config.freeze;
+    return { active: activeFreeze(windows, freeze, now), runtime: freeze, windows, next: nextFreeze(windows, freeze, now) };
   }
 
   listAudit(filter: Parameters<Admin['listAudit']>[0]) {

@@ -11,6 +11,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerClassifySql } from './commands/classify-sql.js';
 import { registerConfig } from './commands/config.js';
 import { registerExplain } from './commands/explain.js';
+import { registerFreeze } from './commands/freeze.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerStart } from './commands/start.js';
 import { registerStop } from './commands/stop.js';
@@ -26,7 +27,7 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerClassifySql]) {
+for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerFreeze, registerClassifySql]) {
   register(program);
 }
 

@@ -36,6 +36,8 @@ export interface DecisionContext {
   readonly token: TokenRecord | undefined;
   readonly operation: Operation;
   readonly now: Date;
+  /** Only explaining (`airlock explain`, the console): extensions must change nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** Extensions of the pipeline: anomaly signals, budgets, and observers of what was decided. */
@@ -151,7 +153,7 @@ export class Gate {
    * no baseline learns from it. For `airlock explain` and the console.
    */
   async explain(operation: Operation, principal: { agent: AgentRecord; token?: TokenRecord; scopes: readonly Scope[] }): Promise<{ decision: Decision; signals: readonly Signal[] }> {
-    return this.judge({ agent: principal.agent, token: principal.token, operation, now: this.clock() }, principal.scopes);
+    return this.judge({ agent: principal.agent, token: principal.token, operation, now: this.clock(), dryRun: true }, principal.scopes);
   }
 
   private async judge(context: DecisionContext, scopes: readonly Scope[]): Promise<{ decision: Decision; signals: readonly Signal[] }> {

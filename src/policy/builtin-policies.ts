@@ -24,6 +24,14 @@ unless { action == Airlock::Action::"read" };
 @reason("the agent has used its allowance for this class of operation")
 forbid (principal, action, resource) when { context.budgetExceeded };
 
+// Reads are not held: they change nothing, and an agent exploring somewhere new should not wait
+// for a human to look. Their signals are still recorded; a user policy can hold reads too.
+@id("airlock/anomaly")
+@reason("an anomaly signal is strong: the agent is doing something it does not normally do")
+@hold("mfa")
+forbid (principal, action, resource) when { context.signalStrength >= 3 }
+unless { action == Airlock::Action::"read" };
+
 @id("airlock/scope")
 @reason("a scope of the token covers this operation")
 permit (principal, action, resource) when { context.inScope };

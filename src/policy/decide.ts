@@ -162,7 +162,11 @@ function reasonOf(policy: LoadedPolicy, input: DecideInput): string {
     case 'airlock/emergency-stop':
       return `${base}${input.stopAll?.reason ? ` (${input.stopAll.reason})` : ''}`;
     case 'airlock/freeze':
-      return `${base}${input.freeze?.reason ? ` (${input.freeze.reason})` : ''}${input.freeze?.until ? `, until ${input.freeze.until}` : ''}`;
+      return `${base}${input.freeze?.reason ? ` (${input.freeze.reason})` : ''}, ${input.freeze?.until ? `until ${input.freeze.until}` : 'until an operator ends it'}`;
+    case 'airlock/anomaly': {
+      const strong = (input.signals ?? []).filter((s) => s.strength >= 3);
+      return strong.length > 0 ? `${base}: ${strong.map((s) => `${s.name} (${s.explanation})`).join('; ')}` : base;
+    }
     case 'airlock/budget':
       return input.budget?.explanation ?? base;
     default:

@@ -2,6 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { AuditLog } from '../audit/log.js';
 import type { AirlockConfig } from '../config/load.js';
 import { Gate, type GateExtensions } from '../core/gate.js';
+import { BehaviourMonitor } from '../baseline/monitor.js';
+import { BudgetKeeper } from '../policy/budgets.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -40,6 +42,8 @@ export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {})
   let engine = PolicyEngine.load(config.policyFiles);
   const store = openStore(config, { writerThread: options.writerThread ?? false });
   const audit = new AuditLog(store.audit, clock);
+  // Anomaly signals, the circuit breaker and budgets: every door's decisions go through them.
+  const monitor = new BehaviourMonitor({ store, audit, settings: config.baseline, clock, log });
   const gate = new Gate({
     store,
     audit,
@@ -47,7 +51,7 @@ export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {})
     freezeWindows: config.freeze,
     holdTtlMs: config.holds.ttl,
     clock,
-    extensions: options.extensions ?? [],
+    extensions: [monitor, new BudgetKeeper(store, config.budgets), ...(options.extensions ?? [])],
   });
 
   const reloadPolicies = () => {
@@ -91,6 +95,7 @@ export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {})
     reloadPolicies,
     async close() {
       for (const watcher of watchers) watcher.close();
+      await monitor.close();
       await audit.drain();
       await store.close();
     },

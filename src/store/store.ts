@@ -19,6 +19,9 @@ import type {
 } from './records.js';
 import type { StoredRecord } from '../audit/chain.js';
 import type { AgentState } from '../policy/decide.js';
+import type { Baseline } from '../baseline/model.js';
+import type { RefusalEvent } from '../baseline/signals.js';
+import type { OperationClass } from '../core/operation.js';
 
 /**
  * Everything Airlock keeps. One interface, async throughout, so that the embedded SQLite store
@@ -36,6 +39,10 @@ export interface Store {
   /** The console's sign-in state: operators' browser sessions and API keys. */
   readonly sessions: SessionRepository;
   readonly apiKeys: ApiKeyRepository;
+  /** What each agent normally does (src/baseline/). */
+  readonly baselines: BaselineRepository;
+  /** An agent's recent decisions, counted from the audit log: budgets and bursts. */
+  readonly activity: ActivityRepository;
   /** Flushes pending audit records and closes connections. */
   close(): Promise<void>;
 }
@@ -163,4 +170,30 @@ export interface ApiKeyRepository {
   list(filter?: { operator?: string; includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
   revoke(id: string, at: string): Promise<ApiKeyRecord | undefined>;
   markUsed(id: string, at: string): Promise<void>;
+}
+
+export interface BaselineRepository {
+  get(agent: string): Promise<Baseline | undefined>;
+  list(): Promise<Baseline[]>;
+  /**
+   * Read-modify-write in one step: `change` gets the stored baseline (undefined when there is
+   * none) and returns the new one, which is stored and returned. Several processes learning
+   * about the same agent each replay their own observations onto whatever is stored.
+   */
+  update(agent: string, at: string, change: (current: Baseline | undefined) => Baseline): Promise<Baseline>;
+  /** Forgets what the agent normally does (it learns again, with a new warm-up). */
+  remove(agent: string): Promise<boolean>;
+}
+
+/** An agent's recent decisions, read from the audit log, which every process writes. */
+export interface ActivityRepository {
+  /** When the agent's allowed operations of this class after `since` were decided, newest first, at most `limit`. */
+  allowedSince(agent: string, operationClass: OperationClass, since: string, limit: number): Promise<string[]>;
+  /** When the agent's decisions (any verdict) after `since` were made, oldest first, at most `limit`. */
+  decisionsSince(agent: string, since: string, limit: number): Promise<string[]>;
+  /**
+   * The agent's refused or held decisions after `since` that came after it was last added,
+   * suspended, stopped or resumed, oldest first.
+   */
+  refusalsSince(agent: string, since: string): Promise<RefusalEvent[]>;
 }

@@ -10,6 +10,8 @@ import { sqliteFailedAttempts, sqliteOperators } from './operators.js';
 import { sqliteTokens } from './tokens.js';
 import { sqliteSessions } from './sessions.js';
 import { sqliteApiKeys } from './api-keys.js';
+import { sqliteBaselines } from './baselines.js';
+import { sqliteActivity } from './activity.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -37,6 +39,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     audit,
     sessions: sqliteSessions(db),
     apiKeys: sqliteApiKeys(db),
+    baselines: sqliteBaselines(db),
+    activity: sqliteActivity(db),
     async close() {
       await audit.close();
       db.close();

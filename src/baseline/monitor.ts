@@ -1,0 +1,300 @@
+/**
+ * The baseline at work in the gate: it raises signals for each operation, learns from each
+ * decision, and trips the circuit breaker. What it knows about an agent is kept in memory, so a
+ * decision costs a map lookup; what it learns is written to the store in the background, a batch
+ * every couple of seconds and on close, by replaying the new observations onto whatever is
+ * stored, so that several processes sharing a store all contribute and a restart loses nothing
+ * that was flushed. Counts that must agree across processes (refusals for the breaker) are read
+ * from the audit log itself.
+ *
+ * @example
+ * const monitor = new BehaviourMonitor({ store, audit, settings: config.baseline, clock, log });
+ * new Gate({ …, extensions: [monitor] });
+ * await monitor.close(); // flushes what it learned
+ */
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/log.js';
+import { formatDuration } from '../core/duration.js';
+import type { DecisionContext, GateExtensions } from '../core/gate.js';
+import type { Verdict } from '../core/verdict.js';
+import type { Signal } from '../policy/decide.js';
+import type { AuditRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { BaselineSettings } from './config.js';
+import { emptyBaseline, observe, type Baseline, type Observation } from './model.js';
+import type { SignalName } from './names.js';
+import { countsAsRefusal, describeRefusals, detectSignals, distinctRefusals, refusalsInWindow, type RefusalEvent } from './signals.js';
+import { WindowCounter } from './window-counter.js';
+
+export interface MonitorOptions {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly settings: BaselineSettings;
+  readonly clock: () => Date;
+  readonly log: Logger;
+  /** How long learned observations wait before they are written (milliseconds of real time). */
+  readonly flushIntervalMs?: number;
+  /** How long an agent's view is trusted before it is read again (other replicas learn too). */
+  readonly refreshMs?: number;
+}
+
+/** What this process knows about one agent. */
+interface Tracked {
+  /** The stored baseline with this process's unflushed observations applied. */
+  baseline: Baseline | undefined;
+  pending: Observation[];
+  loadedAt: number;
+  /** Decisions within the burst window. */
+  readonly recent: WindowCounter;
+  /** Refusals and holds since the agent was last suspended or resumed, within the refusal window. */
+  refusals: RefusalEvent[];
+}
+
+/** Cap on decisions read back to seed the burst window; beyond it the count is surely a burst. */
+const SEED_LIMIT = 100_000;
+
+export class BehaviourMonitor implements GateExtensions {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly loading = new Map<string, Promise<Tracked>>();
+  private readonly fired = new WeakMap<DecisionContext, readonly Signal[]>();
+  /** Per-agent queue, so that two refusals cannot suspend an agent twice. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly flushIntervalMs: number;
+  private readonly refreshMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(private readonly options: MonitorOptions) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 2000;
+    this.refreshMs = options.refreshMs ?? 30_000;
+    this.unsubscribe = options.audit.subscribe((record) => this.recorded(record));
+  }
+
+  private get settings(): BaselineSettings {
+    return this.options.settings;
+  }
+
+  async signals(context: DecisionContext): Promise<readonly Signal[]> {
+    const tracked = await this.track(context.agent.name);
+    const signals = detectSignals({
+      agent: context.agent.name,
+      baseline: tracked.baseline,
+      operation: context.operation,
+      now: context.now,
+      recentOperations: tracked.recent.count(context.now.getTime()),
+      recentRefusals: tracked.refusals,
+      settings: this.settings,
+    });
+    if (!context.dryRun) this.fired.set(context, signals);
+    return signals;
+  }
+
+  async decided(context: DecisionContext, verdict: Verdict, record: AuditRecord): Promise<void> {
+    const name = context.agent.name;
+    const fired = this.fired.get(context) ?? [];
+    this.fired.delete(context);
+    const code = verdict.kind === 'deny' ? verdict.code : undefined;
+    // Airlock's own failure says nothing about the agent.
+    if (code === 'unavailable') return;
+    const tracked = await this.track(name);
+    const { operation, now } = context;
+    const observation: Observation = {
+      at: now.toISOString(),
+      upstream: operation.upstream,
+      environment: operation.environment,
+      action: operation.action,
+      class: operation.class,
+      allowed: verdict.kind === 'allow',
+    };
+    tracked.pending.push(observation);
+    tracked.baseline = observe(tracked.baseline ?? emptyBaseline(name, observation.at), observation, this.settings);
+    tracked.recent.add(now.getTime());
+    this.scheduleFlush();
+
+    if (verdict.kind === 'allow' && verdict.holdId) {
+      // A human approved it: the hold was not the agent going astray.
+      tracked.refusals = tracked.refusals.filter((r) => r.holdId !== verdict.holdId);
+    }
+    if (countsAsRefusal(verdict.kind, code)) {
+      this.remember(tracked, refusalOf(record), now);
+      await this.serially(name, () => this.checkBreaker(name, now));
+    }
+    const tripping = fired.filter((s) => s.name !== 'refusal-burst' && this.settings.suspendOn.includes(s.name as SignalName));
+    if (tripping.length > 0) {
+      const why = tripping.map((s) => `${s.name}: ${s.explanation}`).join('; ');
+      await this.serially(name, () =>
+        this.suspend(name, `the ${tripping.map((s) => s.name).join(' and ')} signal suspends agents`, [why], tripping.map((s) => s.name), { decision: record.seq }),
+      );
+    }
+  }
+
+  /** Writes what was learned; resolves when it is stored. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushAll().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.unsubscribe();
+    await Promise.all(this.queues.values());
+    await this.flush();
+  }
+
+  /** Records of decisions that never reach `decided`: a revoked or expired token of a known agent. */
+  private recorded(record: AuditRecord): void {
+    const agent = record.agent;
+    if (!agent) return;
+    if (record.type === 'agent.removed') {
+      // A new agent of the same name starts from nothing, with its own warm-up.
+      this.tracked.delete(agent);
+      void this.serially(agent, async () => void (await this.options.store.baselines.remove(agent)));
+      return;
+    }
+    if (record.type !== 'decision' || record.code !== 'unauthenticated') return;
+    const now = new Date(record.at);
+    void this.serially(agent, async () => {
+      const tracked = this.tracked.get(agent);
+      if (tracked) this.remember(tracked, refusalOf(record), now);
+      await this.checkBreaker(agent, now);
+    });
+  }
+
+  private remember(tracked: Tracked, event: RefusalEvent, now: Date): void {
+    tracked.refusals = [...refusalsInWindow(tracked.refusals, now, this.settings.refusals.window), event];
+  }
+
+  /**
+   * The circuit breaker: counted from the audit log, so that refusals seen by any process, and
+   * only those since the agent was last suspended or resumed, count.
+   */
+  private async checkBreaker(agent: string, now: Date): Promise<void> {
+    if (!this.settings.suspendOn.includes('refusal-burst') || this.settings.ignore.includes('refusal-burst')) return;
+    const { count, window } = this.settings.refusals;
+    const since = new Date(now.getTime() - window).toISOString();
+    const refused = (await this.options.store.activity.refusalsSince(agent, since)).filter((e) => countsAsRefusal(e.verdict, e.code));
+    const events = distinctRefusals(refused);
+    if (events.length < count) return;
+    const seqs = events.flatMap((e) => (e.seq !== undefined ? [e.seq] : []));
+    await this.suspend(
+      agent,
+      `${events.length} different operations refused or held within ${formatDuration(window)}`,
+      [`refusal-burst: ${describeRefusals(events)}`],
+      ['refusal-burst'],
+      { refusals: seqs },
+    );
+  }
+
+  private async suspend(agent: string, summary: string, details: readonly string[], signals: readonly string[], detail: Record<string, unknown>): Promise<void> {
+    const { store, audit, log } = this.options;
+    const current = await store.agents.get(agent);
+    if (!current || current.state !== 'active') return;
+    const reason = `circuit breaker: ${summary}; an operator must review and resume it`;
+    await store.agents.setState(agent, 'suspended', reason);
+    await audit.append({
+      type: 'agent.suspended',
+      agent,
+      reasons: [reason, ...details],
+      signals,
+      detail: { by: 'circuit-breaker', ...detail },
+    });
+    const tracked = this.tracked.get(agent);
+    if (tracked) tracked.refusals = [];
+    log.warn({ agent, signals }, `circuit breaker: agent ${agent} suspended (${summary}); resume with: airlock resume --agent ${agent}`);
+  }
+
+  private serially(agent: string, run: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(agent) ?? Promise.resolve();
+    const next = previous.then(run).catch((error: Error) => {
+      this.options.log.error({ agent, err: error.message }, 'baseline: could not act on a decision');
+    });
+    this.queues.set(agent, next);
+    void next.then(() => {
+      if (this.queues.get(agent) === next) this.queues.delete(agent);
+    });
+    return next;
+  }
+
+  private async track(agent: string): Promise<Tracked> {
+    const existing = this.tracked.get(agent);
+    if (existing && (existing.pending.length > 0 || performance.now() - existing.loadedAt < this.refreshMs)) return existing;
+    let loading = this.loading.get(agent);
+    if (!loading) {
+      loading = this.load(agent).finally(() => this.loading.delete(agent));
+      this.loading.set(agent, loading);
+    }
+    return loading;
+  }
+
+  /** Reads the agent's baseline and recent decisions from the store (first use, or refresh). */
+  private async load(agent: string): Promise<Tracked> {
+    const { store, clock } = this.options;
+    const now = clock().getTime();
+    const { burst, refusals } = this.settings;
+    const [baseline, times, events] = await Promise.all([
+      store.baselines.get(agent),
+      store.activity.decisionsSince(agent, new Date(now - burst.window).toISOString(), SEED_LIMIT),
+      store.activity.refusalsSince(agent, new Date(now - refusals.window).toISOString()),
+    ]);
+    let tracked = this.tracked.get(agent);
+    if (!tracked) {
+      tracked = { baseline: undefined, pending: [], loadedAt: 0, recent: new WindowCounter(burst.window), refusals: [] };
+      this.tracked.set(agent, tracked);
+    }
+    // Observations made while reading are newer than what was read: keep this process's view.
+    if (tracked.pending.length === 0) {
+      tracked.baseline = baseline;
+      tracked.recent.clear();
+      for (const at of times) tracked.recent.add(Date.parse(at));
+      tracked.refusals = events.filter((e) => countsAsRefusal(e.verdict, e.code));
+    }
+    tracked.loadedAt = performance.now();
+    return tracked;
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  private async flushAll(): Promise<void> {
+    const { store, clock, log } = this.options;
+    for (const [agent, tracked] of this.tracked) {
+      if (tracked.pending.length === 0) continue;
+      const batch = tracked.pending;
+      tracked.pending = [];
+      try {
+        const replay = (start: Baseline | undefined, observations: readonly Observation[]) =>
+          observations.reduce((b, o) => observe(b, o, this.settings), start ?? emptyBaseline(agent, observations[0]!.at));
+        const stored = await store.baselines.update(agent, clock().toISOString(), (current) => replay(current, batch));
+        tracked.baseline = tracked.pending.length > 0 ? replay(stored, tracked.pending) : stored;
+        tracked.loadedAt = performance.now();
+      } catch (error) {
+        tracked.pending = [...batch, ...tracked.pending];
+        log.warn({ agent, err: (error as Error).message }, 'baseline: could not store what was learned; will retry');
+        this.scheduleFlush();
+      }
+    }
+  }
+}
+
+function refusalOf(record: AuditRecord): RefusalEvent {
+  return {
+    at: record.at,
+    verdict: record.verdict === 'hold' ? 'hold' : 'deny',
+    code: record.code,
+    action: record.action,
+    seq: record.seq,
+    digest: record.digest,
+    token: record.token,
+    holdId: record.holdId,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Budgets: at most `limit` allowed operations of a class per agent in any sliding window of
+ * `per`. What an agent has used is counted from the audit log, which every process and replica
+ * sharing the store writes, so that all of them enforce one budget; operations being decided
+ * right now in this process are counted too, so that concurrent requests cannot all take the
+ * last unit.
+ *
+ * @example
+ * budgets:
+ *   - { class: write, limit: 300, per: 1m }            # every agent
+ *   - { agent: deploy-bot, class: destructive, limit: 1, per: 1d }   # even when approved
+ */
+import type { BudgetConfig } from '../config/schema.js';
+import { formatDuration } from '../core/duration.js';
+import type { BudgetCheck, DecisionContext, GateExtensions } from '../core/gate.js';
+import type { OperationClass } from '../core/operation.js';
+import type { Store } from '../store/store.js';
+
+/** The budgets that apply to this agent and class: its own and those for every agent (`*`). */
+export function applicableBudgets(budgets: readonly BudgetConfig[], agent: string, operationClass: OperationClass): BudgetConfig[] {
+  return budgets.filter((b) => (b.agent === '*' || b.agent === agent) && b.class === operationClass);
+}
+
+export interface BudgetUse {
+  readonly budget: BudgetConfig;
+  readonly exceeded: boolean;
+  /** When one more operation fits again; undefined for a budget of 0, which never refills. */
+  readonly refillAt?: string;
+}
+
+/**
+ * Whether one more operation fits in a budget. `recent` are the times of allowed operations in
+ * the window, newest first, at least `limit - inFlight` of them when there are that many.
+ * When it does not fit, the budget refills when the operation that would have to leave the
+ * window for it to fit does.
+ */
+export function judgeBudget(budget: BudgetConfig, recent: readonly string[], inFlight: number, now: Date): BudgetUse {
+  if (budget.limit === 0) return { budget, exceeded: true };
+  const room = budget.limit - inFlight;
+  if (room <= 0) return { budget, exceeded: true, refillAt: new Date(now.getTime() + budget.per).toISOString() };
+  if (recent.length < room) return { budget, exceeded: false };
+  return { budget, exceeded: true, refillAt: new Date(Date.parse(recent[room - 1]!) + budget.per).toISOString() };
+}
+
+/** The answer for the gate: exceeded if any budget is, refilling when the last of them does. */
+export function budgetCheckOf(agent: string, operationClass: OperationClass, uses: readonly BudgetUse[]): BudgetCheck {
+  const exceeded = uses.filter((u) => u.exceeded);
+  if (exceeded.length === 0) return { exceeded: false };
+  const never = exceeded.find((u) => u.refillAt === undefined);
+  if (never) {
+    return {
+      exceeded: true,
+      explanation: `${agent} may not make ${operationClass} operations at all (its budget is 0 per ${formatDuration(never.budget.per)})`,
+    };
+  }
+  const last = exceeded.reduce((a, b) => (Date.parse(b.refillAt!) > Date.parse(a.refillAt!) ? b : a));
+  const { limit, per } = last.budget;
+  return {
+    exceeded: true,
+    refillAt: last.refillAt!,
+    explanation:
+      `${agent} has used its budget of ${limit} ${operationClass} operation${limit === 1 ? '' : 's'} per ${formatDuration(per)}; ` +
+      `the budget refills at ${last.refillAt}`,
+  };
+}
+
+/** Operations this process is deciding whose record is not written yet; forgotten after this long. */
+const IN_FLIGHT_TTL_MS = 60_000;
+
+/** The gate extension that enforces `budgets` from the config. */
+export class BudgetKeeper implements GateExtensions {
+  private readonly inFlight = new Map<string, Map<DecisionContext, number>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly budgets: readonly BudgetConfig[],
+  ) {}
+
+  async budget(context: DecisionContext): Promise<BudgetCheck | undefined> {
+    const agent = context.agent.name;
+    const operationClass = context.operation.class;
+    const budgets = applicableBudgets(this.budgets, agent, operationClass);
+    if (budgets.length === 0) return undefined;
+    const flights = this.flightsOf(`${agent}\u0000${operationClass}`);
+    const others = flights.size;
+    // Claimed before reading, so that a concurrent decision in this process counts this one.
+    if (!context.dryRun) flights.set(context, performance.now());
+    const now = context.now;
+    const uses = await Promise.all(
+      budgets.map(async (budget) => {
+        const since = new Date(now.getTime() - budget.per).toISOString();
+        const recent = await this.store.activity.allowedSince(agent, operationClass, since, Math.max(budget.limit - others, 0));
+        return judgeBudget(budget, recent, others, now);
+      }),
+    );
+    const check = budgetCheckOf(agent, operationClass, uses);
+    if (check.exceeded) flights.delete(context);
+    return check;
+  }
+
+  decided(context: DecisionContext): void {
+    this.inFlight.get(`${context.agent.name}\u0000${context.operation.class}`)?.delete(context);
+  }
+
+  private flightsOf(key: string): Map<DecisionContext, number> {
+    let flights = this.inFlight.get(key);
+    if (!flights) this.inFlight.set(key, (flights = new Map()));
+    const stale = performance.now() - IN_FLIGHT_TTL_MS;
+    // A decision whose record could not be written never reaches `decided`.
+    for (const [context, since] of flights) if (since < stale) flights.delete(context);
+    return flights;
+  }
+}

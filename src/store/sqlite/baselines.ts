@@ -1,0 +1,34 @@
+import type { Baseline } from '../../baseline/model.js';
+import type { BaselineRepository } from '../store.js';
+import type { SqliteDatabase } from './database.js';
+
+export function sqliteBaselines(db: SqliteDatabase): BaselineRepository {
+  const select = db.prepare<[string], { body: string }>('SELECT body FROM baselines WHERE agent = ?');
+  const selectAll = db.prepare<[], { body: string }>('SELECT body FROM baselines ORDER BY agent');
+  const upsert = db.prepare(
+    'INSERT INTO baselines (agent, updated_at, body) VALUES (?, ?, ?) ON CONFLICT (agent) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body',
+  );
+  const remove = db.prepare('DELETE FROM baselines WHERE agent = ?');
+  const update = db.transaction((agent: string, at: string, change: (current: Baseline | undefined) => Baseline) => {
+    const row = select.get(agent);
+    const next = change(row ? (JSON.parse(row.body) as Baseline) : undefined);
+    upsert.run(agent, at, JSON.stringify(next));
+    return next;
+  });
+  return {
+    async get(agent) {
+      const row = select.get(agent);
+      return row ? (JSON.parse(row.body) as Baseline) : undefined;
+    },
+    async list() {
+      return selectAll.all().map((row) => JSON.parse(row.body) as Baseline);
+    },
+    async update(agent, at, change) {
+      // IMMEDIATE: read and write under one lock, so two processes cannot lose each other's update.
+      return update.immediate(agent, at, change);
+    },
+    async remove(agent) {
+      return remove.run(agent).changes > 0;
+    },
+  };
+}
