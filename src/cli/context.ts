@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../server/runtime.js';
 import { silentLogger } from '../server/log.js';
 import type { Admin } from '../admin/admin.js';
 import { LocalAdmin } from '../admin/local-admin.js';
+import { RemoteAdmin } from '../admin/remote-admin.js';
 
 /** The config named by --config (on the root command), or the default one. */
 export function configOf(command: Command): AirlockConfig {
@@ -47,5 +48,7 @@ export function localOperator(): string {
  * admin API when AIRLOCK_URL is set (see src/admin/remote-admin.ts).
  */
 export async function withAdmin<T>(command: Command, run: (admin: Admin) => Promise<T>): Promise<T> {
+  const url = process.env.AIRLOCK_URL;
+  if (url) return run(await RemoteAdmin.connect(url, process.env.AIRLOCK_API_KEY));
   return withRuntime(command, (runtime) => run(new LocalAdmin(runtime, localOperator())));
 }

@@ -96,6 +96,14 @@ export const ADMIN_ROUTES: { readonly [M in AdminMethod]: AdminRoute<M> } = {
     z.strictObject({ holdId: holdId.optional(), status: queryList(z.enum(['pending', 'delivered', 'failed'])).optional(), limit: queryLimit.optional() }),
   ),
 
+  freezeStatus: route('GET', '/freeze', none),
+  startFreeze: route(
+    'POST',
+    '/freeze',
+    z.strictObject({ reason: z.string().min(1).max(500), until: z.iso.datetime({ offset: true }).optional(), from: z.iso.datetime({ offset: true }).optional() }),
+  ),
+  endFreeze: route('DELETE', '/freeze', none, true),
+
   listOperators: route('GET', '/operators', none),
   addOperator: route('POST', '/operators', z.strictObject({ name }), true),
   removeOperator: route('DELETE', '/operators/:name', z.strictObject({ name }), true),

@@ -177,7 +177,7 @@ export function signInPage(options: { error?: string; operator?: string; next?: 
         </label>
         <button type="submit" class="button button-primary">Sign in</button>
       </form>
-      <p class="muted small">No password yet? On the Airlock host: <code>airlock operator passwd NAME</code></p>
+      <p class="muted small">No password yet? On the Airlock host: <code>airlock operator password NAME</code></p>
     </main>
   </body>
 </html>`;

@@ -19,7 +19,7 @@ export function operatorsSection(operators: readonly OperatorView[], keys: reado
           (o) => html`<tr><th scope="row">${o.name}${o.name === me ? html` <span class="muted">(you)</span>` : ''}</th><td>${o.hasPassword ? 'set' : html`<span class="muted">not set</span>`}</td><td>${shortTime(o.createdAt)}</td><td>${o.lastApprovalAt ? relativeTime(o.lastApprovalAt, now) : '-'}</td></tr>`,
         )}</tbody>
       </table>
-      <p class="muted small">Enrol an operator on the Airlock host: <code>airlock operator add NAME</code>, then <code>airlock operator passwd NAME</code>.</p>
+      <p class="muted small">Enrol an operator on the Airlock host: <code>airlock operator add NAME</code>, then <code>airlock operator password NAME</code>.</p>
     </section>
     <section class="panel" aria-labelledby="keys-title">
       <h2 id="keys-title">Your API keys</h2>
