@@ -17,6 +17,8 @@ import { registerStart } from './commands/start.js';
 import { registerStop } from './commands/stop.js';
 import { registerToken } from './commands/token.js';
 import { CliError } from './output.js';
+import { registerHook } from './commands/hook.js';
+import { registerScan } from './commands/scan.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +32,7 @@ const program = new Command('airlock')
 for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerFreeze, registerClassifySql]) {
   register(program);
 }
+for (const register of [registerScan, registerHook]) register(program);
 
 const KNOWN = [CliError, AdminError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError];
 

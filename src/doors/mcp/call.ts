@@ -10,11 +10,11 @@ import type { Authentication } from '../../identity/authenticate.js';
 import type { Runtime } from '../../server/runtime.js';
 import { classifyToolCall, renderToolCall, type McpToolRules } from './classify.js';
 import type { CodeClassifiersFor } from './code-classifiers.js';
+import { AIRLOCK_REFUSED } from './constants.js';
 import type { UpstreamPool } from './pool.js';
 import { UpstreamUnavailableError, type UpstreamConnection } from './upstream.js';
 
-/** JSON-RPC error code of a request Airlock did not forward (implementation-defined range). */
-export const AIRLOCK_REFUSED = -32010;
+export { AIRLOCK_REFUSED };
 
 /** What the door holds while judging: the runtime, the upstreams and the classifiers. */
 export interface DoorContext {

@@ -23,6 +23,7 @@ import { knownSecretsOf, loadCodeClassifiers, secretRedactor, type CodeClassifie
 import { UpstreamPool } from './pool.js';
 import { registerPool, unregisterPool } from './replay.js';
 import { AgentSessions, type SessionOptions } from './sessions.js';
+import { MCP_PATH } from './constants.js';
 
 export { classifyToolCall, codeArguments, toolClass, argumentResources, type CodeClassifiers, type McpToolDescription, type McpToolRules } from './classify.js';
 export { mcpCallDigest, type StoredMcpCall, AIRLOCK_REFUSED } from './call.js';
@@ -30,7 +31,7 @@ export { NAME_SEPARATOR, exposedName } from './catalog.js';
 export { replayMcpCall, type McpReplayOutcome } from './replay.js';
 export { toolVisible } from './visibility.js';
 
-export const MCP_PATH = '/mcp';
+export { MCP_PATH } from './constants.js';
 
 export interface McpDoorOptions extends SessionOptions {
   /** Longest Airlock waits at start for upstreams to connect before serving without them. */

@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
+import { CliError } from '../output.js';
+
+const DEFAULT_URL = 'http://127.0.0.1:4100';
+
+/**
+ * `airlock mcp`: for MCP clients that only start servers as local commands. It relays every
+ * message between the client on stdin/stdout and a running Airlock's /mcp, adding the agent's
+ * token. It judges nothing itself; if Airlock cannot be reached it refuses, it never goes around.
+ *
+ * @example
+ * // .mcp.json of a coding agent
+ * // { "mcpServers": { "airlock": { "command": "airlock", "args": ["mcp"],
+ * //     "env": { "AIRLOCK_TOKEN": "alk_…", "AIRLOCK_URL": "http://127.0.0.1:4100" } } } }
+ */
+export function registerMcp(program: Command): void {
+  program
+    .command('mcp')
+    .description("serve MCP on stdin/stdout for a local agent, relaying to a running Airlock's /mcp (token from AIRLOCK_TOKEN)")
+    .option('--url <url>', `Airlock's address (default: AIRLOCK_URL, else ${DEFAULT_URL})`)
+    .action(async (options: { url?: string }) => {
+      const token = process.env.AIRLOCK_TOKEN?.trim();
+      if (!token) throw new CliError("set AIRLOCK_TOKEN to the agent's Airlock token (alk_…); airlock mcp forwards nothing without it", 2);
+      const base = options.url ?? process.env.AIRLOCK_URL ?? DEFAULT_URL;
+      let endpoint: URL;
+      try {
+        endpoint = new URL(base.replace(/\/+$/, '').endsWith(MCP_PATH) ? base : `${base.replace(/\/+$/, '')}${MCP_PATH}`);
+      } catch {
+        throw new CliError(`AIRLOCK_URL "${base}" is not a URL; use e.g. ${DEFAULT_URL}`, 2);
+      }
+      await ensureReachable(endpoint);
+      await bridge(endpoint, token);
+    });
+}
+
+/** Fails closed before the client's first message: better no server than one that cannot answer. */
+async function ensureReachable(endpoint: URL): Promise<void> {
+  const health = new URL('/healthz', endpoint);
+  try {
+    const response = await fetch(health, { signal: AbortSignal.timeout(5_000) });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`it answered ${response.status}`);
+  } catch (error) {
+    const why = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new CliError(
+      `cannot reach Airlock at ${endpoint.origin} (${why}); nothing will be forwarded. Start Airlock (airlock start) or set AIRLOCK_URL to its address.`,
+    );
+  }
+}
+
+async function bridge(endpoint: URL, token: string): Promise<void> {
+  const local = new StdioServerTransport();
+  const airlock = new StreamableHTTPClientTransport(endpoint, {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  const initializeIds = new Set<RequestId>();
+  let closing = false;
+
+  const shutdown = async (code: number) => {
+    if (closing) return;
+    closing = true;
+    await airlock.terminateSession().catch(() => undefined);
+    await airlock.close().catch(() => undefined);
+    await local.close().catch(() => undefined);
+    process.exit(code);
+  };
+
+  local.onmessage = (message: JSONRPCMessage) => {
+    if (isJSONRPCRequest(message) && message.method === 'initialize') initializeIds.add(message.id);
+    airlock.send(message).catch((error: unknown) => {
+      const text = refusalText(error, endpoint);
+      process.stderr.write(`airlock mcp: ${text}\n`);
+      if (isJSONRPCRequest(message)) {
+        void local.send({ jsonrpc: '2.0', id: message.id, error: { code: AIRLOCK_REFUSED, message: text } });
+      }
+    });
+  };
+  airlock.onmessage = (message: JSONRPCMessage) => {
+    if (isJSONRPCResultResponse(message) && initializeIds.delete(message.id)) {
+      const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
+      // Later requests carry the negotiated version in MCP-Protocol-Version, as the spec asks.
+      if (typeof version === 'string') airlock.setProtocolVersion(version);
+    }
+    void local.send(message);
+  };
+  airlock.onerror = (error) => {
+    if (!closing) process.stderr.write(`airlock mcp: ${redactToken(error.message, token)}\n`);
+  };
+  local.onclose = () => void shutdown(0);
+  process.stdin.on('end', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  await airlock.start();
+  await local.start();
+}
+
+/** What the local client is told when Airlock did not take a message: Airlock's own words when it sent some. */
+function refusalText(error: unknown, endpoint: URL): string {
+  const message = (error as Error).message ?? String(error);
+  const json = message.indexOf('{');
+  if (json >= 0) {
+    try {
+      const body = JSON.parse(message.slice(json)) as { error?: { message?: unknown } };
+      if (typeof body.error?.message === 'string') return body.error.message;
+    } catch {
+      // Not Airlock's JSON answer: fall through to the transport's message.
+    }
+  }
+  return (
+    `Airlock at ${endpoint.origin} could not be reached (${message}), so nothing was forwarded. ` +
+    'Stop. Do not retry this operation and do not look for other credentials; ask your operator to check Airlock.'
+  );
+}
+
+function redactToken(text: string, token: string): string {
+  return text.split(token).join('[redacted]');
+}

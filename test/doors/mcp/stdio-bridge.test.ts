@@ -1,0 +1,83 @@
+/**
+ * `airlock mcp`, the stdio bridge, run as a real child process (the built CLI: `npm run build`
+ * first) by the official SDK client, the way a coding agent's harness starts a local MCP server.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMcpDoor } from '../../../src/doors/mcp/index.js';
+import { AIRLOCK_BIN, ROOT, runCli, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
+import { call, textOf } from './support.js';
+
+let upstream: NotesHttpServer;
+let airlock: TestAirlock;
+
+beforeAll(async () => {
+  upstream = await startNotesHttpServer();
+  airlock = await startTestAirlock({
+    config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
+    doors: [createMcpDoor()],
+  });
+});
+
+afterAll(async () => {
+  await airlock?.close();
+  await upstream?.close();
+});
+
+function bridge(env: Record<string, string>): { client: Client; transport: StdioClientTransport; stderr: () => string } {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [AIRLOCK_BIN, 'mcp'],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { client: new Client({ name: 'harness', version: '1.0.0' }), transport, stderr: () => stderr };
+}
+
+describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => {
+  it('lists and calls the tools through Airlock, and relays holds as they are', async () => {
+    const token = await airlock.token('stdio-bot', ['write:staging']);
+    const { client, transport } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: airlock.url });
+    await client.connect(transport);
+    try {
+      expect(client.getServerVersion()?.name).toBe('airlock');
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('notes__list_notes');
+      const list = await call(client, 'notes__list_notes');
+      expect(textOf(list)).toContain('"id":"n1"');
+      const held = await call(client, 'notes__delete_note', { id: 'n1' });
+      expect(held.isError).toBe(true);
+      expect(held._meta?.['airlock/holdId']).toMatch(/^hold_/);
+      expect(upstream.state.notes.has('n1')).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('exits with a clear error when Airlock cannot be reached, forwarding nothing', () => {
+    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: 'alk_x', AIRLOCK_URL: 'http://127.0.0.1:9' } });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('cannot reach Airlock at http://127.0.0.1:9');
+    expect(result.stderr).toContain('nothing will be forwarded');
+  });
+
+  it('refuses to start without a token', () => {
+    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: '', AIRLOCK_URL: airlock.url } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('set AIRLOCK_TOKEN');
+  });
+
+  it("passes Airlock's refusal of a bad token to the client, without echoing the token", async () => {
+    const forged = `alk_${'B'.repeat(50)}`;
+    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: forged, AIRLOCK_URL: airlock.url });
+    await expect(client.connect(transport)).rejects.toThrow(/checksum|not an Airlock token|refused/);
+    await client.close();
+    expect(stderr()).not.toContain(forged);
+  });
+});
