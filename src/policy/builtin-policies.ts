@@ -32,6 +32,10 @@ forbid (principal, action, resource) when { context.budgetExceeded };
 forbid (principal, action, resource) when { context.signalStrength >= 3 }
 unless { action == Airlock::Action::"read" };
 
+@id("airlock/raw-credential")
+@reason("the command uses a credential that is not the agent's own: only Airlock holds real credentials, and agents use their Airlock token")
+forbid (principal, action, resource) when { context.parts.contains("hook:raw-credential") };
+
 @id("airlock/scope")
 @reason("a scope of the token covers this operation")
 permit (principal, action, resource) when { context.inScope };

@@ -5,6 +5,7 @@ import { resolveEnvironment } from '../core/environment.js';
 import { operationFromParts, OPERATION_CLASSES, type Door, type Operation } from '../core/operation.js';
 import type { Runtime } from './runtime.js';
 import { canonicalJson } from '../audit/canonical.js';
+import { hookSubject } from '../doors/hook/subject.js';
 
 /**
  * What `POST /v1/decide` can be asked about. Each subject is one key of the request body;
@@ -70,4 +71,4 @@ const operationSubject: DecideSubject<{
 };
 
 /** Subjects in the order they are looked for; doors add theirs here. */
-export const DECIDE_SUBJECTS: readonly DecideSubject<any>[] = [operationSubject];
+export const DECIDE_SUBJECTS: readonly DecideSubject<any>[] = [operationSubject, hookSubject];

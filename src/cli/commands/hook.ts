@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { classifyShell } from '../../classify/shell/index.js';
+import { ConfigError } from '../../config/load.js';
+import { mostDangerousPart } from '../../core/operation.js';
+import { HARNESS, HARNESSES, installHook, isHarness, SETTINGS_FILE } from '../../doors/hook/index.js';
+import { airlockHostsOf, shellContextFor } from '../../doors/hook/context.js';
+import { runHook } from '../../doors/hook/client.js';
+import { knownSecretsOf } from '../../scan/secrets.js';
+import { configOf } from '../context.js';
+import { CliError, printJson, printTable } from '../output.js';
+
+const HARNESS_LIST = HARNESSES.join(', ');
+
+/**
+ * `airlock hook <harness>` (run by the harness, never by hand), `airlock init <harness>` and
+ * `airlock classify shell`.
+ */
+export function registerHook(program: Command): void {
+  program
+    .command('hook')
+    .description(`judge the tool call a coding agent is about to make (run by the harness: ${HARNESS_LIST})`)
+    .argument('<harness>', HARNESS_LIST)
+    .option('--url <url>', 'the running Airlock (default: AIRLOCK_URL, else the config’s listen address)')
+    .option('--token-file <path>', 'a file holding the agent’s Airlock token (default: AIRLOCK_TOKEN, else AIRLOCK_TOKEN_FILE)')
+    .option('--timeout <seconds>', 'how long to wait for Airlock before refusing', '15')
+    .addHelpText('after', '\nReads the harness’s hook payload on stdin and prints its answer on stdout. If Airlock cannot be\nreached, the answer is a refusal: nothing runs unjudged. See docs/hooks/.\n')
+    .action(async (name: string, options: { url?: string; tokenFile?: string; timeout: string }, command: Command) => {
+      if (!isHarness(name)) throw new CliError(`unknown harness "${name}"; use one of ${HARNESS_LIST}`, 2);
+      const payload = readFileSync(0, 'utf8');
+      const output = await runHook({
+        harness: HARNESS[name],
+        payload,
+        url: options.url ?? process.env.AIRLOCK_URL ?? urlFromConfig(command),
+        token: tokenOf(options.tokenFile),
+        env: process.env,
+        timeoutMs: Math.max(1, Number(options.timeout) || 15) * 1000,
+      });
+      process.stdout.write(output.stdout);
+      process.exitCode = output.exitCode;
+    });
+
+  program
+    .command('init')
+    .description(`add Airlock’s hook to a project’s coding-agent settings (${HARNESS_LIST}), merging with what is there`)
+    .argument('<harness>', HARNESS_LIST)
+    .option('--dir <path>', 'the project folder', '.')
+    .option('--command <command>', 'the command the harness runs', 'airlock hook')
+    .option('--dry-run', 'print the merged settings without writing them')
+    .action((name: string, options: { dir: string; command: string; dryRun?: boolean }) => {
+      if (!isHarness(name)) throw new CliError(`unknown harness "${name}"; use one of ${HARNESS_LIST}`, 2);
+      let result;
+      try {
+        result = installHook(name, resolve(options.dir), `${options.command} ${name}`, options.dryRun ?? false);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      if (options.dryRun) process.stdout.write(result.text);
+      else if (!result.changed) process.stdout.write(`${SETTINGS_FILE[name]} already runs Airlock's hook; nothing changed.\n`);
+      else {
+        process.stdout.write(`Added Airlock's hook to ${SETTINGS_FILE[name]}.\n`);
+        process.stdout.write(`Give the agent its token in the harness's environment (AIRLOCK_TOKEN or AIRLOCK_TOKEN_FILE) and, if Airlock is not at the config's address, AIRLOCK_URL. See docs/hooks/${name}.md.\n`);
+      }
+    });
+
+  const classify =
+    program.commands.find((c) => c.name() === 'classify') ?? program.command('classify').description('show how Airlock classifies a request, without sending it anywhere');
+  classify
+    .command('shell')
+    .description('classify a shell command line (from the argument or stdin): each command’s action and class')
+    .argument('[command]', 'the command line; read from stdin when absent')
+    .option('--json', 'print JSON')
+    .option('--workspace <dir>', 'the agent’s workspace (default: the current folder)')
+    .option('--branch <name>', 'the git branch checked out')
+    .addHelpText('after', `\nExamples:\n  airlock classify shell 'railway volume delete --volume vol_1'\n  echo 'curl -X DELETE https://api.example.com/v1/x' | airlock classify shell --json\n`)
+    .action(async (line: string | undefined, options: { json?: boolean; workspace?: string; branch?: string }, command: Command) => {
+      const text = line ?? readFileSync(0, 'utf8');
+      const workspace = resolve(options.workspace ?? '.');
+      let context;
+      try {
+        const config = configOf(command);
+        context = shellContextFor(config, { workspace, ...(options.branch ? { branch: options.branch } : {}) }, knownSecretsOf(config).secrets, airlockHostsOf(config));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        context = { workspace, protectedBranches: ['main', 'master', 'production', 'prod', 'release', 'release/*'], upstreams: [], secrets: [], ...(options.branch ? { branch: options.branch } : {}) };
+      }
+      const result = await classifyShell(text, context);
+      if (!result.ok) {
+        if (options.json) printJson({ ok: false, error: result.error });
+        throw new CliError(result.error);
+      }
+      if (options.json) {
+        printJson({ ok: true, class: mostDangerousPart(result.parts)?.class ?? 'read', upstreams: result.upstreams, local: result.local, parts: result.parts });
+        return;
+      }
+      printTable(result.parts.map((p) => ({ class: p.class, action: p.action, resources: p.resources, command: oneLine(p.text ?? '') })), ['class', 'action', 'resources', 'command']);
+      const explained = result.parts.filter((p) => p.why);
+      if (explained.length) {
+        process.stdout.write('\nwhy:\n');
+        for (const p of explained) process.stdout.write(`  ${p.action}: ${p.why}\n`);
+      }
+    });
+}
+
+function urlFromConfig(command: Command): string {
+  try {
+    const { host, port } = configOf(command).listen.http;
+    return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+  } catch {
+    return 'http://127.0.0.1:4100';
+  }
+}
+
+function tokenOf(file: string | undefined): string | undefined {
+  if (process.env.AIRLOCK_TOKEN && !file) return process.env.AIRLOCK_TOKEN.trim();
+  const path = file ?? process.env.AIRLOCK_TOKEN_FILE;
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function oneLine(text: string, width = 70): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}

@@ -1,0 +1,16 @@
+/**
+ * The hook door: Airlock in the coding agent's own harness. Before the harness runs a shell
+ * command or an MCP tool call, `airlock hook <harness>` sends it to Airlock (`POST /v1/decide`
+ * with `{ "hook": … }` and the agent's token), which classifies it with the shared classifiers,
+ * judges it with the same policies as every other door, records it, and answers allow, or a
+ * refusal in the harness's own form that tells the agent to stop and ask.
+ *
+ * @example
+ * // .claude/settings.json, written by `airlock init claude-code`
+ * { "hooks": { "PreToolUse": [{ "matcher": "Bash|mcp__.*", "hooks": [{ "type": "command", "command": "airlock hook claude-code" }] }] } }
+ */
+export { HARNESS, HARNESSES, isHarness, PayloadError, type Harness, type HarnessName, type HookAnswer, type HookRequest } from './harnesses.js';
+export { runHook, type HookClientOptions } from './client.js';
+export { installHook, mergeHook, InstallError, SETTINGS_FILE, type InstallResult } from './install.js';
+export { hookSubject, hookRequestSchema, LOCAL_ENVIRONMENT, RAW_CREDENTIAL_ACTION } from './subject.js';
+export { shellContextFor, shellUpstreamsOf, airlockHostsOf } from './context.js';
