@@ -1,3 +1,4 @@
+import '../wasm-safety.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AdminError } from '../admin/admin.js';
@@ -11,6 +12,11 @@ import { registerAudit } from './commands/audit.js';
 import { registerClassifySql } from './commands/classify-sql.js';
 import { registerConfig } from './commands/config.js';
 import { registerExplain } from './commands/explain.js';
+import { registerMcp } from './commands/mcp.js';
+import { registerHold } from './commands/hold.js';
+import { SecretKeyError } from '../identity/secret-box.js';
+import { registerOperator } from './commands/operator.js';
+import { registerOperatorKey } from './commands/operator-key.js';
 import { registerFreeze } from './commands/freeze.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerStart } from './commands/start.js';
@@ -29,12 +35,12 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerFreeze, registerClassifySql]) {
+for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerMcp]) {
   register(program);
 }
 for (const register of [registerScan, registerHook]) register(program);
 
-const KNOWN = [CliError, AdminError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError];
+const KNOWN = [CliError, AdminError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError, SecretKeyError];
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);

@@ -35,7 +35,10 @@ function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined
       )
     : new Worker(new URL('./audit-writer.js', here), { workerData });
   let nextId = 0;
-  const waiting = new Map<number, { resolve: (records: AuditRecord[]) => void; reject: (error: Error) => void }>();
+  const waiting = new Map<
+    number,
+    { entries: readonly TimedAuditEntry[]; resolve: (records: AuditRecord[]) => void; reject: (error: Error) => void }
+  >();
   let failure: Error | undefined;
   const failAll = (error: Error) => {
     failure = error;
@@ -45,8 +48,12 @@ function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined
   worker.on('message', (response: WriterResponse) => {
     const pending = waiting.get(response.id);
     waiting.delete(response.id);
+    // Keep the process alive only while someone waits for a record.
+    if (waiting.size === 0) worker.unref();
     if (!pending) return;
-    if (response.ok) pending.resolve(response.records as AuditRecord[]);
+    if (response.ok) {
+      pending.resolve(pending.entries.map(({ at, ...entry }, i) => ({ ...entry, at, ...response.chained[i]! })));
+    }
     else pending.reject(new Error(`audit write failed: ${response.error}`));
   });
   worker.on('error', (error) => failAll(new Error(`audit writer failed: ${error.message}`)));
@@ -57,13 +64,15 @@ function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         const id = nextId++;
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { entries, resolve, reject });
+        worker.ref();
         worker.postMessage({ id, entries } satisfies WriterRequest);
       });
     },
     async close() {
       if (failure) return;
       await new Promise<void>((resolve) => {
+        worker.ref();
         worker.once('exit', () => resolve());
         worker.postMessage('close');
       });
