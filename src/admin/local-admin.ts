@@ -6,6 +6,7 @@ import type { TokenRecord } from '../store/records.js';
 import { StoreConflictError } from '../store/store.js';
 import { AdminError, type Admin, type TokenView } from './admin.js';
 import { enrolOperator, OperatorError, operatorView } from '../identity/operators.js';
+import { SecretKeyError } from '../identity/secret-box.js';
 import { approveHold, cancelHold, denyHold, listDeliveries, listHolds, operatorContext, showHold } from '../holds/service.js';
 import { activeFreeze, nextFreeze } from '../policy/freeze.js';
 
@@ -224,6 +225,7 @@ export class LocalAdmin implements Admin {
       return enrolment;
     } catch (error) {
       if (error instanceof OperatorError) throw new AdminError(error.code, error.message);
+      if (error instanceof SecretKeyError) throw new AdminError('unavailable', error.message);
       throw error;
     }
   }

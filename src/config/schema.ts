@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
 import { upstreamSchema } from './upstreams/index.js';
+import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
 
 const isoInstant = z.iso.datetime({ offset: true, error: 'an ISO 8601 time such as 2026-12-24T18:00:00Z' });
@@ -67,6 +68,8 @@ export const configSchema = z
         wait: durationSchema.default(300_000),
       })
       .default({ ttl: 3_600_000, mode: 'respond', wait: 300_000 }),
+    /** Webhooks told about holds (docs/holds.md). */
+    notify: notifySchema.default({ webhooks: [] }),
     freeze: z.array(freezeWindowSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
     /** Behaviour baselines and anomaly signals (docs/signals.md). */

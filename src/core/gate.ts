@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/log.js';
 import type { FreezeWindowConfig } from '../config/schema.js';
 import { newHoldId } from '../holds/hold-id.js';
+import { expireHold } from '../holds/lifecycle.js';
 import { authenticate } from '../identity/authenticate.js';
 import { decide, type Signal } from '../policy/decide.js';
 import type { PolicyEngine } from '../policy/engine.js';
@@ -206,7 +207,7 @@ export class Gate {
     }
 
     if (Date.parse(hold.expiresAt) <= now.getTime() && (hold.status === 'pending' || hold.status === 'approved')) {
-      await store.holds.transition(hold.id, ['pending', 'approved'], 'expired');
+      await expireHold({ store, audit: this.options.audit }, hold);
       return { kind: 'answer', verdict: { kind: 'deny', code: 'hold_invalid', holdId: hold.id, reasons: [`hold ${hold.id} expired at ${hold.expiresAt}`], policies: ['airlock/hold'] } };
     }
     switch (hold.status) {

@@ -1,5 +1,6 @@
 import { AdminError } from '../admin/admin.js';
 import { checkSecondFactor, type OperatorContext } from '../identity/operators.js';
+import { SecretKeyError } from '../identity/secret-box.js';
 import type { Runtime } from '../server/runtime.js';
 import type { DeliveryRecord, HoldRecord, HoldStatus } from '../store/records.js';
 import { expireHold, HOLD_EVENTS, holdEntry } from './lifecycle.js';
@@ -88,7 +89,13 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
   }
   const withCode = hold.needs.secondFactor || request.code !== undefined;
   if (withCode) {
-    const check = await checkSecondFactor(operatorContext(runtime), { operator: request.operator, code: request.code, purpose: 'approve', holdId: hold.id });
+    let check;
+    try {
+      check = await checkSecondFactor(operatorContext(runtime), { operator: request.operator, code: request.code, purpose: 'approve', holdId: hold.id });
+    } catch (error) {
+      if (error instanceof SecretKeyError) throw new AdminError('unavailable', `hold ${hold.id} was not approved: ${error.message}`);
+      throw error;
+    }
     if (!check.ok) throw new AdminError('forbidden', `hold ${hold.id} was not approved: ${check.reason}`);
   }
   const at = runtime.clock().toISOString();

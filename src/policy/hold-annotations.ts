@@ -9,6 +9,7 @@ import type { LoadedPolicy } from './policy-file.js';
  *   @hold("approval")   held; an approval without a code is enough
  *   @approvals("2")     this many distinct operators must approve (two-person rule)
  *   @delay("15m")       an approved operation waits this long, cancellable, then runs
+ *   @wait("5m")         the agent's request is kept open this long for the answer (`wait` mode)
  */
 export function holdNeedsOf(policy: LoadedPolicy): HoldNeeds | undefined {
   const hold = policy.annotations.hold;
@@ -30,8 +31,12 @@ export function annotationProblems(policy: LoadedPolicy): string[] {
   if (hold !== undefined && hold !== 'mfa' && hold !== 'approval' && hold !== '') {
     problems.push(`@hold("${hold}") in policy ${policy.id}: use @hold("mfa") or @hold("approval")`);
   }
-  if ((approvals !== undefined || delay !== undefined) && hold === undefined) {
-    problems.push(`@approvals and @delay need @hold on the same policy (${policy.id})`);
+  if ((approvals !== undefined || delay !== undefined || policy.annotations.wait !== undefined) && hold === undefined) {
+    problems.push(`@approvals, @delay and @wait need @hold on the same policy (${policy.id})`);
+  }
+  const wait = policy.annotations.wait;
+  if (wait !== undefined && (parseDuration(wait) === undefined || parseDuration(wait)! > 3_600_000)) {
+    problems.push(`@wait("${wait}") in policy ${policy.id}: use a duration of at most 1h, such as 5m`);
   }
   if (approvals !== undefined && !/^[1-9]\d?$/.test(approvals)) {
     problems.push(`@approvals("${approvals}") in policy ${policy.id}: use a whole number from 1 to 99`);
@@ -51,4 +56,10 @@ export function mergeHoldNeeds(needs: readonly HoldNeeds[]): HoldNeeds {
     }),
     { approvals: 1, secondFactor: false, delaySeconds: 0 },
   );
+}
+
+/** How long a policy asks the agent's request to be kept open for the answer, if it does. */
+export function holdWaitOf(policy: LoadedPolicy): number | undefined {
+  const wait = policy.annotations.wait;
+  return wait === undefined ? undefined : parseDuration(wait);
 }

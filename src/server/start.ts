@@ -6,6 +6,7 @@ import { createApi } from './api.js';
 import type { DoorModule, RunningDoor } from './door-module.js';
 import { DOORS } from './doors.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { startHoldWorker, type HoldWorker } from '../holds/worker.js';
 
 export interface RunningAirlock {
   readonly runtime: Runtime;
@@ -13,6 +14,8 @@ export interface RunningAirlock {
   readonly url: string;
   /** Every address Airlock listens on, by name: http, and what doors open (postgres). */
   readonly addresses: Readonly<Record<string, string>>;
+  /** The holds' background work (expiry, delayed execution, notifications); tick() runs a pass now. */
+  readonly holds: HoldWorker;
   close(): Promise<void>;
 }
 
@@ -25,8 +28,11 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
   const runtime = openRuntime(config, { writerThread: true, watchPolicies: true, ...options });
   const doors: RunningDoor[] = [];
   let server: Server | undefined;
+  let holds: HoldWorker | undefined;
   try {
     for (const door of options.doors ?? DOORS) doors.push(await door.start(runtime));
+    // Expiry, delayed execution and notifications of holds, in the background.
+    holds = await startHoldWorker(runtime);
     const api = getRequestListener(createApi(runtime).fetch);
     const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));
     server = createServer((request, response) => {
@@ -42,6 +48,7 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
       server!.listen(port, host, () => resolve());
     });
   } catch (error) {
+    await holds?.close();
     await Promise.allSettled(doors.map((door) => door.close()));
     server?.close();
     await runtime.close();
@@ -52,16 +59,19 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
   const url = `http://${host}:${address.port}`;
   const addresses = Object.assign({ http: `${host}:${address.port}` }, ...doors.map((door) => door.addresses ?? {})) as Record<string, string>;
   let closing: Promise<void> | undefined;
+  const worker = holds!;
   return {
     runtime,
     url,
     addresses,
+    holds: worker,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        await worker.close();
         await Promise.allSettled(doors.map((door) => door.close()));
         await runtime.close();
       })();

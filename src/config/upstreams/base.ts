@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretRefSchema as secretRef } from '../secret.js';
 import { environmentMapSchema, environmentSchema, holdModeSchema, nameSchema } from '../common.js';
+import { backupStepSchema } from '../holds.js';
 
 /** Fields every upstream has, whatever its door. */
 export const upstreamBase = {
@@ -14,6 +15,8 @@ export const upstreamBase = {
   /** Resource-id glob → environment, first match wins (e.g. `"vol_stg_*": staging`). */
   environments: environmentMapSchema.default({}),
   holds: holdModeSchema.optional(),
+  /** Run before any destructive operation is forwarded; if it fails, nothing is (docs/holds.md). */
+  backup: backupStepSchema.optional(),
 };
 
 export const httpCredentialSchema = z.union(
