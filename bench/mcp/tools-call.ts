@@ -1,0 +1,128 @@
+/**
+ * MCP `tools/call` round trips, direct to an MCP server and through Airlock's MCP door, side by
+ * side in one run, with the official SDK client over Streamable HTTP on both paths.
+ *
+ * - upstream: the notes test server in its own process (Streamable HTTP, JSON responses);
+ * - direct: the client talks to it;
+ * - through Airlock: the client talks to Airlock's /mcp (token checked, call classified,
+ *   judged, recorded durably in the audit log), which forwards it on its kept-open session.
+ *
+ * A third column times the gate alone (runtime.gate.decide for the same kind of operation:
+ * authentication, policy, the durable audit record), so that the door's own share of the added
+ * time can be read off: added − gate.
+ *
+ * Calls alternate direct / through, so that both see the same machine conditions. Two tools:
+ * one read by its annotations, one that carries SQL (parsed by libpg-query on each call that
+ * misses the classifier's cache; the text varies so that every call misses).
+ *
+ * Run: npx tsx bench/mcp/tools-call.ts   (ROUNDS=2000 by default)
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { operationFromParts } from '../../src/core/operation.js';
+import { createMcpDoor } from '../../src/doors/mcp/index.js';
+import { startTestAirlock } from '../../test/support/airlock.js';
+import { machine, printTable, summarize } from '../stats.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 2_000);
+const WARMUP = Math.min(300, ROUNDS);
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function startUpstream(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'mcp', 'notes-server.ts'), '--http'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { url: chunk.toString().trim(), stop: () => child.kill() };
+}
+
+async function client(url: string, token?: string): Promise<Client> {
+  const c = new Client({ name: 'bench', version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }));
+  return c;
+}
+
+const upstream = await startUpstream();
+const airlock = await startTestAirlock({
+  config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
+  doors: [createMcpDoor()],
+});
+const direct = await client(upstream.url);
+const token = await airlock.token('bench-bot', ['write:staging']);
+const through = await client(`${airlock.url}/mcp`, token);
+
+/** The gate's part of a call through Airlock: the same decision, made directly. */
+async function gateOnly(i: number): Promise<number> {
+  const operation = operationFromParts({
+    door: 'mcp',
+    upstream: 'notes',
+    environment: 'staging',
+    parts: [{ action: 'mcp:list_notes', class: 'read', resources: [] }],
+    digest: `bench-${i}`,
+  });
+  const start = performance.now();
+  const { verdict } = await airlock.airlock.runtime.gate.decide({ operation, token });
+  if (verdict.kind !== 'allow') throw new Error(`gate refused: ${verdict.reasons.join('; ')}`);
+  return performance.now() - start;
+}
+
+const workloads = [
+  { label: 'read tool (annotations)', direct: () => ({ name: 'list_notes', arguments: {} }), through: () => ({ name: 'notes__list_notes', arguments: {} }) },
+  {
+    label: 'SQL in an argument',
+    direct: (i: number) => ({ name: 'execute_sql', arguments: { sql: `SELECT title FROM notes WHERE id = ${i}` } }),
+    through: (i: number) => ({ name: 'notes__execute_sql', arguments: { sql: `SELECT title FROM notes WHERE id = ${i}` } }),
+  },
+];
+
+const rows: Record<string, string | number>[] = [];
+try {
+  for (const workload of workloads) {
+    const times = { direct: [] as number[], through: [] as number[], gate: [] as number[] };
+    for (let i = 0; i < WARMUP + ROUNDS; i++) {
+      for (const path of i % 2 === 0 ? (['direct', 'through'] as const) : (['through', 'direct'] as const)) {
+        const c = path === 'direct' ? direct : through;
+        const params = workload[path](i);
+        const start = performance.now();
+        const result = await c.callTool(params);
+        const elapsed = performance.now() - start;
+        if (result.isError) throw new Error(`${path} ${params.name} failed: ${JSON.stringify(result.content)}`);
+        if (i >= WARMUP) times[path].push(elapsed);
+      }
+      const gate = await gateOnly(i);
+      if (i >= WARMUP) times.gate.push(gate);
+    }
+    const d = summarize(times.direct);
+    const t = summarize(times.through);
+    const g = summarize(times.gate);
+    rows.push(
+      { workload: workload.label, path: 'direct', 'p50 ms': d.p50, 'p90 ms': d.p90, 'p99 ms': d.p99, 'added p50 ms': '', ratio: '', 'gate p50 ms': '', 'door p50 ms': '' },
+      {
+        workload: '',
+        path: 'through Airlock',
+        'p50 ms': t.p50,
+        'p90 ms': t.p90,
+        'p99 ms': t.p99,
+        'added p50 ms': (t.p50 - d.p50).toFixed(3),
+        ratio: `${(t.p50 / d.p50).toFixed(2)}×`,
+        'gate p50 ms': g.p50.toFixed(3),
+        'door p50 ms': (t.p50 - d.p50 - g.p50).toFixed(3),
+      },
+    );
+  }
+  printTable(`MCP tools/call round trips, ${ROUNDS} each (${machine()})`, rows);
+  console.log(
+    '\nadded p50: the median through Airlock minus the median direct; ratio: through / direct at the median;\n' +
+      "gate p50: the gate's decision alone (authenticate, policy, durable audit record); door p50: added − gate, the door's own share.",
+  );
+} finally {
+  await direct.close();
+  await through.close();
+  await airlock.close();
+  upstream.stop();
+}
