@@ -14,7 +14,7 @@ import { csrfMatches, endSession, findSession, SESSION_COOKIE } from './auth/ses
 import { signIn } from './auth/sign-in.js';
 import { agentsPage, agentsSection } from './pages/agents.js';
 import { auditPage, auditRows } from './pages/audit.js';
-import { freezePage, freezeStatus } from './pages/freeze.js';
+import { freezePage, freezeStatusPanel } from './pages/freeze.js';
 import { holdDetailPage, holdsPage, pendingHolds, recentHolds, scheduledHolds } from './pages/holds.js';
 import { controlBanner, page, signInPage, type PageFrame, type Section } from './pages/layout.js';
 import { operatorsPage, operatorsSection } from './pages/operators.js';
@@ -140,13 +140,14 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
   async function render(c: Context<ConsoleEnv>, section: Section | undefined, title: string, content: Html) {
     const admin = c.get('admin');
     const session = c.get('session');
-    const [control, agents, pending] = await Promise.all([admin.control(), admin.listAgents(), admin.listHolds({ status: ['pending'] })]);
+    const [control, agents, pending, freeze] = await Promise.all([admin.control(), admin.listAgents(), admin.listHolds({ status: ['pending'] }), admin.freezeStatus()]);
     const frame: PageFrame = {
       title,
       ...(section ? { section } : {}),
       operator: session.operator,
       csrf: session.csrf,
       control,
+      freeze: freeze.active,
       agents,
       pendingHolds: pending.length,
     };
@@ -202,10 +203,7 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
     return render(c, 'agents', 'Agents & tokens', agentsPage({ agents, tokens: recentTokens(tokens), now: now() }));
   });
 
-  app.get('/freeze', async (c) => {
-    const control = await c.get('admin').control();
-    return render(c, 'freeze', 'Freeze', freezePage({ windows: runtime.config.freeze, control, actions: html`` }));
-  });
+  app.get('/freeze', async (c) => render(c, 'freeze', 'Freeze', freezePage(await c.get('admin').freezeStatus())));
 
   app.get('/operators', async (c) => {
     const admin = c.get('admin');
@@ -217,9 +215,9 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
   // Fragments: the live parts of each page, re-rendered when the audit stream says they changed.
   app.get('/console/fragments/banner', async (c) => {
     const admin = c.get('admin');
-    const [control, agents, pending] = await Promise.all([admin.control(), admin.listAgents(), admin.listHolds({ status: ['pending'] })]);
+    const [control, agents, pending, freeze] = await Promise.all([admin.control(), admin.listAgents(), admin.listHolds({ status: ['pending'] }), admin.freezeStatus()]);
     c.header('X-Airlock-Pending', String(pending.length));
-    return c.html(controlBanner(control, agents));
+    return c.html(controlBanner(control, agents, freeze.active));
   });
   app.get('/console/fragments/holds', async (c) => {
     const pending = await c.get('admin').listHolds({ status: ['pending'] });
@@ -240,7 +238,7 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
     const [agents, tokens] = await Promise.all([admin.listAgents(), admin.listTokens({ includeRevoked: true })]);
     return c.html(agentsSection(agents, recentTokens(tokens), now()));
   });
-  app.get('/console/fragments/freeze', async (c) => c.html(freezeStatus(await c.get('admin').control())));
+  app.get('/console/fragments/freeze', async (c) => c.html(freezeStatusPanel(await c.get('admin').freezeStatus())));
   app.get('/console/fragments/operators', async (c) => {
     const me = c.get('session').operator;
     const [operators, keys] = await Promise.all([c.get('admin').listOperators(), listOperatorKeys(runtime, { operator: me, includeRevoked: true })]);

@@ -41,14 +41,15 @@ export async function startConsoleAirlock(options: TestAirlockOptions = {}): Pro
     async operator(name, password = PASSWORD) {
       const enrolment = await new LocalAdmin(runtime, 'local:test').addOperator({ name });
       await setOperatorPassword(operatorContext(runtime), name, password);
-      // Codes are accepted one step either side of now; use each step once, oldest first.
-      let next = stepOf(now()) - 1;
+      // Codes are accepted one step either side of now, each once. Use this step's and the next
+      // (both still valid if the real clock ticks into a new step meanwhile), then move on.
+      let next = stepOf(now());
       return {
         name,
         password,
         secret: enrolment.secret,
         code() {
-          if (next < stepOf(now()) - 1) next = stepOf(now()) - 1;
+          if (next < stepOf(now())) next = stepOf(now());
           if (next > stepOf(now()) + 1) offset += TOTP_PERIOD_SECONDS * 1000;
           const step = next++;
           return totpCode(enrolment.secret, new Date(step * TOTP_PERIOD_SECONDS * 1000 + 1000));

@@ -87,6 +87,11 @@
       if (data.label) body.label = data.label;
       return body;
     },
+    'start-freeze'(data) {
+      const body = { reason: data.reason };
+      if (data.for) body.until = new Date(Date.now() + Number(data.for)).toISOString();
+      return body;
+    },
     'issue-key'(data) {
       const body = { code: data.code };
       if (data.ttlMs) body.ttlMs = Number(data.ttlMs);

@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import type { ActiveFreeze } from '../../policy/freeze.js';
 import type { AgentRecord, ControlState } from '../../store/records.js';
 import { assetUrl } from '../assets.js';
 import { codeField, type Html } from './parts.js';
@@ -11,6 +12,7 @@ export interface PageFrame {
   readonly operator: string;
   readonly csrf: string;
   readonly control: ControlState;
+  readonly freeze: ActiveFreeze | undefined;
   readonly agents: readonly AgentRecord[];
   readonly pendingHolds: number;
 }
@@ -36,7 +38,7 @@ function head(title: string, extra: Html = html``): Html {
 }
 
 /** The red bar every page shows while agents are stopped or frozen. */
-export function controlBanner(control: ControlState, agents: readonly AgentRecord[]): Html {
+export function controlBanner(control: ControlState, agents: readonly AgentRecord[], freeze: ActiveFreeze | undefined): Html {
   const stopped = agents.filter((a) => a.state === 'stopped');
   const suspended = agents.filter((a) => a.state === 'suspended');
   return html`${control.stopAll
@@ -45,10 +47,10 @@ export function controlBanner(control: ControlState, agents: readonly AgentRecor
         Every agent request is refused at every door.
         <button type="button" class="button" data-open-dialog="resume-dialog">Resume all…</button>
       </div>`
-    : ''}${control.freeze
+    : ''}${freeze
     ? html`<div class="banner banner-freeze" role="status">
-        <strong>FREEZE</strong> since ${control.freeze.from}${control.freeze.until ? html` until ${control.freeze.until}` : ''} (${control.freeze.by}): ${control.freeze.reason}.
-        Agents may only read. <a href="/freeze">Freeze windows</a>
+        <strong>FREEZE</strong> ${freeze.reason}${freeze.until ? html` — until ${freeze.until}` : ' — until an operator ends it'}.
+        Agents may only read. <a href="/freeze">Freeze</a>
       </div>`
     : ''}${stopped.length > 0
     ? html`<div class="banner banner-agent-stop" role="status">
@@ -128,7 +130,7 @@ export function page(frame: PageFrame, content: Html): Html {
         <span aria-hidden="true">■</span> EMERGENCY STOP
       </button>
     </header>
-    <div id="control-banner" data-live-url="/console/fragments/banner" data-refresh-on="control">${controlBanner(frame.control, frame.agents)}</div>
+    <div id="control-banner" data-live-url="/console/fragments/banner" data-refresh-on="control">${controlBanner(frame.control, frame.agents, frame.freeze)}</div>
     <main id="main">
       ${content}
     </main>
