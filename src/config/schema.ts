@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
 import { upstreamSchema } from './upstreams/index.js';
+import { postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
 
@@ -43,6 +44,8 @@ export const configSchema = z
         postgres: listenSchema.optional(),
       })
       .default({ http: { host: '127.0.0.1', port: 4100 } }),
+    /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
+    postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never' }),
     /** The address operators use to reach the console, for links in notifications. */
     publicUrl: z.url().optional(),
     /** Where Airlock keeps its state (agents, tokens, holds, audit). */

@@ -271,10 +271,20 @@ describe('classifySql', () => {
     const analysis = analyzeSql("PREPARE p AS DELETE FROM t; EXECUTE q; DEALLOCATE p; SET airlock.hold = 'hold_0123456789abcdefghij'");
     if (!analysis.ok) throw new Error(analysis.error);
     const [prepare, execute, deallocate] = analysis.statements;
-    expect(prepare!.prepares).toEqual({ name: 'p', class: 'destructive', why: expect.stringMatching(/every row of t/) });
+    expect(prepare!.prepares).toEqual({ name: 'p', action: 'sql:DeleteStmt', class: 'destructive', resources: ['t'], why: expect.stringMatching(/every row of t/) });
     expect(execute!.executes).toBe('q');
     expect(deallocate!.deallocates).toBe('p');
     expect(analysis.holdId).toBe('hold_0123456789abcdefghij');
+  });
+
+  it('reports the settings a statement changes, so that the door can guard how SQL is read', () => {
+    const analysis = analyzeSql("SET NAMES 'SJIS'; RESET standard_conforming_strings; SELECT set_config('standard_conforming_strings', 'off', false)");
+    if (!analysis.ok) throw new Error(analysis.error);
+    expect(analysis.statements.map((s) => s.settings)).toEqual([
+      [{ name: 'client_encoding', value: 'SJIS' }],
+      [{ name: 'standard_conforming_strings', value: null }],
+      [{ name: 'standard_conforming_strings', value: 'off' }],
+    ]);
   });
 
   it('reads a hold id from a comment', () => {

@@ -19,7 +19,7 @@ import { worstOf } from './bodies.js';
 import { BoundedCache } from './cache.js';
 import { Judge, type Finding, type JudgeContext, type SessionEffects } from './judge.js';
 import { unwrap } from './nodes.js';
-import { RULES, unknownStatement } from './rules.js';
+import { PRIVILEGE_SETTINGS, RULES, unknownStatement } from './rules.js';
 
 export interface SqlClassifierOptions {
   /**
@@ -244,6 +244,11 @@ function deepFreeze<T>(value: T): T {
     for (const inner of Object.values(value)) deepFreeze(inner);
   }
   return value;
+}
+
+/** Whether SET of this setting changes who the session acts as or what protects the data. */
+export function isPrivilegedSetting(name: string): boolean {
+  return PRIVILEGE_SETTINGS.has(name.toLowerCase());
 }
 
 export type { Finding } from './judge.js';

@@ -12,13 +12,15 @@ export interface Finding {
 /** The parts of a statement that the PostgreSQL door tracks across statements. */
 export interface SessionEffects {
   /** `PREPARE name AS …`: what EXECUTE name will do. */
-  prepares?: { readonly name: string; readonly class: OperationClass; readonly why: string | undefined };
+  prepares?: Finding & { readonly name: string; readonly action: string };
   /** `EXECUTE name` of a statement prepared outside this text: the door knows it, the text does not. */
   executes?: string;
   /** `DEALLOCATE name`, or `*` for DEALLOCATE ALL / DISCARD ALL. */
   deallocates?: string;
   /** `SET airlock.hold = 'hold_…'`. */
   holdId?: string;
+  /** Settings changed by SET, RESET or set_config('name', …): null for a reset to the default. */
+  settings?: { readonly name: string; readonly value: string | null }[];
 }
 
 /** Re-enters the classifier for SQL found inside SQL: function bodies, query_to_xml('…'). */
@@ -56,6 +58,11 @@ export class Judge {
     private readonly rules: Readonly<Record<string, Rule>>,
     private readonly unknownStatement: (type: string) => string,
   ) {}
+
+  /** Notes a setting the statement changes (the door guards the ones that change how SQL is read). */
+  setting(name: string, value: string | null): void {
+    (this.session.settings ??= []).push({ name: name.toLowerCase(), value });
+  }
 
   raise(operationClass: OperationClass, why?: string): void {
     if (severity(operationClass) > severity(this.currentClass)) {

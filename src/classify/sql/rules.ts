@@ -48,7 +48,7 @@ const relation = (f: Fields): string => rangeVarName(f.relation as Fields | unde
 const roles = (items: unknown): string => list(items).map((r) => roleName(unwrap(r)?.fields)).join(', ');
 
 /** Settings that change who the session acts as, or switch off what protects the data. */
-const PRIVILEGE_SETTINGS = new Set([
+export const PRIVILEGE_SETTINGS: ReadonlySet<string> = new Set([
   'role',
   'session_authorization',
   'session_replication_role',
@@ -115,7 +115,7 @@ const prepare: Rule = (f, judge) => {
   const found = inner ? judge.apart(inner) : { class: 'destructive' as const, why: 'PREPARE without a statement', resources: [] };
   for (const r of found.resources) judge.resource(r);
   judge.context.prepared.set(name, found);
-  judge.session.prepares = { name, class: found.class, why: found.why };
+  judge.session.prepares = { name, action: `sql:${inner?.type ?? 'unknown'}`, ...found };
   judge.raise('read', `PREPARE only defines ${name}; EXECUTE ${name} is judged as the ${found.class} statement it runs`);
   return 'no-walk';
 };
@@ -149,6 +149,12 @@ const copy: Rule = (f, judge) => {
 
 const variableSet: Rule = (f, judge) => {
   const name = String(f.name ?? '').toLowerCase();
+  if (f.kind === 'VAR_RESET_ALL') judge.setting('all', null);
+  else if (f.kind === 'VAR_RESET' || f.kind === 'VAR_SET_DEFAULT') judge.setting(name, null);
+  else if (f.kind === 'VAR_SET_VALUE') {
+    const value = constantOf(list(f.args)[0]);
+    judge.setting(name, value === undefined || value === null ? String(unwrap(list(f.args)[0])?.type ?? '') : String(value));
+  }
   if (name === HOLD_SETTING) {
     const value = constantOf(list(f.args)[0]);
     if (typeof value === 'string' && f.kind === 'VAR_SET_VALUE') judge.session.holdId = value;
@@ -374,6 +380,10 @@ const functionCall: Rule = (f, judge) => {
   }
   if ((schema === undefined || schema === 'pg_catalog') && SET_CONFIG_FUNCTIONS.has(name)) {
     const setting = constantOf(list(f.args)[0]);
+    if (typeof setting === 'string') {
+      const value = constantOf(list(f.args)[1]);
+      judge.setting(setting, value === undefined || value === null ? '?' : String(value));
+    }
     if (typeof setting !== 'string') judge.raise('privilege', `${shown}() changes a setting that is not written in the statement`);
     else if (PRIVILEGE_SETTINGS.has(setting.toLowerCase())) judge.raise('privilege', `${shown}('${setting}', …) changes who the session acts as or what protects the data`);
     return;

@@ -1,0 +1,614 @@
+/**
+ * One agent connection through the PostgreSQL door, after login: every Query and every Bind of
+ * a prepared statement is classified and judged before it reaches the upstream; everything the
+ * upstream answers is passed back as it came, except the errors Airlock itself caused.
+ *
+ * How a refusal keeps PostgreSQL's own semantics: instead of the refused message, the door
+ * sends the upstream a statement that cannot parse (`airlock_refused_<nonce>`). The upstream
+ * fails it exactly where the refused statement stood — aborting the transaction block it is in,
+ * skipping the rest of an extended-protocol pipeline until Sync, answering ReadyForQuery with
+ * the right status — and the door replaces that one syntax error, recognised by its nonce, with
+ * the refusal (SQLSTATE 42501, the stop-and-ask instruction in HINT). No response is invented
+ * out of order and no transaction state is simulated.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { analyzeSql, type SqlAnalysis, type SqlStatement } from '../../classify/sql/index.js';
+import { requestDigest } from '../../core/digest.js';
+import { resolveEnvironment } from '../../core/environment.js';
+import { operationFromParts, severity, type Operation, type OperationPart } from '../../core/operation.js';
+import { refusalFor } from '../../core/refusal.js';
+import type { Verdict } from '../../core/verdict.js';
+import { backupBeforeForward } from '../../holds/backup.js';
+import { decideAndWait } from '../../holds/wait.js';
+import type { Bind, Close, Parse, Query } from './messages.js';
+import { ErrorResponse, ParseComplete, ReadyForQuery, type NoticeFields } from './messages.js';
+import { FrameReader, parseBackend, parseFrontend, ProtocolError } from './parser.js';
+import { toClient, toServer } from './serializer.js';
+import type { DoorContext, UpstreamEntry } from './context.js';
+import type { UpstreamConnection } from './upstream.js';
+import { guardedSetting } from './settings.js';
+import { storedQuery, storedExtended } from './stored.js';
+
+/** A prepared statement as the door knows it: by name, protocol-level or SQL-level. */
+interface Prepared {
+  readonly text: string;
+  /** What approvals bind to (see analyzeSql). */
+  readonly canonical: string;
+  readonly statements: readonly SqlStatement[];
+  readonly parameterTypes: readonly number[];
+}
+
+interface PendingParse {
+  /** The Sync window the Parse was sent in. */
+  readonly window: number;
+  readonly name: string;
+  readonly prepared: Prepared;
+}
+
+interface Poison {
+  readonly window: number;
+  readonly fields: NoticeFields;
+  /** End the session once the client has the error (the token is no longer valid). */
+  readonly fatal: boolean;
+}
+
+const POISON = /airlock_refused_([0-9a-f]{16})/;
+const MAX_INBOX = 1024;
+const RETRY_HINT =
+  "run the same statement again, exactly as before, in any session of this agent (or first SET airlock.hold = '<hold id>'); it will run once.";
+
+export interface SessionIdentity {
+  readonly agent: string;
+  readonly tokenId: string;
+  /** The Airlock token as presented: kept in memory for each decision, never logged. */
+  readonly token: string;
+}
+
+export class ProxySession {
+  private readonly inbox: Buffer[] = [];
+  private processing = false;
+  private closed = false;
+  /** Sync or Query messages sent upstream: each is answered by exactly one ReadyForQuery. */
+  private sentSyncs = 0;
+  private receivedRfqs = 0;
+  /** Extended-protocol messages forwarded since the last Sync. */
+  private extendedSinceSync = false;
+  /** After a refused extended-protocol message, PostgreSQL skips everything until Sync; so does the door. */
+  private skipUntilSync = false;
+  private readonly pendingParses: PendingParse[] = [];
+  private readonly closedInWindow = new Set<string>();
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly poisons = new Map<string, Poison>();
+  private readonly windowWaiters: { window: number; resolve: () => void }[] = [];
+  /** A hold id named by `SET airlock.hold`, offered with each held statement until it is used. */
+  private pendingHoldId: string | undefined;
+  private readonly abort = new AbortController();
+  private readonly upstreamReader: FrameReader;
+
+  constructor(
+    private readonly client: Socket | TLSSocket,
+    private readonly clientReader: FrameReader,
+    private readonly upstream: UpstreamConnection,
+    private readonly entry: UpstreamEntry,
+    private readonly identity: SessionIdentity,
+    private readonly context: DoorContext,
+    private readonly onClose: () => void,
+  ) {
+    this.upstreamReader = upstream.reader;
+  }
+
+  start(): void {
+    const { client } = this;
+    const socket = this.upstream.socket;
+    client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+    client.on('close', () => this.close());
+    client.on('error', () => this.close());
+    client.on('drain', () => socket.resume());
+    socket.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
+    socket.on('close', () => this.close());
+    socket.on('error', (error) => {
+      this.context.log.warn({ upstream: this.entry.config.name, err: error.message }, 'upstream connection failed');
+      this.close();
+    });
+    socket.on('drain', () => {
+      if (this.inbox.length < MAX_INBOX) client.resume();
+      void this.drainInbox();
+    });
+    client.resume();
+    socket.resume();
+    // Frames that arrived with the last login message, or right after it.
+    if (this.upstreamReader.pending > 0) this.fromUpstream(Buffer.alloc(0));
+    if (this.clientReader.pending > 0) this.fromClient(Buffer.alloc(0));
+  }
+
+  /** Cancels the statement the upstream is running, as the client asked on another connection. */
+  get upstreamKey() {
+    return this.upstream.backendKey;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.client.destroy();
+    this.upstream.socket.destroy();
+    for (const waiter of this.windowWaiters.splice(0)) waiter.resolve();
+    this.onClose();
+  }
+
+  // ─── client → upstream ────────────────────────────────────────────────────────────────
+
+  private fromClient(chunk: Buffer): void {
+    try {
+      if (chunk.length > 0) this.clientReader.push(chunk);
+      for (let frame = this.clientReader.next(); frame; frame = this.clientReader.next()) this.inbox.push(frame);
+    } catch (error) {
+      this.protocolViolation((error as Error).message);
+      return;
+    }
+    if (this.inbox.length >= MAX_INBOX) this.client.pause();
+    void this.drainInbox();
+  }
+
+  /** Handles client messages strictly in order; a judgement in progress holds the ones behind it. */
+  private async drainInbox(): Promise<void> {
+    if (this.processing || this.closed) return;
+    this.processing = true;
+    const upstream = this.upstream.socket;
+    try {
+      upstream.cork();
+      while (this.inbox.length > 0 && !this.closed) {
+        if (upstream.writableNeedDrain) break;
+        const frame = this.inbox.shift()!;
+        const pending = this.handle(frame);
+        if (pending) {
+          // Let what is already queued go out while the gate decides.
+          upstream.uncork();
+          await pending;
+          upstream.cork();
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) this.protocolViolation(error.message);
+      else {
+        this.context.log.error({ err: (error as Error).message }, 'PostgreSQL door session failed');
+        this.close();
+      }
+    } finally {
+      upstream.uncork();
+      this.processing = false;
+      if (this.inbox.length < MAX_INBOX && !this.closed) this.client.resume();
+    }
+  }
+
+  /** Returns a promise only when the message must wait (for the gate, or for the upstream). */
+  private handle(frame: Buffer): Promise<void> | undefined {
+    const message = parseFrontend(frame);
+    if (this.skipUntilSync && message.name !== 'sync' && message.name !== 'terminate') return undefined;
+    switch (message.name) {
+      case 'query':
+        return this.onQuery(message);
+      case 'parse':
+        return this.onParse(message);
+      case 'bind':
+        return this.onBind(message);
+      case 'sync':
+        this.skipUntilSync = false;
+        this.sendSync(frame);
+        return undefined;
+      case 'close':
+        this.onCloseStatement(message);
+        this.sendExtended(frame);
+        return undefined;
+      case 'describe':
+      case 'execute':
+      case 'flush':
+        this.sendExtended(frame);
+        return undefined;
+      case 'copyData':
+      case 'copyDone':
+      case 'copyFail':
+        this.send(frame);
+        return undefined;
+      case 'terminate':
+        this.send(frame);
+        this.upstream.socket.end();
+        this.client.end();
+        return undefined;
+      case 'functionCall':
+        this.refuseSimple({
+          ...errorFields('0A000', 'Airlock does not forward fast-path function calls: they name a function by its OID, outside SQL, where Airlock cannot judge them'),
+          H: 'Call the function in SQL instead (SELECT f(…)), where Airlock can judge it.',
+        });
+        return undefined;
+      default:
+        throw new ProtocolError(`unexpected message ${String.fromCharCode(frame[0]!)} after login`);
+    }
+  }
+
+  private async onQuery(message: Query): Promise<void> {
+    // A Query after unsynced extended messages: Sync them first, so that every message the
+    // upstream gets has exactly one ReadyForQuery to count.
+    if (this.extendedSinceSync) this.sendSync(toServer.sync());
+    const analysis = analyzeSql(message.text, this.entry.classifier);
+    if (!analysis.ok) {
+      await this.recordUnparsable(message.text, analysis);
+      this.refuseSimple(this.syntaxErrorFields(analysis));
+      return;
+    }
+    if (analysis.statements.length === 0) {
+      this.send(message.raw);
+      this.sentSyncs++;
+      return;
+    }
+    const guarded = this.guardedSettingOf(analysis.statements);
+    if (guarded) {
+      this.refuseSimple(guarded);
+      return;
+    }
+    const parts = analysis.statements.map((s) => this.resolved(s));
+    const operation = this.operationOf(parts, analysis.canonical, [], message.text);
+    const request = storedQuery(this.entry.config.name, message.text);
+    const verdict = await this.decide(operation, analysis.holdId, request);
+    if (this.closed) return;
+    if (verdict.kind !== 'allow') {
+      this.refuseSimple(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
+      return;
+    }
+    if (!(await this.backupBefore(operation, verdict))) return;
+    this.applyEffects(analysis.statements);
+    // A simple Query destroys the unnamed prepared statement.
+    this.prepared.delete('');
+    this.send(message.raw);
+    this.sentSyncs++;
+  }
+
+  private async onParse(message: Parse): Promise<void> {
+    const analysis = analyzeSql(message.text, this.entry.classifier);
+    this.extendedSinceSync = true;
+    if (!analysis.ok) {
+      if (message.statement === '') this.prepared.delete('');
+      await this.recordUnparsable(message.text, analysis);
+      this.refuseExtended(this.syntaxErrorFields(analysis));
+      return;
+    }
+    const prepared: Prepared = {
+      text: message.text,
+      canonical: analysis.canonical,
+      statements: analysis.statements,
+      parameterTypes: message.parameterTypes,
+    };
+    this.pendingParses.push({ window: this.sentSyncs, name: message.statement, prepared });
+    this.closedInWindow.delete(message.statement);
+    // Parsing runs nothing: the statement is judged when it is bound to parameters to run.
+    this.send(message.raw);
+  }
+
+  private async onBind(message: Bind): Promise<void> {
+    this.extendedSinceSync = true;
+    const prepared = await this.statementFor(message.statement);
+    if (this.closed) return;
+    if (!prepared) {
+      const name = message.statement === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${message.statement}" does not exist`;
+      this.refuseExtended(errorFields('26000', name));
+      return;
+    }
+    if (prepared.statements.length === 0) {
+      this.send(message.raw);
+      return;
+    }
+    const guarded = this.guardedSettingOf(prepared.statements);
+    if (guarded) {
+      this.refuseExtended(guarded);
+      return;
+    }
+    const parts = prepared.statements.map((s) => this.resolved(s));
+    const parameters = message.parameters.map((value, i) => Buffer.concat([Buffer.from([message.formatOf(i), value === null ? 1 : 0]), value ?? Buffer.alloc(0)]));
+    const operation = this.operationOf(parts, prepared.canonical, [prepared.parameterTypes.join(','), ...parameters], prepared.text);
+    const request = storedExtended(this.entry.config.name, prepared.text, prepared.parameterTypes, message);
+    const holdInText = prepared.statements.findLast((s) => s.holdId !== undefined)?.holdId;
+    const verdict = await this.decide(operation, holdInText, request);
+    if (this.closed) return;
+    if (verdict.kind !== 'allow') {
+      this.refuseExtended(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
+      return;
+    }
+    if (!(await this.backupBefore(operation, verdict, true))) return;
+    this.applyEffects(prepared.statements);
+    this.send(message.raw);
+  }
+
+  private onCloseStatement(message: Close): void {
+    if (message.kind !== 'S') return;
+    // Forgetting is always safe: an unknown statement is refused, never guessed.
+    this.prepared.delete(message.target);
+    this.closedInWindow.add(message.target);
+  }
+
+  /**
+   * The statement a Bind names. A Parse sent in this same window is authoritative (if it
+   * fails, the upstream skips this Bind too); one from an earlier window is only known once
+   * the upstream has answered that window, so the door waits for it.
+   */
+  private async statementFor(name: string): Promise<Prepared | undefined> {
+    for (let i = this.pendingParses.length - 1; i >= 0; i--) {
+      const pending = this.pendingParses[i]!;
+      if (pending.name !== name) continue;
+      if (pending.window === this.sentSyncs) return this.closedInWindow.has(name) ? undefined : pending.prepared;
+      await this.windowAnswered(pending.window);
+      return this.closed ? undefined : this.statementFor(name);
+    }
+    if (this.closedInWindow.has(name)) return undefined;
+    return this.prepared.get(name);
+  }
+
+  private windowAnswered(window: number): Promise<void> {
+    if (this.receivedRfqs > window || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.windowWaiters.push({ window, resolve }));
+  }
+
+  /** EXECUTE of a statement prepared earlier in the session is judged as that statement. */
+  private resolved(statement: SqlStatement): OperationPart {
+    if (!statement.executes) return statement.part;
+    const known = this.prepared.get(statement.executes);
+    if (!known) return statement.part;
+    const parts = known.statements.map((s) => s.part);
+    const worst = parts.reduce<OperationPart | undefined>((w, p) => (!w || severity(p.class) > severity(w.class) ? p : w), undefined);
+    if (!worst) return { action: statement.part.action, class: 'read', resources: [], ...(statement.part.text ? { text: statement.part.text } : {}) };
+    return {
+      action: statement.part.action,
+      class: worst.class,
+      resources: [...new Set(parts.flatMap((p) => p.resources))],
+      ...(worst.why ? { why: `EXECUTE ${statement.executes} runs: ${worst.why}` } : {}),
+      ...(statement.part.text ? { text: statement.part.text } : {}),
+    };
+  }
+
+  private applyEffects(statements: readonly SqlStatement[]): void {
+    for (const statement of statements) {
+      if (statement.prepares) {
+        const { name, action, class: cls, why, resources } = statement.prepares;
+        const before = this.prepared.get(name);
+        const part: OperationPart = { action, class: cls, resources, ...(why ? { why } : {}), text: statement.part.text ?? '' };
+        const parts = before ? [...before.statements.map((s) => s.part), part] : [part];
+        // A second PREPARE of a taken name fails upstream; keep the worse of the two, in case.
+        this.prepared.set(name, {
+          text: statement.part.text ?? '',
+          canonical: statement.canonical,
+          statements: parts.map((p) => ({ part: p, type: p.action.slice(4), canonical: statement.canonical, parameters: statement.parameters })),
+          parameterTypes: [],
+        });
+      }
+      if (statement.deallocates === '*') this.prepared.clear();
+      else if (statement.deallocates) this.prepared.delete(statement.deallocates);
+      if (statement.holdId !== undefined) this.pendingHoldId = statement.holdId || undefined;
+      for (const setting of statement.settings ?? []) {
+        if ((setting.name === 'airlock.hold' || setting.name === 'all') && setting.value === null) this.pendingHoldId = undefined;
+      }
+    }
+  }
+
+  private guardedSettingOf(statements: readonly SqlStatement[]): NoticeFields | undefined {
+    for (const statement of statements) {
+      for (const setting of statement.settings ?? []) {
+        const problem = guardedSetting(setting.name, setting.value);
+        if (problem) return { ...errorFields('0A000', problem), H: 'Leave this setting as it is: Airlock reads your SQL the way the server does only with it.' };
+      }
+    }
+    return undefined;
+  }
+
+  private operationOf(parts: readonly OperationPart[], canonical: string, extra: readonly (string | Buffer)[], text: string): Operation {
+    const { config } = this.entry;
+    const resources = [...new Set(parts.flatMap((p) => p.resources))];
+    return operationFromParts({
+      door: 'postgres',
+      upstream: config.name,
+      environment: resolveEnvironment(config, resources),
+      parts,
+      digest: requestDigest('postgres', config.name, canonical, ...extra),
+      // The whole text, as sent: what an operator reads, and what a backup step plans from.
+      summary: text,
+    });
+  }
+
+  private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
+    const holdId = holdInText ?? this.pendingHoldId;
+    const result = await decideAndWait(
+      this.context.runtime,
+      { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
+      { signal: this.abort.signal },
+    );
+    const { verdict } = result;
+    if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
+    return verdict;
+  }
+
+  /** Backup before destroy; false when it failed and the refusal has been sent instead. */
+  private async backupBefore(operation: Operation, verdict: Extract<Verdict, { kind: 'allow' }>, extended = false): Promise<boolean> {
+    if (operation.class !== 'destructive') return true;
+    const backup = await backupBeforeForward(this.context.runtime, {
+      operation,
+      agent: this.identity.agent,
+      tokenId: this.identity.tokenId,
+      holdId: verdict.holdId,
+    });
+    if (backup.ok || this.closed) return !this.closed;
+    const fields = this.refusalFields(backup.verdict, operation);
+    if (extended) this.refuseExtended(fields);
+    else this.refuseSimple(fields);
+    return false;
+  }
+
+  // ─── refusals ─────────────────────────────────────────────────────────────────────────
+
+  private refusalFields(verdict: Exclude<Verdict, { kind: 'allow' }>, operation: Operation): NoticeFields {
+    const refusal = refusalFor(verdict, RETRY_HINT.replace('<hold id>', verdict.holdId ?? '<hold id>'));
+    const worst = operation.parts.find((p) => p.action === operation.action && p.class === operation.class);
+    const unauthenticated = verdict.kind === 'deny' && verdict.code === 'unauthenticated';
+    return {
+      S: unauthenticated ? 'FATAL' : 'ERROR',
+      V: unauthenticated ? 'FATAL' : 'ERROR',
+      C: unauthenticated ? '28000' : '42501',
+      M: refusal.message,
+      ...(worst?.why ? { D: `${operation.action} is ${operation.class}: ${worst.why}` } : { D: `${operation.action} is ${operation.class}` }),
+      H: refusal.instruction,
+    };
+  }
+
+  private syntaxErrorFields(analysis: Extract<SqlAnalysis, { ok: false }>): NoticeFields {
+    const refusal = refusalFor({
+      kind: 'deny',
+      code: 'bad_request',
+      reasons: [`PostgreSQL's parser rejects this SQL (${analysis.error}), so Airlock did not forward it`],
+      policies: ['airlock/parse'],
+    });
+    return {
+      ...errorFields('42601', analysis.error),
+      ...(analysis.position ? { P: String(analysis.position) } : {}),
+      H: `${refusal.message} ${refusal.instruction}`,
+    };
+  }
+
+  /** In place of a refused Query (or fast-path call): a statement the upstream fails, then the refusal. */
+  private refuseSimple(fields: NoticeFields, fatal = false): void {
+    const nonce = this.poison(fields, fatal);
+    this.send(toServer.query(`airlock_refused_${nonce}`));
+    this.sentSyncs++;
+  }
+
+  /** In place of a refused Parse or Bind: a Parse the upstream fails; the rest waits for Sync. */
+  private refuseExtended(fields: NoticeFields, fatal = false): void {
+    const nonce = this.poison(fields, fatal);
+    // Named, so that a client's unnamed statement is left as PostgreSQL would leave it.
+    this.send(toServer.parse(`airlock_refused_${nonce}`, `airlock_refused_${nonce}`));
+    this.extendedSinceSync = true;
+    this.skipUntilSync = true;
+  }
+
+  private poison(fields: NoticeFields, fatal: boolean): string {
+    const nonce = randomBytes(8).toString('hex');
+    this.poisons.set(nonce, { window: this.sentSyncs, fields, fatal });
+    return nonce;
+  }
+
+  private async recordUnparsable(text: string, analysis: Extract<SqlAnalysis, { ok: false }>): Promise<void> {
+    try {
+      await this.context.runtime.audit.append({
+        type: 'decision',
+        agent: this.identity.agent,
+        token: this.identity.tokenId,
+        door: 'postgres',
+        upstream: this.entry.config.name,
+        action: 'sql:unparsable',
+        verdict: 'deny',
+        code: 'bad_request',
+        summary: text.slice(0, 4096),
+        digest: requestDigest('postgres', this.entry.config.name, text),
+        reasons: [`PostgreSQL's parser rejects this SQL: ${analysis.error}`],
+        policies: ['airlock/parse'],
+      });
+    } catch (error) {
+      this.context.log.warn({ err: (error as Error).message }, 'could not record an unparsable statement');
+    }
+  }
+
+  // ─── upstream → client ────────────────────────────────────────────────────────────────
+
+  private fromUpstream(chunk: Buffer): void {
+    const { client } = this;
+    let fatal = false;
+    try {
+      if (chunk.length > 0) this.upstreamReader.push(chunk);
+      client.cork();
+      for (let frame = this.upstreamReader.next(); frame; frame = this.upstreamReader.next()) {
+        const code = frame[0]!;
+        if (code === 0x5a /* Z */) {
+          const rfq = parseBackend(frame) as ReadyForQuery;
+          this.windowDone();
+          client.write(rfq.raw);
+        } else if (code === 0x31 /* 1 */) {
+          this.parseCompleted(parseBackend(frame) as ParseComplete);
+          client.write(frame);
+        } else if (code === 0x45 /* E */) {
+          const error = parseBackend(frame) as ErrorResponse;
+          const nonce = POISON.exec(error.fields.M ?? '')?.[1];
+          const poison = nonce ? this.poisons.get(nonce) : undefined;
+          if (poison) {
+            this.poisons.delete(nonce!);
+            client.write(toClient.errorResponse(poison.fields));
+            if (poison.fatal) {
+              // PostgreSQL ends a session after a FATAL error, with no ReadyForQuery.
+              fatal = true;
+              break;
+            }
+          } else client.write(frame);
+        } else {
+          client.write(frame);
+        }
+      }
+    } catch (error) {
+      this.context.log.warn({ upstream: this.entry.config.name, err: (error as Error).message }, 'upstream sent an invalid message');
+      fatal = true;
+    } finally {
+      client.uncork();
+    }
+    if (fatal) {
+      this.client.end();
+      this.close();
+      return;
+    }
+    if (client.writableNeedDrain) this.upstream.socket.pause();
+  }
+
+  private parseCompleted(_message: ParseComplete): void {
+    const pending = this.pendingParses.shift();
+    if (!pending) return;
+    this.prepared.set(pending.name, pending.prepared);
+  }
+
+  /** A ReadyForQuery: the window it answers is over; Parses of it without ParseComplete failed. */
+  private windowDone(): void {
+    const window = this.receivedRfqs++;
+    while (this.pendingParses.length > 0 && this.pendingParses[0]!.window <= window) {
+      const failed = this.pendingParses.shift()!;
+      // It failed or was skipped: PostgreSQL drops the unnamed statement when its Parse fails.
+      if (failed.name === '') this.prepared.delete('');
+    }
+    for (const [nonce, poison] of this.poisons) if (poison.window <= window) this.poisons.delete(nonce);
+    for (let i = this.windowWaiters.length - 1; i >= 0; i--) {
+      if (this.windowWaiters[i]!.window <= window) this.windowWaiters.splice(i, 1)[0]!.resolve();
+    }
+  }
+
+  // ─── sending ──────────────────────────────────────────────────────────────────────────
+
+  private send(frame: Buffer): void {
+    if (!this.closed) this.upstream.socket.write(frame);
+  }
+
+  private sendExtended(frame: Buffer): void {
+    this.extendedSinceSync = true;
+    this.send(frame);
+  }
+
+  private sendSync(frame: Buffer): void {
+    this.send(frame);
+    this.sentSyncs++;
+    this.extendedSinceSync = false;
+    this.closedInWindow.clear();
+  }
+
+  private protocolViolation(message: string): void {
+    if (this.closed) return;
+    this.client.write(toClient.errorResponse({ ...errorFields('08P01', message), S: 'FATAL', V: 'FATAL' }));
+    this.client.end();
+    this.close();
+  }
+}
+
+export function errorFields(code: string, message: string): Record<string, string> {
+  return { S: 'ERROR', V: 'ERROR', C: code, M: message };
+}
