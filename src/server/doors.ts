@@ -1,5 +1,6 @@
 import { mcpDoor } from '../doors/mcp/index.js';
+import { postgresDoor } from '../doors/postgres/index.js';
 import type { DoorModule } from './door-module.js';
 
 /** Every door Airlock starts, in the order they are offered each HTTP request. */
-export const DOORS: readonly DoorModule[] = [mcpDoor];
+export const DOORS: readonly DoorModule[] = [mcpDoor, postgresDoor];
