@@ -1,0 +1,360 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { analyseGraphQLRequest, parseContentType } from '../../classify/graphql/index.js';
+import { readMultipartFields } from '../../classify/graphql/multipart.js';
+import { analyseRest, classifyRest } from '../../classify/rest/index.js';
+import { requestDigest } from '../../core/digest.js';
+import { operationFromParts, type OperationPart } from '../../core/operation.js';
+import type { GateResult } from '../../core/gate.js';
+import { authenticate } from '../../identity/authenticate.js';
+import type { RunningDoor } from '../../server/door-module.js';
+import type { Runtime } from '../../server/runtime.js';
+import { decodeBody, readBody } from './body.js';
+import type { PartTargets } from './environments.js';
+import { headerValue, METHOD_OVERRIDE_HEADERS, requestHeadersToForward, responseHeadersToReturn, type HeaderMap } from './headers.js';
+import { doorRefusal, graphqlRefusal, problemRefusal, type Refused } from './refusal.js';
+import { createUpstream, type HttpUpstream } from './upstream.js';
+
+/** The exact request as forwarded, token removed: kept with a hold so it can be replayed. */
+export interface StoredHttpRequest {
+  readonly door: 'http';
+  readonly upstream: string;
+  readonly method: string;
+  /** The path on the upstream, with its query string, exactly as forwarded. */
+  readonly path: string;
+  /** The agent's headers as forwarded, without the credential (injected at send time). */
+  readonly headers: HeaderMap;
+  /** The body as forwarded (decoded), base64. */
+  readonly body: string;
+}
+
+type Route = { readonly upstream: HttpUpstream; readonly rest: string } | { readonly unknown: string };
+
+interface Judged {
+  readonly parts: readonly OperationPart[];
+  readonly targets: readonly PartTargets[];
+  /** The upstream path (and query) to forward to. */
+  readonly path: string;
+}
+
+const HOLD_POLL_MS = 250;
+
+/**
+ * The HTTP door: a reverse proxy for GraphQL and REST upstreams at `/u/<upstream>/…` (or by
+ * Host). Each request is read, classified, placed in an environment, judged by the gate and
+ * only then forwarded, with the agent's token swapped for the upstream's credential.
+ */
+export function openHttpDoor(runtime: Runtime): RunningDoor {
+  const upstreams = new Map<string, HttpUpstream>();
+  const byHost = new Map<string, HttpUpstream>();
+  for (const config of runtime.config.upstreams) {
+    if (config.kind !== 'graphql' && config.kind !== 'rest') continue;
+    const upstream = createUpstream(config, {
+      timeoutMs: runtime.config.limits.upstreamTimeout,
+      clock: runtime.clock,
+      onProblem: (name, problem) => runtime.log.warn({ upstream: name, problem }, 'upstream problem'),
+    });
+    upstreams.set(config.name, upstream);
+    for (const host of config.hosts) byHost.set(host.toLowerCase(), upstream);
+  }
+
+  const route = (request: IncomingMessage): Route | undefined => {
+    const url = request.url ?? '/';
+    if (url.startsWith('/u/')) {
+      const end = url.slice(3).search(/[/?]/);
+      const name = end < 0 ? url.slice(3) : url.slice(3, 3 + end);
+      const rest = end < 0 ? '' : url.slice(3 + end);
+      const upstream = upstreams.get(name);
+      return upstream ? { upstream, rest } : { unknown: name };
+    }
+    if (byHost.size > 0) {
+      const host = (request.headers.host ?? '').toLowerCase();
+      const upstream = byHost.get(host) ?? byHost.get(host.replace(/:\d+$/, ''));
+      if (upstream) return { upstream, rest: url };
+    }
+    return undefined;
+  };
+
+  return {
+    handleHttp(request, response) {
+      const found = route(request);
+      if (!found) return false;
+      handle(runtime, [...upstreams.keys()], found, request, response).catch((error: unknown) => {
+        runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
+        if (!response.headersSent) {
+          send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
+        } else response.destroy();
+      });
+      return true;
+    },
+    async close() {
+      await Promise.allSettled([...upstreams.values()].map((upstream) => upstream.pool.close()));
+    },
+  };
+}
+
+async function handle(runtime: Runtime, names: readonly string[], route: Route, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const started = performance.now();
+  if ('unknown' in route) {
+    request.resume();
+    const known = names.length ? names.join(', ') : 'none are configured';
+    return send(response, problemRefusal(doorRefusal('bad_request', `there is no upstream named "${route.unknown}" (upstreams: ${known})`), 404));
+  }
+  const { upstream } = route;
+  const refuse = (verdict: Refused, status?: number) => send(response, upstream.config.kind === 'graphql' ? graphqlRefusal(verdict, status) : problemRefusal(verdict, status));
+  if (upstream.unavailable) {
+    request.resume();
+    return refuse(doorRefusal('unavailable', upstream.unavailable));
+  }
+
+  const limit = runtime.config.limits.bodyBytes;
+  const read = await readBody(request, limit);
+  const body = read.ok ? decodeBody(read.body, headerValue(request.headers, 'content-encoding'), limit) : read;
+  if (!body.ok) {
+    if (!read.ok) response.setHeader('connection', 'close');
+    return refuse(doorRefusal('bad_request', body.error), body.status);
+  }
+
+  const method = (request.method ?? 'GET').toUpperCase();
+  const token = bearerToken(headerValue(request.headers, 'authorization'));
+  const judged = upstream.config.kind === 'graphql' ? judgeGraphQL(upstream, method, route.rest, request, body.body) : judgeRest(upstream, method, route.rest, request, body.body);
+  if (!judged.ok) {
+    const verdict = await recordUnreadable(runtime, upstream, token, judged.error, `${method} ${route.rest || '/'}`);
+    return refuse(verdict, judged.status);
+  }
+
+  const environment = await upstream.environments.environmentOf(judged.targets);
+  const contentType = headerValue(request.headers, 'content-type') ?? '';
+  const forwardHeaders = requestHeadersToForward(request.headers, upstream.credential ? [upstream.credential.header] : []);
+  const operation = operationFromParts({
+    door: 'http',
+    upstream: upstream.name,
+    environment,
+    parts: judged.parts,
+    digest: requestDigest(upstream.name, method, judged.path, contentType, body.body),
+  });
+  const stored: StoredHttpRequest = {
+    door: 'http',
+    upstream: upstream.name,
+    method,
+    path: judged.path,
+    headers: forwardHeaders,
+    body: body.body.toString('base64'),
+  };
+  const holdId = headerValue(request.headers, 'airlock-hold')?.trim();
+  let result = await runtime.gate.decide({ operation, token, ...(holdId ? { holdId } : {}), request: stored });
+  if (result.verdict.kind === 'hold') result = await waitIfAsked(runtime, upstream, request, result, { operation, token, request: stored });
+
+  const verdict = result.verdict;
+  runtime.log.info(
+    { door: 'http', upstream: upstream.name, agent: result.agent, action: operation.action, class: operation.class, environment, verdict: verdict.kind, holdId: verdict.holdId, audit: result.record?.seq },
+    'decided',
+  );
+  if (verdict.kind !== 'allow') return refuse(verdict);
+  await forward(upstream, request, response, stored, body.body);
+  runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
+}
+
+type Judgement = ({ ok: true } & Judged) | { ok: false; error: string; status?: number };
+
+function judgeGraphQL(upstream: HttpUpstream, method: string, rest: string, request: IncomingMessage, body: Buffer): Judgement {
+  const question = rest.indexOf('?');
+  const path = question < 0 ? rest : rest.slice(0, question);
+  const search = new URLSearchParams(question < 0 ? '' : rest.slice(question + 1));
+  // The endpoint is the upstream's URL; an agent may also spell out its path.
+  if (path !== '' && path !== '/' && path.replace(/\/+$/, '') !== upstream.basePath) {
+    return { ok: false, status: 404, error: `the upstream ${upstream.name} is a GraphQL endpoint: send requests to /u/${upstream.name}, not ${path}` };
+  }
+  for (const name of METHOD_OVERRIDE_HEADERS) {
+    if (request.headers[name] !== undefined) return { ok: false, error: `the ${name} header is not accepted by a GraphQL upstream` };
+  }
+  const analysis = analyseGraphQLRequest(
+    { method, contentType: headerValue(request.headers, 'content-type'), body, search },
+    upstream.graphql,
+  );
+  if (!analysis.ok) return analysis;
+  // The query string is forwarded as Airlock read it, so a server that splits it differently cannot see another request.
+  const query = search.toString();
+  return {
+    ok: true,
+    parts: analysis.calls.map((call) => call.part),
+    targets: analysis.calls.map((call) => ({ field: call.field, class: call.part.class, targets: call.targets })),
+    path: `${upstream.basePath || '/'}${query ? `?${query}` : ''}`,
+  };
+}
+
+function judgeRest(upstream: HttpUpstream, method: string, rest: string, request: IncomingMessage, body: Buffer): Judgement {
+  const target = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+  const analysis = analyseRest(method, target, upstream.rest);
+  if (!analysis.ok) return analysis;
+  const classified = classifyRest(method, target, upstream.rest);
+  if (!classified.ok) return classified;
+  const parts = [...classified.parts];
+  const targets: PartTargets[] = [{ field: undefined, class: analysis.part.class, targets: analysis.targets }];
+  // A method override in a header or a form field makes the upstream run another method.
+  const overrides = METHOD_OVERRIDE_HEADERS.flatMap((name) => (request.headers[name] === undefined ? [] : [headerValue(request.headers, name)!]));
+  const form = formMethodOverride(headerValue(request.headers, 'content-type'), body);
+  if (!form.ok) return form;
+  for (const override of [...overrides, ...form.methods]) {
+    const other = analyseRest(override, target, upstream.rest);
+    if (!other.ok) return { ok: false, error: `method override ${override}: ${other.error}` };
+    parts.push({ ...other.part, why: `${other.part.why} (the request asks for ${other.method} by a method override)` });
+    targets.push({ field: undefined, class: other.part.class, targets: other.targets });
+  }
+  return {
+    ok: true,
+    parts,
+    targets,
+    path: `${upstream.basePath}${analysis.path.path}${analysis.path.query ? `?${analysis.path.query}` : ''}`,
+  };
+}
+
+/** `_method` in a form body (Rails, Laravel, Symfony). */
+function formMethodOverride(contentType: string | undefined, body: Buffer): { ok: true; methods: string[] } | { ok: false; error: string } {
+  const type = parseContentType(contentType);
+  if (!type.ok) return { ok: true, methods: [] };
+  if (type.mediaType === 'application/x-www-form-urlencoded') {
+    const methods = body
+      .toString('latin1')
+      .split(/[&;]/)
+      .map((pair) => pair.split('='))
+      .filter(([key]) => safeDecode(key ?? '').toLowerCase() === '_method')
+      .map(([, value]) => safeDecode(value ?? ''));
+    return { ok: true, methods };
+  }
+  if (type.mediaType === 'multipart/form-data') {
+    const boundary = type.params.get('boundary');
+    if (!boundary) return { ok: false, error: 'the multipart request has no boundary' };
+    const form = readMultipartFields(body, boundary, ['_method']);
+    if (!form.ok) return form;
+    const method = form.fields.get('_method');
+    return { ok: true, methods: method ? [method] : [] };
+  }
+  return { ok: true, methods: [] };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/**
+ * A request the door cannot read is refused, and the refusal is recorded like any other
+ * decision, attributed to the agent when its token is good.
+ */
+async function recordUnreadable(runtime: Runtime, upstream: HttpUpstream, token: string | undefined, error: string, summary: string): Promise<Refused> {
+  const auth = await authenticate(runtime.store, token, runtime.clock());
+  const verdict: Refused = auth.ok ? doorRefusal('bad_request', error) : { kind: 'deny', code: 'unauthenticated', reasons: [auth.reason], policies: ['airlock/authentication'] };
+  try {
+    await runtime.audit.append({
+      type: 'decision',
+      ...(auth.ok ? { agent: auth.agent.name, token: auth.token.id } : auth.agent ? { agent: auth.agent, token: auth.tokenId } : {}),
+      door: 'http',
+      upstream: upstream.name,
+      action: `${upstream.config.kind}:unreadable`,
+      summary,
+      verdict: 'deny',
+      code: verdict.kind === 'deny' ? verdict.code : 'bad_request',
+      reasons: [...verdict.reasons, ...(auth.ok ? [] : [error])],
+      policies: verdict.policies,
+    });
+  } catch (failure) {
+    return doorRefusal('unavailable', `Airlock could not record the decision, so nothing was forwarded (${(failure as Error).message})`);
+  }
+  return verdict;
+}
+
+/**
+ * In `wait` mode the agent's request stays open while operators decide: approved, it runs and
+ * the agent gets the upstream's answer; otherwise the agent gets the refusal or, after the wait,
+ * the hold.
+ */
+async function waitIfAsked(
+  runtime: Runtime,
+  upstream: HttpUpstream,
+  request: IncomingMessage,
+  held: GateResult,
+  again: Omit<Parameters<Runtime['gate']['decide']>[0], 'holdId'>,
+): Promise<GateResult> {
+  const mode = upstream.config.holds?.mode ?? runtime.config.holds.mode;
+  if (mode !== 'wait' || held.verdict.kind !== 'hold') return held;
+  const holdId = held.verdict.holdId;
+  const deadline = Date.now() + (upstream.config.holds?.wait ?? runtime.config.holds.wait);
+  let gone = false;
+  request.socket.once('close', () => (gone = true));
+  while (!gone && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
+    const hold = await runtime.store.holds.get(holdId);
+    if (!hold || hold.status === 'pending') continue;
+    if (hold.status === 'scheduled') return held;
+    // Approved, denied, expired or cancelled: the gate gives the answer and records it.
+    return runtime.gate.decide({ ...again, holdId });
+  }
+  return held;
+}
+
+async function forward(upstream: HttpUpstream, request: IncomingMessage, response: ServerResponse, stored: StoredHttpRequest, body: Buffer): Promise<void> {
+  const abort = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  let answer: Awaited<ReturnType<typeof sendUpstream>>;
+  try {
+    answer = await sendUpstream(upstream, stored, body, abort.signal);
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    const code = (error as { code?: string }).code ?? (error as Error).name;
+    const timedOut = /TIMEOUT/i.test(code);
+    const verdict = doorRefusal('unavailable', `the upstream ${upstream.name} did not answer (${timedOut ? 'timed out' : code}); nothing is known to have run`);
+    return send(response, upstream.config.kind === 'graphql' ? graphqlRefusal(verdict, timedOut ? 504 : 502) : problemRefusal(verdict, timedOut ? 504 : 502));
+  }
+  const headers = responseHeadersToReturn(answer.headers);
+  if (upstream.redactor.active) {
+    for (const [name, value] of Object.entries(headers)) {
+      headers[name] = Array.isArray(value) ? value.map((v) => upstream.redactor.maskString(v)) : upstream.redactor.maskString(value);
+    }
+  }
+  response.writeHead(answer.statusCode, headers);
+  if (request.method === 'HEAD') {
+    answer.body.resume();
+    response.end();
+    return;
+  }
+  try {
+    if (upstream.redactor.active) await pipeline(answer.body, upstream.redactor.stream(), response);
+    else await pipeline(answer.body, response);
+  } catch {
+    response.destroy();
+  }
+}
+
+/** Sends a stored request to its upstream with the credential injected. */
+export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, body: Buffer, signal?: AbortSignal) {
+  const headers: HeaderMap = { ...stored.headers, 'accept-encoding': 'identity' };
+  if (body.length > 0 || !['GET', 'HEAD', 'OPTIONS', 'DELETE'].includes(stored.method)) headers['content-length'] = String(body.length);
+  if (upstream.credential) headers[upstream.credential.header] = upstream.credential.value();
+  return upstream.pool.request({
+    method: stored.method as 'GET',
+    path: stored.path,
+    headers,
+    body: body.length > 0 ? body : null,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+function send(response: ServerResponse, refusal: { status: number; headers: Record<string, string>; body: string }): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const body = Buffer.from(refusal.body, 'utf8');
+  response.writeHead(refusal.status, { ...refusal.headers, 'content-length': String(body.length) });
+  response.end(body);
+}

@@ -1,0 +1,26 @@
+/**
+ * The HTTP door: GraphQL and REST upstreams behind `/u/<upstream>/…`.
+ *
+ * @example
+ * // airlock.yaml
+ * // upstreams:
+ * //   - name: railway
+ * //     kind: graphql
+ * //     url: https://backboard.railway.com/graphql/v2
+ * //     credential: { bearer: { env: RAILWAY_TOKEN } }
+ * //
+ * // The agent, holding only an Airlock token:
+ * // curl -H "Authorization: Bearer alk_…" -H 'content-type: application/json' \
+ * //      -d '{"query":"{ me { email } }"}' http://127.0.0.1:4100/u/railway
+ */
+import type { DoorModule } from '../../server/door-module.js';
+import { openHttpDoor } from './door.js';
+
+export const httpDoor: DoorModule = {
+  name: 'http',
+  start: async (runtime) => openHttpDoor(runtime),
+};
+
+export { openHttpDoor, bearerToken, type StoredHttpRequest } from './door.js';
+export { replayHttpRequest, type ReplayResult } from './replay.js';
+export { graphqlRefusal, problemRefusal, statusFor, HTTP_RETRY_HINT } from './refusal.js';

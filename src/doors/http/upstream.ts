@@ -1,0 +1,168 @@
+import type { GraphQLSchema } from 'graphql';
+import { Pool } from 'undici';
+import type { GraphQLClassifyOptions } from '../../classify/graphql/index.js';
+import { loadGraphQLSchema } from '../../classify/graphql/index.js';
+import type { RestClassifyOptions } from '../../classify/rest/index.js';
+import { resolveSecret, type Secret } from '../../config/secret.js';
+import type { GraphqlUpstreamConfig, HttpCredentialConfig, RestUpstreamConfig } from '../../config/upstreams/index.js';
+import { EnvironmentResolver, type Resolver } from './environments.js';
+import { Redactor } from './redact.js';
+
+export type HttpUpstreamConfig = GraphqlUpstreamConfig | RestUpstreamConfig;
+
+/** The credential Airlock injects: one header, its value revealed only when a request is sent. */
+export interface InjectedCredential {
+  readonly header: string;
+  value(): string;
+}
+
+/** One upstream behind the HTTP door, ready to judge and forward to. */
+export interface HttpUpstream {
+  readonly name: string;
+  readonly config: HttpUpstreamConfig;
+  readonly origin: string;
+  /** The upstream URL's path without a trailing slash ('' for the root). */
+  readonly basePath: string;
+  /** Set when requests to this upstream cannot be judged or sent; they are refused with this reason. */
+  readonly unavailable: string | undefined;
+  readonly credential: InjectedCredential | undefined;
+  readonly redactor: Redactor;
+  readonly graphql: GraphQLClassifyOptions;
+  readonly rest: RestClassifyOptions;
+  readonly environments: EnvironmentResolver;
+  readonly pool: Pool;
+}
+
+export interface UpstreamSetup {
+  readonly timeoutMs: number;
+  readonly clock?: () => Date;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onProblem?: (upstream: string, problem: string) => void;
+}
+
+export function credentialOf(config: HttpCredentialConfig | undefined, env?: NodeJS.ProcessEnv): { credential: InjectedCredential; secrets: string[] } | undefined {
+  if (!config) return undefined;
+  if ('bearer' in config) {
+    const secret = resolveSecret(config.bearer, env);
+    return { credential: { header: 'authorization', value: () => `Bearer ${secret.reveal()}` }, secrets: [secret.reveal()] };
+  }
+  if ('header' in config) {
+    const secret = resolveSecret(config.value, env);
+    return { credential: { header: config.header.toLowerCase(), value: () => secret.reveal() }, secrets: [secret.reveal()] };
+  }
+  const password: Secret = resolveSecret(config.basic.password, env);
+  const encoded = () => Buffer.from(`${config.basic.username}:${password.reveal()}`).toString('base64');
+  return { credential: { header: 'authorization', value: () => `Basic ${encoded()}` }, secrets: [password.reveal(), encoded()] };
+}
+
+/**
+ * Sets up an upstream: its credential, schema, classification options, environment resolvers
+ * and connection pool. A credential or schema that cannot be read does not stop Airlock: that
+ * upstream's requests are refused, the others work.
+ */
+export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup): HttpUpstream {
+  const url = new URL(config.url);
+  const problems: string[] = [];
+  let credential: InjectedCredential | undefined;
+  let secrets: string[] = [];
+  try {
+    const resolved = credentialOf(config.credential, setup.env);
+    credential = resolved?.credential;
+    secrets = resolved?.secrets ?? [];
+  } catch (error) {
+    setup.onProblem?.(config.name, (error as Error).message);
+    problems.push(`Airlock has no credential for the upstream ${config.name}; an operator must configure it`);
+  }
+  let schema: GraphQLSchema | undefined;
+  if (config.kind === 'graphql' && config.schema) {
+    try {
+      schema = loadGraphQLSchema(config.schema);
+    } catch (error) {
+      setup.onProblem?.(config.name, (error as Error).message);
+      problems.push(`Airlock cannot read the schema of the upstream ${config.name}, so it cannot judge requests to it`);
+    }
+  }
+  const pool = new Pool(url.origin, {
+    connections: 256,
+    keepAliveTimeout: 30_000,
+    headersTimeout: setup.timeoutMs,
+    bodyTimeout: setup.timeoutMs,
+    connect: { timeout: Math.min(setup.timeoutMs, 10_000) },
+  });
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const target: ResolverTarget = { pool, basePath, credential, timeoutMs: Math.min(setup.timeoutMs, 5_000) };
+  const resolvers = (config.resolve?.resources ?? []).map(
+    (entry): Resolver => ({
+      name: entry.name,
+      keys: entry.keys,
+      environment: entry.environment,
+      narrows: entry.narrows,
+      fetch: (id) => ('query' in entry ? resolveByGraphQL(target, entry.query, id) : resolveByGet(target, entry.get, id)),
+    }),
+  );
+  return {
+    name: config.name,
+    config,
+    origin: url.origin,
+    basePath,
+    unavailable: problems[0],
+    credential,
+    redactor: new Redactor(secrets),
+    graphql:
+      config.kind === 'graphql'
+        ? { classify: config.classify as GraphQLClassifyOptions['classify'], persistedQueries: config.persistedQueries, ...(schema ? { schema } : {}) }
+        : {},
+    rest: config.kind === 'rest' ? { rules: config.rules as RestClassifyOptions['rules'], caseInsensitivePaths: config.caseInsensitivePaths } : {},
+    environments: new EnvironmentResolver(
+      { environment: config.environment, environments: config.environments },
+      resolvers,
+      config.resolve?.ttl ?? 300_000,
+      setup.clock,
+      (resolver, id, error) => setup.onProblem?.(config.name, `resolving the environment of ${resolver.name} ${id} failed: ${error.message}`),
+    ),
+    pool,
+  };
+}
+
+/** What a resolver request needs: the pool, the path and the credential, as for any forwarded request. */
+interface ResolverTarget {
+  readonly pool: Pool;
+  readonly basePath: string;
+  readonly credential: InjectedCredential | undefined;
+  readonly timeoutMs: number;
+}
+
+function baseHeaders(target: ResolverTarget): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'identity' };
+  if (target.credential) headers[target.credential.header] = target.credential.value();
+  return headers;
+}
+
+async function resolveByGraphQL(target: ResolverTarget, query: string, id: string): Promise<unknown> {
+  const response = await target.pool.request({
+    method: 'POST',
+    path: target.basePath || '/',
+    headers: { ...baseHeaders(target), 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables: { id } }),
+    headersTimeout: target.timeoutMs,
+    bodyTimeout: target.timeoutMs,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`the upstream answered ${response.statusCode}`);
+  const json = JSON.parse(text) as { data?: unknown };
+  return json.data;
+}
+
+async function resolveByGet(target: ResolverTarget, template: string, id: string): Promise<unknown> {
+  const response = await target.pool.request({
+    method: 'GET',
+    path: `${target.basePath}${template.replace('{id}', encodeURIComponent(id))}`,
+    headers: baseHeaders(target),
+    headersTimeout: target.timeoutMs,
+    bodyTimeout: target.timeoutMs,
+  });
+  const text = await response.body.text();
+  if (response.statusCode === 404) return undefined;
+  if (response.statusCode !== 200) throw new Error(`the upstream answered ${response.statusCode}`);
+  return JSON.parse(text) as unknown;
+}
