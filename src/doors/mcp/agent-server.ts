@@ -86,7 +86,7 @@ export function createAgentServer(context: DoorContext): Server {
   });
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    callTool(context, callerOf(extra.authInfo), request.params.name, request.params.arguments),
+    callTool(context, callerOf(extra.authInfo), request.params.name, request.params.arguments, extra.signal),
   );
 
   server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => {

@@ -6,6 +6,7 @@ import { resolveEnvironment } from '../../core/environment.js';
 import { operationFromParts, type Operation, type OperationPart } from '../../core/operation.js';
 import { refusalFor } from '../../core/refusal.js';
 import type { Verdict } from '../../core/verdict.js';
+import { decideAndWait } from '../../holds/wait.js';
 import type { Authentication } from '../../identity/authenticate.js';
 import type { Runtime } from '../../server/runtime.js';
 import { classifyToolCall, renderToolCall, type McpToolRules } from './classify.js';
@@ -93,7 +94,7 @@ function unjudgeable(reason: string): Extract<Verdict, { kind: 'deny' }> {
  * One `tools/call`: find the tool, classify the call, ask the gate, then forward it, or answer
  * with the hold or refusal. Nothing reaches the upstream without an `allow` from the gate.
  */
-export async function callTool(context: DoorContext, caller: Caller, name: string, rawArguments: unknown): Promise<CallToolResult> {
+export async function callTool(context: DoorContext, caller: Caller, name: string, rawArguments: unknown, signal?: AbortSignal): Promise<CallToolResult> {
   const { pool, runtime } = context;
   const entry = pool.tool(name);
   if (!entry) {
@@ -121,7 +122,8 @@ export async function callTool(context: DoorContext, caller: Caller, name: strin
   const parts = classification.parts.map((part) => (part.text ? { ...part, text: context.redact(part.text) } : part));
   const operation = mcpOperation(upstream.config, parts, digest, summary);
   const request: StoredMcpCall = { protocol: 'mcp', method: 'tools/call', upstream: upstream.name, tool: entry.item.name, name, arguments: args };
-  const { verdict } = await runtime.gate.decide({ operation, token: caller.token, request });
+  // In `wait` mode a hold keeps the call open until operators decide (or the agent gives up).
+  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, request }, signal ? { signal } : {});
   if (verdict.kind !== 'allow') return refusalResult(verdict);
 
   const result = await forwardToolCall(upstream, entry.item.name, args);
