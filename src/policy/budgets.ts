@@ -14,6 +14,8 @@ import type { BudgetConfig } from '../config/schema.js';
 import { formatDuration } from '../core/duration.js';
 import type { BudgetCheck, DecisionContext, GateExtensions } from '../core/gate.js';
 import type { OperationClass } from '../core/operation.js';
+import type { AuditLog } from '../audit/log.js';
+import type { AuditRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /** The budgets that apply to this agent and class: its own and those for every agent (`*`). */
@@ -67,14 +69,24 @@ export function budgetCheckOf(agent: string, operationClass: OperationClass, use
 /** Operations this process is deciding whose record is not written yet; forgotten after this long. */
 const IN_FLIGHT_TTL_MS = 60_000;
 
-/** The gate extension that enforces `budgets` from the config. */
+/**
+ * The gate extension that enforces `budgets` from the config. An operation is in flight from
+ * the moment its budget is checked until its decision is recorded; it is counted from memory
+ * until then and from the audit log after, and it leaves memory as its record arrives (the
+ * audit log tells its subscribers in the same step as it tells the gate), so that it is not
+ * counted twice. In the instant between a record's commit and that news, a concurrent check
+ * can count it twice: Airlock may then refuse one operation early, never let one too many by.
+ */
 export class BudgetKeeper implements GateExtensions {
   private readonly inFlight = new Map<string, Map<DecisionContext, number>>();
 
   constructor(
     private readonly store: Store,
     private readonly budgets: readonly BudgetConfig[],
-  ) {}
+    audit?: AuditLog,
+  ) {
+    if (budgets.length > 0) audit?.subscribe((record) => this.recorded(record));
+  }
 
   async budget(context: DecisionContext): Promise<BudgetCheck | undefined> {
     const agent = context.agent.name;
@@ -100,6 +112,18 @@ export class BudgetKeeper implements GateExtensions {
 
   decided(context: DecisionContext): void {
     this.inFlight.get(`${context.agent.name}\u0000${context.operation.class}`)?.delete(context);
+  }
+
+  private recorded(record: AuditRecord): void {
+    if (record.type !== 'decision' || !record.agent || !record.class) return;
+    const flights = this.inFlight.get(`${record.agent}\u0000${record.class}`);
+    if (!flights) return;
+    for (const context of flights.keys()) {
+      if (context.operation.digest === record.digest && (context.token?.id ?? undefined) === record.token) {
+        flights.delete(context);
+        return;
+      }
+    }
   }
 
   private flightsOf(key: string): Map<DecisionContext, number> {

@@ -51,7 +51,7 @@ export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {})
     freezeWindows: config.freeze,
     holdTtlMs: config.holds.ttl,
     clock,
-    extensions: [monitor, new BudgetKeeper(store, config.budgets), ...(options.extensions ?? [])],
+    extensions: [monitor, new BudgetKeeper(store, config.budgets, audit), ...(options.extensions ?? [])],
   });
 
   const reloadPolicies = () => {
