@@ -11,6 +11,7 @@
  * //   { action: 'sql:DropStmt', class: 'destructive', resources: ['users'],
  * //     why: 'DROP TABLE destroys table users, and with CASCADE everything that depends on it', … } ] }
  */
+import '../../wasm-safety.js';
 import { loadModule, parseSync, scanSync } from 'libpg-query';
 import picomatch from 'picomatch';
 import type { OperationClass, OperationPart } from '../../core/operation.js';

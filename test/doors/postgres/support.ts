@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { SIGNAL_NAMES } from '../../../src/baseline/names.js';
 import { postgresDoor } from '../../../src/doors/postgres/index.js';
 import { startTestAirlock, type TestAirlock, type TestAirlockOptions } from '../../support/airlock.js';
 
@@ -82,8 +83,9 @@ export async function startPostgresWorld(options: WorldOptions): Promise<Postgre
     ...(options.policies ? { policies: options.policies } : {}),
     config: {
       listen: { http: '127.0.0.1:0', postgres: '127.0.0.1:0' },
-      // These suites provoke many refusals on purpose; the circuit breaker is tested elsewhere.
-      baseline: { suspendOn: [] },
+      // These suites provoke many refusals on purpose and judge statements by their class;
+      // anomaly signals and the circuit breaker are tested on their own.
+      baseline: { suspendOn: [], ignore: [...SIGNAL_NAMES] },
       upstreams: [
         {
           name: upstream,
