@@ -28,7 +28,8 @@ export interface StoredHttpRequest {
   readonly body: string;
 }
 
-type Route = { readonly upstream: HttpUpstream; readonly rest: string } | { readonly unknown: string };
+/** `rest` is the path after /u/<name>, or with Host routing the whole path, which starts with the upstream URL's path. */
+type Route = { readonly upstream: HttpUpstream; readonly rest: string; readonly viaHost: boolean } | { readonly unknown: string };
 
 interface Judged {
   readonly parts: readonly OperationPart[];
@@ -65,12 +66,12 @@ export function openHttpDoor(runtime: Runtime): RunningDoor {
       const name = end < 0 ? url.slice(3) : url.slice(3, 3 + end);
       const rest = end < 0 ? '' : url.slice(3 + end);
       const upstream = upstreams.get(name);
-      return upstream ? { upstream, rest } : { unknown: name };
+      return upstream ? { upstream, rest, viaHost: false } : { unknown: name };
     }
     if (byHost.size > 0) {
       const host = (request.headers.host ?? '').toLowerCase();
       const upstream = byHost.get(host) ?? byHost.get(host.replace(/:\d+$/, ''));
-      if (upstream) return { upstream, rest: url };
+      if (upstream) return { upstream, rest: url, viaHost: true };
     }
     return undefined;
   };
@@ -117,7 +118,13 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
 
   const method = (request.method ?? 'GET').toUpperCase();
   const token = bearerToken(headerValue(request.headers, 'authorization'));
-  const judged = upstream.config.kind === 'graphql' ? judgeGraphQL(upstream, method, route.rest, request, body.body) : judgeRest(upstream, method, route.rest, request, body.body);
+  const rest = route.viaHost ? underBasePath(upstream, route.rest) : route.rest;
+  const judged =
+    rest === undefined
+      ? ({ ok: false, status: 404, error: `the upstream ${upstream.name} serves paths under ${upstream.basePath}` } as const)
+      : upstream.config.kind === 'graphql'
+        ? judgeGraphQL(upstream, method, rest, request, body.body)
+        : judgeRest(upstream, method, rest, request, body.body);
   if (!judged.ok) {
     const verdict = await recordUnreadable(runtime, upstream, token, judged.error, `${method} ${route.rest || '/'}`);
     return refuse(verdict, judged.status);
@@ -153,6 +160,13 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
   if (verdict.kind !== 'allow') return refuse(verdict);
   await forward(upstream, request, response, stored, body.body);
   runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
+}
+
+/** A Host-routed path with the upstream URL's path taken off, or undefined when it is not under it. */
+function underBasePath(upstream: HttpUpstream, path: string): string | undefined {
+  if (upstream.basePath === '') return path;
+  if (path === upstream.basePath || path.startsWith(`${upstream.basePath}/`) || path.startsWith(`${upstream.basePath}?`)) return path.slice(upstream.basePath.length);
+  return undefined;
 }
 
 type Judgement = ({ ok: true } & Judged) | { ok: false; error: string; status?: number };
