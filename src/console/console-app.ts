@@ -37,7 +37,8 @@ const CONSOLE_HEADERS = {
     baseUri: ["'none'"],
   },
   xFrameOptions: 'DENY',
-  referrerPolicy: 'no-referrer',
+  // Not no-referrer: under it browsers send `Origin: null` with every form post, and sign-in checks Origin.
+  referrerPolicy: 'same-origin',
   strictTransportSecurity: false,
 } satisfies Parameters<typeof secureHeaders>[0];
 

@@ -158,19 +158,14 @@
     try {
       const { ok, answer } = await callApi(verb, path, body);
       if (!ok) return showError(form, answer.error ?? 'Airlock refused this request');
-      form.querySelectorAll('input[name="code"], input[name="confirm"]').forEach((input) => {
-        if (input.type === 'checkbox') input.checked = false;
-        else input.value = '';
-      });
+      form.reset();
       form.closest('dialog')?.close();
       const done = submitter?.dataset.done ?? form.dataset.done;
       const success = submitter?.dataset.success ?? form.dataset.success;
       if (done === 'show-token') {
         showSecret(`Token for ${answer.agent}`, `Scopes ${answer.scopes.join(' ')}, expires ${answer.expiresAt}. This is the only time it is shown: give it to the agent now (e.g. as AIRLOCK_TOKEN).`, answer.token);
-        form.reset();
       } else if (done === 'show-key') {
         showSecret('Your API key', 'This is the only time it is shown. Use it as AIRLOCK_API_KEY with AIRLOCK_URL for the CLI.', answer.key);
-        form.reset();
       } else if (done === 'reload') {
         window.location.reload();
         return;

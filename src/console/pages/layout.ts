@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { ActiveFreeze } from '../../policy/freeze.js';
 import type { AgentRecord, ControlState } from '../../store/records.js';
 import { assetUrl } from '../assets.js';
-import { codeField, type Html } from './parts.js';
+import { codeField, shortTime, type Html } from './parts.js';
 
 export type Section = 'holds' | 'audit' | 'agents' | 'freeze' | 'operators';
 
@@ -43,7 +43,7 @@ export function controlBanner(control: ControlState, agents: readonly AgentRecor
   const suspended = agents.filter((a) => a.state === 'suspended');
   return html`${control.stopAll
     ? html`<div class="banner banner-stop" role="alert">
-        <strong>ALL AGENTS STOPPED</strong> by ${control.stopAll.by} at ${control.stopAll.at}: ${control.stopAll.reason}.
+        <strong>ALL AGENTS STOPPED</strong> by ${control.stopAll.by} at ${shortTime(control.stopAll.at)}: ${control.stopAll.reason}.
         Every agent request is refused at every door.
         <button type="button" class="button" data-open-dialog="resume-dialog">Resume all…</button>
       </div>`

@@ -1,0 +1,233 @@
+/**
+ * The console in a real browser (Debian's Chromium, driven by playwright-core): an operator
+ * signs in with a TOTP code, sees an agent's held request appear live, approves it, pulls the
+ * emergency stop and revokes a token, and the page logs no errors. Screenshots of each page go
+ * to test-artifacts/console/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/airlock.js';
+import { startConsoleAirlock, type ConsoleAirlock, type TestOperator } from './support.js';
+
+const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+const PROD_VOLUME = 'vol-prod-db-7f3a';
+
+/** The incident: an agent with a staging token deletes the production database's volume. */
+const INCIDENT = {
+  action: 'graphql:volumeDelete',
+  class: 'destructive',
+  upstream: 'railway',
+  resources: [PROD_VOLUME],
+  summary: `mutation {\n  volumeDelete(volumeId: "${PROD_VOLUME}")\n}`,
+};
+
+let airlock: ConsoleAirlock;
+let alice: TestOperator;
+let agentToken: string;
+/** Another agent's token, to see what any agent is told (reads only, so it never trips the circuit breaker). */
+let probeToken: string;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+const problems: string[] = [];
+
+/** The agent's request, judged exactly as a door judges it. */
+async function agentAsks(operation: Record<string, unknown>, holdId?: string, token = agentToken) {
+  const response = await fetch(`${airlock.url}/v1/decide`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ operation, ...(holdId ? { holdId } : {}) }),
+  });
+  return (await response.json()) as { verdict: string; code?: string; holdId?: string };
+}
+
+function shot(name: string) {
+  return page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  airlock = await startConsoleAirlock({
+    config: {
+      upstreams: [
+        { name: 'railway', kind: 'graphql', url: 'http://127.0.0.1:9/graphql', environment: 'production', environments: { 'vol-stg-*': 'staging' } },
+      ],
+    },
+  });
+  alice = await airlock.operator('alice');
+  // The incident agent's token: it may write in staging, nothing more.
+  agentToken = await airlock.token('coding-agent', ['write:staging'], 30 * 86_400_000);
+  await airlock.token('deploy-bot', ['read:*', 'write:staging'], 7 * 86_400_000);
+  probeToken = await airlock.token('probe-bot', ['read:*'], 7 * 86_400_000);
+  profile = mkdtempSync(join(tmpdir(), 'airlock-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1440, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // Navigating away closes the event stream; that is not a failure of the page.
+    if (!request.url().includes('/v1/admin/events')) problems.push(`request: ${request.url()} ${request.failure()?.errorText}`);
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await airlock?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('the operators’ console in a browser', () => {
+  it('signs an operator in with a password and a TOTP code', async () => {
+    await page.goto(`${airlock.url}/holds`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await page.getByLabel('Operator').fill('alice');
+    await page.getByLabel('Password').fill(alice.password);
+    await page.getByLabel('Code').fill(alice.code());
+    await shot('sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/holds');
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    expect(await page.locator('.who .operator').textContent()).toBe('alice');
+    expect(await page.getByRole('heading', { name: 'Pending holds' }).isVisible()).toBe(true);
+  });
+
+  it('shows a hold created by an agent’s request without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+    const held = await agentAsks(INCIDENT);
+    expect(held.verdict).toBe('hold');
+    const card = page.locator(`article[data-hold-id="${held.holdId}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+    expect(await card.locator('h3').textContent()).toContain('graphql:volumeDelete');
+    expect(await card.locator('.env-production').textContent()).toContain('production');
+    expect(await card.locator('pre.summary').textContent()).toContain(`volumeDelete(volumeId: "${PROD_VOLUME}")`);
+    expect(await card.locator('.agent').textContent()).toBe('coding-agent');
+    expect(await card.locator('.why').textContent()).toContain('destructive');
+    await page.locator('#pending-count:not([hidden])').waitFor();
+    expect(await page.locator('#pending-count').textContent()).toBe('1');
+    await shot('holds');
+  });
+
+  it('approves the hold with a code, and the agent’s retried request goes through', async () => {
+    const [hold] = await airlock.airlock.runtime.store.holds.list({ status: ['pending'] });
+    const card = page.locator(`article[data-hold-id="${hold!.id}"]`);
+    expect(await agentAsks(INCIDENT, hold!.id)).toMatchObject({ verdict: 'hold' });
+    await card.getByLabel('Your code').fill(alice.code());
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('#pending-holds .empty').waitFor();
+    await page.locator(`#holds-other a[href="/holds/${hold!.id}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#holds-other').textContent()).toContain('Approved, waiting to run');
+
+    expect(await agentAsks(INCIDENT, hold!.id)).toMatchObject({ verdict: 'allow', holdId: hold!.id });
+    await page.locator('#holds-other .status-executed').waitFor({ timeout: 10_000 });
+    const [approved] = await airlock.airlock.runtime.store.audit.list({ type: 'hold.approved', newestFirst: true, limit: 1 });
+    expect(approved).toMatchObject({ operator: 'alice', holdId: hold!.id });
+  });
+
+  it('streams the audit log live, with filters', async () => {
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.waitForURL('**/audit');
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    await agentAsks({ action: 'graphql:serviceInstanceRedeploy', class: 'write', upstream: 'railway', resources: ['vol-stg-api'] });
+    const row = page.locator('#audit-rows tr', { hasText: 'graphql:serviceInstanceRedeploy' });
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('.verdict-allow').count()).toBe(1);
+    await shot('audit');
+
+    await page.getByLabel('Verdict').selectOption('hold');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL('**/audit?**verdict=hold**');
+    const verdicts = await page.locator('#audit-rows .verdict').allTextContents();
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.every((text) => text.startsWith('hold'))).toBe(true);
+  });
+
+  it('pulls the emergency stop for every agent, with confirmation and a code; the agent’s next request is refused', async () => {
+    await page.goto(`${airlock.url}/holds`);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    await page.getByRole('button', { name: 'EMERGENCY STOP' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Emergency stop' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Reason').fill('agent deleting production volumes');
+    await dialog.getByLabel('Your authenticator code').fill(alice.code());
+    await shot('emergency-stop');
+    await dialog.getByRole('button', { name: 'Stop agents now' }).click();
+    // Not confirmed yet: the browser refuses to send the form.
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await agentAsks({ action: 'graphql:me', class: 'read', upstream: 'railway' }, undefined, probeToken)).toMatchObject({ verdict: 'allow' });
+
+    await dialog.getByLabel('Yes, stop them now').check();
+    await dialog.getByRole('button', { name: 'Stop agents now' }).click();
+    await page.locator('.banner-stop').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.banner-stop').textContent()).toContain('ALL AGENTS STOPPED');
+    expect(await agentAsks({ action: 'graphql:me', class: 'read', upstream: 'railway' }, undefined, probeToken)).toMatchObject({ verdict: 'deny', code: 'stopped' });
+    await shot('stopped');
+
+    await page.locator('.banner-stop').getByRole('button', { name: 'Resume all…' }).click();
+    const resume = page.getByRole('dialog', { name: 'Lift the stop for all agents' });
+    await resume.getByLabel('Your authenticator code').fill(alice.code());
+    await resume.getByRole('button', { name: 'Resume all agents' }).click();
+    await page.locator('.banner-stop').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await agentAsks({ action: 'graphql:me', class: 'read', upstream: 'railway' }, undefined, probeToken)).toMatchObject({ verdict: 'allow' });
+  });
+
+  it('revokes a token; the agent holding it is refused at once', async () => {
+    await page.getByRole('link', { name: 'Agents & tokens' }).click();
+    await page.waitForURL('**/agents');
+    const id = agentToken.slice(4, 16);
+    const row = page.locator(`tr[data-token="${id}"]`);
+    expect(await row.locator('.status-active').count()).toBe(1);
+    await shot('agents');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.locator(`tr[data-token="${id}"] .status-revoked`).waitFor({ timeout: 10_000 });
+    expect(await agentAsks({ action: 'graphql:me', class: 'read', upstream: 'railway' })).toMatchObject({ verdict: 'deny', code: 'unauthenticated' });
+  });
+
+  it('issues a token and shows it once', async () => {
+    const form = page.getByRole('form', { name: 'Issue a token' });
+    await form.getByLabel('Agent').selectOption('deploy-bot');
+    await form.getByLabel('Scopes').fill('read:* write:staging');
+    await form.getByLabel('Your authenticator code').fill(alice.code());
+    await form.getByRole('button', { name: 'Issue token' }).click();
+    const secret = page.locator('#secret-value');
+    await secret.waitFor();
+    const token = (await secret.textContent())!;
+    expect(token).toMatch(/^alk_/);
+    await page.getByRole('dialog', { name: 'Token for deploy-bot' }).getByRole('button', { name: 'Done' }).click();
+    expect(await agentAsks({ action: 'graphql:me', class: 'read', upstream: 'railway' }, undefined, token)).toMatchObject({ verdict: 'allow' });
+  });
+
+  it('shows freeze windows and operators', async () => {
+    await page.getByRole('link', { name: 'Freeze' }).click();
+    await page.waitForURL('**/freeze');
+    await page.getByLabel('Reason (told to the agents)').fill('release in progress');
+    await page.getByRole('button', { name: 'Freeze agents' }).click();
+    await page.locator('.banner-freeze').waitFor({ timeout: 10_000 });
+    expect(await agentAsks({ action: 'graphql:serviceInstanceRedeploy', class: 'write', upstream: 'railway', resources: ['vol-stg-api'] }, undefined, await airlock.token('freeze-bot', ['write:staging']))).toMatchObject({
+      verdict: 'deny',
+      code: 'frozen',
+    });
+    await shot('freeze');
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await page.waitForURL('**/operators');
+    expect(await page.locator('#operators-live').textContent()).toContain('alice');
+    await shot('operators');
+  });
+
+  it('logged no errors in the browser', () => {
+    expect(problems).toEqual([]);
+  });
+});
