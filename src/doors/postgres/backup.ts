@@ -61,9 +61,10 @@ export function planPgDump(sql: string, unknownEffect: PgDumpBackupConfig['unkno
     switch (statement.type) {
       case 'DropStmt': {
         const drop = dropOf(statement.part.text ?? '');
-        if (drop?.cascade && !TABLE_KINDS.has(drop.kind)) unknown.push(`${statement.part.text} (CASCADE reaches objects Airlock cannot list)`);
+        // A schema's data is inside it, CASCADE or not; other kinds reach data only through CASCADE.
+        if (drop?.kind === 'OBJECT_SCHEMA') resources.forEach((r) => schemas.add(r));
         else if (drop && TABLE_KINDS.has(drop.kind)) resources.forEach((r) => tables.add(r));
-        else if (drop?.kind === 'OBJECT_SCHEMA') resources.forEach((r) => schemas.add(r));
+        else if (drop?.cascade) unknown.push(`${statement.part.text} (CASCADE reaches objects Airlock cannot list)`);
         else definitions = true;
         break;
       }
