@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { classifyShell } from '../../classify/shell/index.js';
 import { ConfigError } from '../../config/load.js';
 import { mostDangerousPart } from '../../core/operation.js';
-import { HARNESS, HARNESSES, installHook, isHarness, SETTINGS_FILE } from '../../doors/hook/index.js';
-import { airlockHostsOf, shellContextFor } from '../../doors/hook/context.js';
-import { runHook } from '../../doors/hook/client.js';
-import { knownSecretsOf } from '../../scan/secrets.js';
+import { HARNESSES, isHarness } from '../../doors/hook/harnesses.js';
+import { installHook, SETTINGS_FILE } from '../../doors/hook/install.js';
+import { hookCommand, HookUsageError } from '../../doors/hook/command.js';
 import { configOf } from '../context.js';
 import { CliError, printJson, printTable } from '../output.js';
 
@@ -27,18 +25,15 @@ export function registerHook(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for Airlock before refusing', '15')
     .addHelpText('after', '\nReads the harness’s hook payload on stdin and prints its answer on stdout. If Airlock cannot be\nreached, the answer is a refusal: nothing runs unjudged. See docs/hooks/.\n')
     .action(async (name: string, options: { url?: string; tokenFile?: string; timeout: string }, command: Command) => {
-      if (!isHarness(name)) throw new CliError(`unknown harness "${name}"; use one of ${HARNESS_LIST}`, 2);
-      const payload = readFileSync(0, 'utf8');
-      const output = await runHook({
-        harness: HARNESS[name],
-        payload,
-        url: options.url ?? process.env.AIRLOCK_URL ?? urlFromConfig(command),
-        token: tokenOf(options.tokenFile),
-        env: process.env,
-        timeoutMs: Math.max(1, Number(options.timeout) || 15) * 1000,
-      });
-      process.stdout.write(output.stdout);
-      process.exitCode = output.exitCode;
+      const root = (command.parent?.opts() ?? {}) as { config?: string };
+      try {
+        const output = await hookCommand(name, { ...options, config: root.config }, readFileSync(0, 'utf8'));
+        process.stdout.write(output.stdout);
+        process.exitCode = output.exitCode;
+      } catch (error) {
+        if (error instanceof HookUsageError) throw new CliError(error.message, 2);
+        throw error;
+      }
     });
 
   program
@@ -75,6 +70,10 @@ export function registerHook(program: Command): void {
     .option('--branch <name>', 'the git branch checked out')
     .addHelpText('after', `\nExamples:\n  airlock classify shell 'railway volume delete --volume vol_1'\n  echo 'curl -X DELETE https://api.example.com/v1/x' | airlock classify shell --json\n`)
     .action(async (line: string | undefined, options: { json?: boolean; workspace?: string; branch?: string }, command: Command) => {
+      // Loaded here, not at start-up: the parsers are only needed by this command.
+      const { classifyShell } = await import('../../classify/shell/index.js');
+      const { airlockHostsOf, shellContextFor } = await import('../../doors/hook/context.js');
+      const { knownSecretsOf } = await import('../../scan/secrets.js');
       const text = line ?? readFileSync(0, 'utf8');
       const workspace = resolve(options.workspace ?? '.');
       let context;
@@ -101,26 +100,6 @@ export function registerHook(program: Command): void {
         for (const p of explained) process.stdout.write(`  ${p.action}: ${p.why}\n`);
       }
     });
-}
-
-function urlFromConfig(command: Command): string {
-  try {
-    const { host, port } = configOf(command).listen.http;
-    return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
-  } catch {
-    return 'http://127.0.0.1:4100';
-  }
-}
-
-function tokenOf(file: string | undefined): string | undefined {
-  if (process.env.AIRLOCK_TOKEN && !file) return process.env.AIRLOCK_TOKEN.trim();
-  const path = file ?? process.env.AIRLOCK_TOKEN_FILE;
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function oneLine(text: string, width = 70): string {

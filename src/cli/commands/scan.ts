@@ -2,8 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load.js';
-import { scanWorkspace, type ScanReport } from '../../scan/index.js';
-import { knownSecretsOf } from '../../scan/secrets.js';
+import type { ScanReport } from '../../scan/index.js';
 import { configOf } from '../context.js';
 import { CliError, printJson } from '../output.js';
 
@@ -37,6 +36,9 @@ export function registerScan(program: Command): void {
     .action(async (dir: string, options: ScanCommandOptions, command: Command) => {
       const root = resolve(dir);
       if (!existsSync(root) || !statSync(root).isDirectory()) throw new CliError(`${dir} is not a folder`, 2);
+      // Loaded here, not at start-up: the rule set is only needed by this command.
+      const { scanWorkspace } = await import('../../scan/index.js');
+      const { knownSecretsOf } = await import('../../scan/secrets.js');
       const notes: string[] = [];
       let secrets: ReturnType<typeof knownSecretsOf>['secrets'] = [];
       try {

@@ -1,0 +1,3 @@
+import { hookMain } from './command.js';
+
+await hookMain(process.argv.slice(3));
