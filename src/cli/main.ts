@@ -9,6 +9,7 @@ import { ScopeError } from '../policy/scopes.js';
 import { StoreConflictError } from '../store/store.js';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
+import { registerClassifyGraphQL } from './commands/classify-graphql.js';
 import { registerClassifySql } from './commands/classify-sql.js';
 import { registerConfig } from './commands/config.js';
 import { registerExplain } from './commands/explain.js';
@@ -35,7 +36,7 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerMcp]) {
+for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerClassifyGraphQL, registerMcp]) {
   register(program);
 }
 for (const register of [registerScan, registerHook]) register(program);
