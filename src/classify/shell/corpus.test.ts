@@ -26,10 +26,11 @@ const corpus = JSON.parse(readFileSync(new URL('./fixtures/corpus.json', import.
 const SECRET = `rw_${randomBytes(18).toString('hex')}`;
 const GITHUB_TOKEN = `ghp_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`;
 const AIRLOCK_TOKEN = generateToken().token;
+const DB_PASSWORD = `Pw${randomBytes(12).toString('hex')}`;
 const context: ShellContext = { ...corpus.context, secrets: [{ label: 'upstream railway', value: SECRET }] };
 
 function fill(command: string): string {
-  return command.replaceAll('{{SECRET}}', SECRET).replaceAll('{{GITHUB_TOKEN}}', GITHUB_TOKEN).replaceAll('{{AIRLOCK_TOKEN}}', AIRLOCK_TOKEN);
+  return command.replaceAll('{{SECRET}}', SECRET).replaceAll('{{GITHUB_TOKEN}}', GITHUB_TOKEN).replaceAll('{{AIRLOCK_TOKEN}}', AIRLOCK_TOKEN).replaceAll('{{DB_PASSWORD}}', DB_PASSWORD);
 }
 
 const classified = [...corpus.benign, ...corpus.destructive, ...corpus.privilege, ...corpus.evasions];
