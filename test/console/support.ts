@@ -6,7 +6,8 @@ import { LocalAdmin } from '../../src/admin/local-admin.js';
 import { setOperatorPassword } from '../../src/identity/operators.js';
 import { TOTP_PERIOD_SECONDS, totpCode } from '../../src/identity/totp.js';
 import { operatorContext } from '../../src/console/auth/sign-in.js';
-import { startTestAirlock, type TestAirlock, type TestAirlockOptions } from '../support/airlock.js';
+import { spawn } from 'node:child_process';
+import { AIRLOCK_BIN, ROOT, startTestAirlock, type TestAirlock, type TestAirlockOptions } from '../support/airlock.js';
 
 export interface ConsoleAirlock extends TestAirlock {
   /** Moves Airlock's clock forward. */
@@ -75,4 +76,25 @@ export async function signIn(url: string, operator: TestOperator): Promise<Signe
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('airlock_session='))!;
   const { csrf } = (await response.json()) as { csrf: string };
   return { cookie: cookie.split(';')[0]!, csrf };
+}
+
+/**
+ * Runs the built `airlock` CLI without blocking this process: needed when the CLI talks to the
+ * Airlock this test process is running (AIRLOCK_URL), which a synchronous spawn would starve.
+ */
+export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AIRLOCK_BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
