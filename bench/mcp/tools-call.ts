@@ -11,6 +11,9 @@
  * authentication, policy, the durable audit record), so that the door's own share of the added
  * time can be read off: added − gate.
  *
+ * CPU time per call is printed beside the wall times: on a busy machine the medians grow with
+ * the waiting, while the CPU a call costs does not.
+ *
  * Calls alternate direct / through, so that both see the same machine conditions. Two tools:
  * one read by its annotations, one that carries SQL (parsed by libpg-query on each call that
  * misses the classifier's cache; the text varies so that every call misses).
@@ -24,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { operationFromParts } from '../../src/core/operation.js';
+import { fetchWithOwnSignal } from '../../src/doors/mcp/fetch.js';
 import { createMcpDoor } from '../../src/doors/mcp/index.js';
 import { startTestAirlock } from '../../test/support/airlock.js';
 import { machine, printTable, summarize } from '../stats.js';
@@ -43,7 +47,10 @@ async function startUpstream(): Promise<{ url: string; stop: () => void }> {
 
 async function client(url: string, token?: string): Promise<Client> {
   const c = new Client({ name: 'bench', version: '1' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }));
+  // Both paths' clients get a signal per request, as Airlock's own upstream client does (see src/doors/mcp/fetch.ts).
+  await c.connect(
+    new StreamableHTTPClientTransport(new URL(url), { fetch: fetchWithOwnSignal, requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }),
+  );
   return c;
 }
 
@@ -84,13 +91,17 @@ const rows: Record<string, string | number>[] = [];
 try {
   for (const workload of workloads) {
     const times = { direct: [] as number[], through: [] as number[], gate: [] as number[] };
+    const cpu = { direct: 0, through: 0 };
     for (let i = 0; i < WARMUP + ROUNDS; i++) {
       for (const path of i % 2 === 0 ? (['direct', 'through'] as const) : (['through', 'direct'] as const)) {
         const c = path === 'direct' ? direct : through;
         const params = workload[path](i);
+        const cpuStart = process.cpuUsage();
         const start = performance.now();
         const result = await c.callTool(params);
         const elapsed = performance.now() - start;
+        const used = process.cpuUsage(cpuStart);
+        if (i >= WARMUP) cpu[path] += (used.user + used.system) / 1000;
         if (result.isError) throw new Error(`${path} ${params.name} failed: ${JSON.stringify(result.content)}`);
         if (i >= WARMUP) times[path].push(elapsed);
       }
@@ -101,7 +112,7 @@ try {
     const t = summarize(times.through);
     const g = summarize(times.gate);
     rows.push(
-      { workload: workload.label, path: 'direct', 'p50 ms': d.p50, 'p90 ms': d.p90, 'p99 ms': d.p99, 'added p50 ms': '', ratio: '', 'gate p50 ms': '', 'door p50 ms': '' },
+      { workload: workload.label, path: 'direct', 'p50 ms': d.p50, 'p90 ms': d.p90, 'p99 ms': d.p99, 'added p50 ms': '', ratio: '', 'gate p50 ms': '', 'door p50 ms': '', 'cpu/call ms': (cpu.direct / ROUNDS).toFixed(3) },
       {
         workload: '',
         path: 'through Airlock',
@@ -112,13 +123,15 @@ try {
         ratio: `${(t.p50 / d.p50).toFixed(2)}×`,
         'gate p50 ms': g.p50.toFixed(3),
         'door p50 ms': (t.p50 - d.p50 - g.p50).toFixed(3),
+        'cpu/call ms': (cpu.through / ROUNDS).toFixed(3),
       },
     );
   }
   printTable(`MCP tools/call round trips, ${ROUNDS} each (${machine()})`, rows);
   console.log(
     '\nadded p50: the median through Airlock minus the median direct; ratio: through / direct at the median;\n' +
-      "gate p50: the gate's decision alone (authenticate, policy, durable audit record); door p50: added − gate, the door's own share.",
+      "gate p50: the gate's decision alone (authenticate, policy, durable audit record); door p50: added − gate, the door's own share;\n" +
+      'cpu/call: CPU time of this process (client, and Airlock with its audit writer thread) per call, which a busy machine does not inflate as it does wall time.',
   );
 } finally {
   await direct.close();

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
+import { fetchWithOwnSignal } from '../../doors/mcp/fetch.js';
 import { CliError } from '../output.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:4100';
@@ -56,6 +57,7 @@ async function bridge(endpoint: URL, token: string): Promise<void> {
   const local = new StdioServerTransport();
   const airlock = new StreamableHTTPClientTransport(endpoint, {
     requestInit: { headers: { authorization: `Bearer ${token}` } },
+    fetch: fetchWithOwnSignal,
   });
   const initializeIds = new Set<RequestId>();
   let closing = false;

@@ -20,6 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { resolveSecret, type Secret, type SecretRef } from '../../config/secret.js';
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
+import { fetchWithOwnSignal } from './fetch.js';
 import type { Logger } from '../../server/log.js';
 
 const { version: AIRLOCK_VERSION } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -238,6 +239,7 @@ export class UpstreamConnection {
     this.revealed = secrets.map((s) => s.reveal());
     return new StreamableHTTPClientTransport(new URL(transport.url), {
       requestInit: { headers },
+      fetch: fetchWithOwnSignal,
       // Reconnection is ours: one policy for stdio and HTTP, with the tools withdrawn meanwhile.
       reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 0 },
     });
