@@ -12,6 +12,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerClassifyGraphQL } from './commands/classify-graphql.js';
 import { registerClassifySql } from './commands/classify-sql.js';
 import { registerConfig } from './commands/config.js';
+import { registerDemo } from './commands/demo.js';
 import { registerExplain } from './commands/explain.js';
 import { registerMcp } from './commands/mcp.js';
 import { registerHold } from './commands/hold.js';
@@ -36,7 +37,7 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerClassifyGraphQL, registerMcp]) {
+for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerClassifyGraphQL, registerMcp, registerDemo]) {
   register(program);
 }
 for (const register of [registerScan, registerHook]) register(program);
