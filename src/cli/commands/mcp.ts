@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isInitializedNotification,
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
 import { fetchWithOwnSignal } from '../../doors/mcp/fetch.js';
 import { CliError } from '../output.js';
@@ -55,50 +64,127 @@ async function ensureReachable(endpoint: URL): Promise<void> {
 
 async function bridge(endpoint: URL, token: string): Promise<void> {
   const local = new StdioServerTransport();
-  const airlock = new StreamableHTTPClientTransport(endpoint, {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-    fetch: fetchWithOwnSignal,
-  });
-  const initializeIds = new Set<RequestId>();
+  const relay = new AirlockRelay(endpoint, token, (message) => void local.send(message));
   let closing = false;
-
   const shutdown = async (code: number) => {
     if (closing) return;
     closing = true;
-    await airlock.terminateSession().catch(() => undefined);
-    await airlock.close().catch(() => undefined);
+    await relay.close();
     await local.close().catch(() => undefined);
     process.exit(code);
   };
 
   local.onmessage = (message: JSONRPCMessage) => {
-    if (isJSONRPCRequest(message) && message.method === 'initialize') initializeIds.add(message.id);
-    airlock.send(message).catch((error: unknown) => {
+    relay.send(message).catch((error: unknown) => {
       const text = refusalText(error, endpoint);
-      process.stderr.write(`airlock mcp: ${text}\n`);
+      process.stderr.write(`airlock mcp: ${redactToken(text, token)}\n`);
       if (isJSONRPCRequest(message)) {
         void local.send({ jsonrpc: '2.0', id: message.id, error: { code: AIRLOCK_REFUSED, message: text } });
       }
     });
-  };
-  airlock.onmessage = (message: JSONRPCMessage) => {
-    if (isJSONRPCResultResponse(message) && initializeIds.delete(message.id)) {
-      const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
-      // Later requests carry the negotiated version in MCP-Protocol-Version, as the spec asks.
-      if (typeof version === 'string') airlock.setProtocolVersion(version);
-    }
-    void local.send(message);
-  };
-  airlock.onerror = (error) => {
-    if (!closing) process.stderr.write(`airlock mcp: ${redactToken(error.message, token)}\n`);
   };
   local.onclose = () => void shutdown(0);
   process.stdin.on('end', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  await airlock.start();
+  await relay.start();
   await local.start();
+}
+
+/**
+ * The Airlock side of the bridge: one Streamable HTTP session, opened by the local client's own
+ * `initialize`. When Airlock restarts it forgets its sessions and answers 404 before doing
+ * anything; the relay then opens a new session with the client's `initialize` and sends the
+ * message again, so the agent's harness need not restart its MCP server.
+ */
+class AirlockRelay {
+  private transport: StreamableHTTPClientTransport;
+  private clientInitialize: JSONRPCRequest | undefined;
+  private clientInitialized = false;
+  private readonly initializeIds = new Set<RequestId>();
+  private reopening: Promise<void> | undefined;
+  private readonly ownRequests = new Map<RequestId, (message: JSONRPCMessage) => void>();
+  private reopened = 0;
+
+  constructor(
+    private readonly endpoint: URL,
+    private readonly token: string,
+    private readonly deliver: (message: JSONRPCMessage) => void,
+  ) {
+    this.transport = this.open();
+  }
+
+  start(): Promise<void> {
+    return this.transport.start();
+  }
+
+  async close(): Promise<void> {
+    await this.transport.terminateSession().catch(() => undefined);
+    await this.transport.close().catch(() => undefined);
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (isInitializeRequest(message) && isJSONRPCRequest(message)) {
+      this.clientInitialize = message;
+      this.initializeIds.add(message.id);
+    }
+    if (isInitializedNotification(message)) this.clientInitialized = true;
+    await this.reopening;
+    try {
+      await this.transport.send(message);
+    } catch (error) {
+      if (!(error instanceof StreamableHTTPError && error.code === 404) || !this.clientInitialize || isInitializeRequest(message)) throw error;
+      await this.reopen();
+      await this.transport.send(message);
+    }
+  }
+
+  private open(): StreamableHTTPClientTransport {
+    const transport = new StreamableHTTPClientTransport(this.endpoint, {
+      requestInit: { headers: { authorization: `Bearer ${this.token}` } },
+      fetch: fetchWithOwnSignal,
+    });
+    transport.onmessage = (message) => this.received(transport, message);
+    transport.onerror = (error) => process.stderr.write(`airlock mcp: ${redactToken(error.message, this.token)}\n`);
+    return transport;
+  }
+
+  private received(transport: StreamableHTTPClientTransport, message: JSONRPCMessage): void {
+    const answerTo = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+    const own = answerTo === undefined ? undefined : this.ownRequests.get(answerTo);
+    if (own) {
+      own(message);
+      return;
+    }
+    if (isJSONRPCResultResponse(message) && this.initializeIds.delete(message.id)) {
+      const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
+      // Later requests carry the negotiated version in MCP-Protocol-Version, as the spec asks.
+      if (typeof version === 'string') transport.setProtocolVersion(version);
+    }
+    this.deliver(message);
+  }
+
+  private reopen(): Promise<void> {
+    this.reopening ??= (async () => {
+      process.stderr.write('airlock mcp: Airlock no longer knows this session (it restarted?); opening a new one\n');
+      await this.transport.close().catch(() => undefined);
+      this.transport = this.open();
+      await this.transport.start();
+      const id = `airlock-mcp-reopen-${++this.reopened}`;
+      const answered = new Promise<JSONRPCMessage>((resolve) => this.ownRequests.set(id, resolve));
+      await this.transport.send({ ...this.clientInitialize!, id });
+      const answer = await answered;
+      this.ownRequests.delete(id);
+      if (!isJSONRPCResultResponse(answer)) throw new Error('Airlock refused to open a new session');
+      const version = (answer.result as { protocolVersion?: unknown }).protocolVersion;
+      if (typeof version === 'string') this.transport.setProtocolVersion(version);
+      if (this.clientInitialized) await this.transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    })().finally(() => {
+      this.reopening = undefined;
+    });
+    return this.reopening;
+  }
 }
 
 /** What the local client is told when Airlock did not take a message: Airlock's own words when it sent some. */

@@ -62,7 +62,7 @@ export interface ToolRuling {
  * destructive) are read as destructive: of two claims, Airlock believes the more dangerous.
  */
 export function toolClass(tool: McpToolDescription, rules: McpToolRules): ToolRuling {
-  const configured = rules.tools[tool.name];
+  const configured = Object.hasOwn(rules.tools, tool.name) ? rules.tools[tool.name] : undefined;
   if (configured !== undefined && isOperationClass(configured)) {
     return { class: configured, source: 'config', why: `the upstream's config classifies ${tool.name} as ${configured}` };
   }

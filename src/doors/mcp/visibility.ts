@@ -29,7 +29,7 @@ export function toolVisible(input: {
   readonly userPermits: boolean;
 }): boolean {
   if (input.userPermits) return true;
-  if (codeArguments(input.tool, input.rules).size > 0 && input.rules.tools[input.tool.name] === undefined) return true;
+  if (codeArguments(input.tool, input.rules).size > 0 && !Object.hasOwn(input.rules.tools, input.tool.name)) return true;
   const { class: fixed } = toolClass(input.tool, input.rules);
   if (fixed === 'destructive' || fixed === 'privilege') return true;
   return scopesCouldGrant(input.scopes, fixed, input.upstream, input.environments);

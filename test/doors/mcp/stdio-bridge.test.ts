@@ -2,10 +2,13 @@
  * `airlock mcp`, the stdio bridge, run as a real child process (the built CLI: `npm run build`
  * first) by the official SDK client, the way a coding agent's harness starts a local MCP server.
  */
+import { rmSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
+import { silentLogger } from '../../../src/server/log.js';
+import { startAirlock, type RunningAirlock } from '../../../src/server/start.js';
 import { AIRLOCK_BIN, ROOT, runCli, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
 import { call, textOf } from './support.js';
@@ -56,6 +59,37 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
       expect(upstream.state.notes.has('n1')).toBe(true);
     } finally {
       await client.close();
+    }
+  });
+
+  it('opens a new session when Airlock restarts, so the agent keeps its tools', async () => {
+    const server = await startNotesHttpServer();
+    const first = await startTestAirlock({
+      config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: server.url } }] },
+      doors: [createMcpDoor()],
+    });
+    const token = await first.token('restart-bot', ['write:staging']);
+    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: first.url });
+    await client.connect(transport);
+    let second: RunningAirlock | undefined;
+    try {
+      expect((await call(client, 'notes__list_notes')).isError).toBeFalsy();
+      // The same Airlock (config, store, address) stopped and started again.
+      await first.airlock.close();
+      const address = new URL(first.url);
+      second = await startAirlock(
+        { ...first.config, listen: { ...first.config.listen, http: { host: address.hostname, port: Number(address.port) } } },
+        { log: silentLogger, doors: [createMcpDoor()] },
+      );
+      const after = await call(client, 'notes__list_notes');
+      expect(after.isError).toBeFalsy();
+      expect(textOf(after)).toContain('"id":"n1"');
+      expect(stderr()).toContain('opening a new one');
+    } finally {
+      await client.close();
+      await second?.close();
+      await server.close();
+      rmSync(first.dir, { recursive: true, force: true });
     }
   });
 
