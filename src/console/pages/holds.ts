@@ -72,12 +72,18 @@ export function holdCard(hold: HoldView, now: Date, operator: string): Html {
   </article>`;
 }
 
-/** The live part of the holds page: the pending holds, newest first. */
+/** Production first, then the longest waiting (it expires first). */
+export function byUrgency(a: HoldView, b: HoldView): number {
+  const production = (hold: HoldView) => (environmentTone(hold.environment) === 'production' ? 0 : 1);
+  return production(a) - production(b) || Date.parse(a.expiresAt) - Date.parse(b.expiresAt);
+}
+
+/** The live part of the holds page: the pending holds, most urgent first. */
 export function pendingHolds(holds: readonly HoldView[], now: Date, operator: string): Html {
   if (holds.length === 0) {
     return html`<p class="empty" data-pending="0">No holds are waiting. New ones appear here as agents ask.</p>`;
   }
-  return html`<div class="hold-list" data-pending="${holds.length}">${holds.map((hold) => holdCard(hold, now, operator))}</div>`;
+  return html`<div class="hold-list" data-pending="${holds.length}">${[...holds].sort(byUrgency).map((hold) => holdCard(hold, now, operator))}</div>`;
 }
 
 export function scheduledHolds(holds: readonly HoldView[], now: Date): Html {

@@ -4,9 +4,10 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 /** What a page renders into: an escaped HTML string. Interpolations in `html` are escaped. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-const PRODUCTION = /^prod(uction)?\b/i;
-const RELAXED = /^(dev|development|test|testing|local|sandbox|preview)\b/i;
-const STAGING = /^(stag|staging|stg|qa|uat)\b/i;
+// Matched as a word of the name (`production`, `eu-prod`, `prd_2`), so a region prefix does not hide it.
+const PRODUCTION = /(^|[^a-z])(prod|production|prd|live)([^a-z]|$)/i;
+const RELAXED = /(^|[^a-z])(dev|development|test|testing|local|sandbox|preview)([^a-z]|$)/i;
+const STAGING = /(^|[^a-z])(stag|staging|stg|qa|uat)([^a-z]|$)/i;
 
 /** The tone of an environment badge: production is unmistakable, anything unknown is treated as production-like. */
 export function environmentTone(environment: string): 'production' | 'staging' | 'relaxed' | 'other' {
