@@ -36,7 +36,7 @@ export interface SqlStatement extends SessionEffects {
   readonly part: OperationPart;
   /** The parser's node type: `DropStmt`. */
   readonly type: string;
-  /** The statement's tokens without comments, keywords and plain identifiers lower-cased. */
+  /** The parse tree without positions: what approvals bind to (see canonicalOf). */
   readonly canonical: string;
   /** The highest `$n` it uses. */
   readonly parameters: number;
@@ -111,7 +111,8 @@ export function analyzeSql(text: string, options: SqlClassifierOptions = NO_OPTI
 function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
   let parsed: ReturnType<typeof parseSync>;
   try {
-    parsed = parseSync(text);
+    // The binding refuses an empty string; PostgreSQL answers it with EmptyQueryResponse.
+    parsed = text === '' ? {} : parseSync(text);
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const message = (error as Error).message;
@@ -146,7 +147,7 @@ function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
     statements.push({
       ...judge.session,
       type: node.type,
-      canonical: canonicalOf(statementText),
+      canonical: canonicalOf(raw.stmt),
       parameters: judge.parameters,
       part: {
         action: `sql:${node.type}`,
@@ -202,18 +203,18 @@ function classifyNested(sql: string, depth: number, configuredFunction: JudgeCon
   return worstOf(findings);
 }
 
-const PLAIN_WORD = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
-function canonicalOf(statement: string): string {
-  try {
-    return scanSync(statement)
-      .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
-      .map((t) => (PLAIN_WORD.test(t.text) ? t.text.toLowerCase() : t.text))
-      .join(' ');
-  } catch {
-    return statement;
-  }
+/**
+ * The statement as the parser understood it, without positions: comments, spacing, keyword
+ * case, unquoted identifiers' case and redundant parentheses leave no trace; every constant,
+ * name and operator does. Two texts with the same canonical form run the same statement.
+ */
+function canonicalOf(tree: unknown): string {
+  // Stringify natively, then drop positions: a replacer function costs several times more, and
+  // "location" inside a string constant is escaped (\"location\") so it cannot match.
+  return JSON.stringify(tree).replace(LOCATION, '');
 }
+
+const LOCATION = /,?"location":-?\d+/g;
 
 function holdFromComment(text: string): string | undefined {
   if (!text.includes('hold_')) return undefined;

@@ -69,7 +69,7 @@ export function planPgDump(sql: string, unknownEffect: PgDumpBackupConfig['unkno
         break;
       }
       case 'TruncateStmt':
-        if (/\bcascade\b/i.test(statement.canonical)) unknown.push(`${statement.part.text} (CASCADE empties tables that reference it)`);
+        if (statement.canonical.includes('"behavior":"DROP_CASCADE"')) unknown.push(`${statement.part.text} (CASCADE empties tables that reference it)`);
         else resources.forEach((r) => tables.add(r));
         break;
       case 'DropdbStmt':

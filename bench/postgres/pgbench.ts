@@ -1,0 +1,251 @@
+/**
+ * pgbench -S (select-only) through the PostgreSQL door, side by side in one run with direct
+ * access and with PgBouncer, at 8 and 16 clients. Every transaction through Airlock is parsed,
+ * classified, judged by the gate and written to the audit log before it reaches PostgreSQL;
+ * PgBouncer only relays bytes. Rounds are interleaved so that drift affects every target alike.
+ *
+ *   npx tsx bench/postgres/pgbench.ts [--seconds 10] [--rounds 3] [--scale 10]
+ *
+ * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), pgbench, and pgbouncer (Debian's
+ * package). Prints TPS and latency per target, and ratios against direct access.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/load.js';
+import { requestDigest } from '../../src/core/digest.js';
+import { operationFromParts } from '../../src/core/operation.js';
+import { issueToken } from '../../src/identity/tokens.js';
+import { silentLogger } from '../../src/server/log.js';
+import { startAirlock } from '../../src/server/start.js';
+import { postgresDoor } from '../../src/doors/postgres/index.js';
+import { machine, median, printTable } from '../stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '8,16' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+const SCALE = Number(args.scale);
+const CLIENTS = args.clients!.split(',').map(Number);
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+
+interface Target {
+  readonly name: string;
+  readonly url: string;
+}
+
+interface Result {
+  readonly tps: number;
+  readonly latencyMs: number;
+}
+
+async function main(): Promise<void> {
+  const database = `airlock_bench_${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-pgbench-'));
+  const admin = new pg.Client({ ...PG, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  let bouncer: ChildProcess | undefined;
+  let airlock: Awaited<ReturnType<typeof startAirlock>> | undefined;
+  try {
+    console.log(`pgbench -S, ${SECONDS}s per run, ${ROUNDS} interleaved rounds, scale ${SCALE}, on ${machine()}`);
+    await exec('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', PG.host, '-p', String(PG.port), '-U', PG.user, database]);
+
+    // Airlock, as an operator would run it: the door on a port of its own, TLS by default,
+    // plaintext allowed from loopback for the like-for-like comparison with PgBouncer.
+    writeFileSync(
+      join(dir, 'airlock.yaml'),
+      JSON.stringify({
+        listen: { http: '127.0.0.1:0', postgres: '127.0.0.1:0' },
+        dataDir: join(dir, 'data'),
+        postgres: { plaintext: 'loopback' },
+        upstreams: [{ name: 'bench', kind: 'postgres', environment: 'staging', host: PG.host, port: PG.port, database, user: PG.user, tls: 'disable' }],
+      }),
+    );
+    const config = loadConfig(join(dir, 'airlock.yaml'));
+    airlock = await startAirlock(config, { log: silentLogger, doors: [postgresDoor] });
+    await airlock.runtime.store.agents.add({ name: 'bench-bot' }, new Date().toISOString());
+    const { token } = await issueToken(airlock.runtime.store, { agent: 'bench-bot', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
+    const door = airlock.addresses.postgres!;
+    const certDir = join(config.dataDir, 'postgres-tls');
+
+    const bouncerPort = await freePort();
+    writeFileSync(join(dir, 'userlist.txt'), `"${PG.user}" ""\n`);
+    writeFileSync(
+      join(dir, 'pgbouncer.ini'),
+      [
+        '[databases]',
+        `bench = host=${PG.host} port=${PG.port} dbname=${database} user=${PG.user}`,
+        '[pgbouncer]',
+        `listen_addr = 127.0.0.1`,
+        `listen_port = ${bouncerPort}`,
+        `unix_socket_dir =`,
+        `auth_type = trust`,
+        `auth_file = ${join(dir, 'userlist.txt')}`,
+        `pool_mode = session`,
+        `default_pool_size = ${Math.max(...CLIENTS) + 4}`,
+        `max_client_conn = 200`,
+        `client_tls_sslmode = allow`,
+        `client_tls_cert_file = ${join(process.getuid?.() === 0 ? dir : certDir, 'cert.pem')}`,
+        `client_tls_key_file = ${join(process.getuid?.() === 0 ? dir : certDir, 'key.pem')}`,
+        `logfile = ${join(dir, 'pgbouncer.log')}`,
+        `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+        '',
+      ].join('\n'),
+    );
+    // PgBouncer will not run as root: in a container, hand it the files and run it as postgres.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      const { uid, gid } = userIds('postgres');
+      copyFileSync(join(certDir, 'cert.pem'), join(dir, 'cert.pem'));
+      copyFileSync(join(certDir, 'key.pem'), join(dir, 'key.pem'));
+      for (const file of ['', 'pgbouncer.ini', 'userlist.txt', 'cert.pem', 'key.pem']) chownSync(join(dir, file), uid, gid);
+    }
+    bouncer = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await waitForPort(bouncerPort);
+
+    const auth = `bench-bot:${encodeURIComponent(token)}`;
+    const targets: Target[] = [
+      { name: 'direct', url: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}?sslmode=disable` },
+      { name: 'pgbouncer', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=disable` },
+      { name: 'airlock', url: `postgres://${auth}@${door}/bench?sslmode=disable` },
+      { name: 'pgbouncer+tls', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=require` },
+      { name: 'airlock+tls', url: `postgres://${auth}@${door}/bench?sslmode=require` },
+    ];
+
+    const results = new Map<string, Result[]>();
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const clients of CLIENTS) {
+        for (const target of targets) {
+          const result = await pgbench(target.url, clients);
+          const key = `${target.name}@${clients}`;
+          results.set(key, [...(results.get(key) ?? []), result]);
+          process.stdout.write(`  round ${round}  ${clients} clients  ${target.name.padEnd(14)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms\n`);
+        }
+      }
+    }
+
+    for (const clients of CLIENTS) {
+      const tps = (name: string) => median(results.get(`${name}@${clients}`)!.map((r) => r.tps));
+      const latency = (name: string) => median(results.get(`${name}@${clients}`)!.map((r) => r.latencyMs));
+      const direct = tps('direct');
+      printTable(
+        `pgbench -S, ${clients} clients (median of ${ROUNDS} runs of ${SECONDS}s)`,
+        targets.map((t) => ({
+          target: t.name,
+          tps: Math.round(tps(t.name)),
+          'latency ms': latency(t.name),
+          'vs direct': tps(t.name) / direct,
+        })),
+      );
+      console.log(
+        `  Airlock reaches ${(100 * tps('airlock') / direct).toFixed(0)}% of direct TPS; PgBouncer ${(100 * tps('pgbouncer') / direct).toFixed(0)}%; ` +
+          `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)} (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})`,
+      );
+    }
+    // The ceiling the gate sets: decisions per second for the same operation at the same
+    // concurrency, without any PostgreSQL at all (authentication, policy, durable audit record).
+    const gateRows = [];
+    for (const clients of CLIENTS) {
+      const rate = await gateAlone(airlock.runtime, token, clients);
+      gateRows.push({ clients, 'gate decisions/s': Math.round(rate), 'airlock tps': Math.round(median(results.get(`airlock@${clients}`)!.map((r) => r.tps))) });
+    }
+    printTable('the gate alone: runtime.gate.decide for a read, same concurrency, no database', gateRows);
+    const decisions = (await airlock.runtime.store.audit.head()).seq;
+    console.log(`\nEvery Airlock transaction was judged and recorded: the audit log holds ${decisions} records.`);
+  } finally {
+    bouncer?.kill('SIGTERM');
+    await airlock?.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function gateAlone(runtime: Awaited<ReturnType<typeof startAirlock>>['runtime'], token: string, clients: number): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  let n = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline) {
+        const text = `SELECT abalance FROM pgbench_accounts WHERE aid = ${++n}`;
+        const operation = operationFromParts({
+          door: 'postgres',
+          upstream: 'bench',
+          environment: 'staging',
+          parts: [{ action: 'sql:SelectStmt', class: 'read', resources: ['pgbench_accounts'], text }],
+          digest: requestDigest('postgres', 'bench', text),
+        });
+        await runtime.gate.decide({ operation, token });
+        done++;
+      }
+    }),
+  );
+  return (done / (performance.now() - started)) * 1000;
+}
+
+async function pgbench(url: string, clients: number): Promise<Result> {
+  const out = await exec('pgbench', ['-S', '-n', '-c', String(clients), '-j', String(Math.min(clients, 4)), '-T', String(SECONDS), url]);
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
+  if (!Number.isFinite(tps)) throw new Error(`pgbench printed no TPS:\n${out}`);
+  return { tps, latencyMs };
+}
+
+function exec(command: string, argv: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}:\n${out}`))));
+  });
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`no user ${name} to run pgbouncer as`);
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: PG.user, database: 'bench' });
+      client.connect().then(
+        () => client.end().then(() => resolve(true)),
+        () => resolve(false),
+      );
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`pgbouncer did not start on port ${port}`);
+}
+
+await main();
