@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { ROOT, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
-import { call, connectAgent, textOf } from './support.js';
+import { approveAsOperator, call, connectAgent, textOf } from './support.js';
 
 const SERVER = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
 let files: string;
@@ -90,8 +90,7 @@ describe('the reference filesystem MCP server behind Airlock', () => {
     const path = join(files, 'staging', 'notes.txt');
     const held = await call(agent, 'fs__write_file', { path, content: 'approved content' });
     const holdId = held._meta?.['airlock/holdId'] as string;
-    const { store, clock } = airlock.airlock.runtime;
-    await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+    await approveAsOperator(airlock, holdId);
 
     const approved = await call(agent, 'fs__write_file', { path, content: 'approved content' });
     expect(approved.isError).toBeFalsy();

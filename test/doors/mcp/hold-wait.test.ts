@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
-import { connectAgent, textOf, waitFor } from './support.js';
+import { approveAsOperator, connectAgent, textOf, waitFor } from './support.js';
 
 let upstream: NotesHttpServer;
 let airlock: TestAirlock;
@@ -40,8 +40,8 @@ describe('holds in wait mode: the call stays open while operators decide', () =>
     const answer = agent.callTool({ name: 'notes__delete_note', arguments: { id: 'n1' } }, undefined, { timeout: 60_000 });
     const holdId = await pendingHoldOf('patient-bot');
     expect(upstream.state.notes.has('n1')).toBe(true);
-    const { store, clock } = airlock.airlock.runtime;
-    await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+    const { store } = airlock.airlock.runtime;
+    await approveAsOperator(airlock, holdId);
     const result = (await answer) as CallToolResult;
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toBe('deleted n1');

@@ -4,7 +4,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
-import { call, connectAgent, notesStdio, textOf, waitFor } from './support.js';
+import { approveAsOperator, call, connectAgent, notesStdio, textOf, waitFor } from './support.js';
 
 const API_KEY = 'notes-key-7f3a9c2e41d8b6';
 let airlock: TestAirlock;
@@ -121,10 +121,10 @@ describe('the MCP door with a stdio upstream', () => {
     const agent = await newAgent();
     const held = await call(agent, 'notes__delete_note', { id: 'n3' });
     const holdId = held._meta?.['airlock/holdId'] as string;
-    const { store, clock } = airlock.airlock.runtime;
+    const { store } = airlock.airlock.runtime;
     const hold = await store.holds.get(holdId);
     expect(hold?.request).toEqual({ protocol: 'mcp', method: 'tools/call', upstream: 'notes', tool: 'delete_note', name: 'notes__delete_note', arguments: { id: 'n3' } });
-    await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+    await approveAsOperator(airlock, holdId);
 
     // A different call does not use the approval.
     const other = await call(agent, 'notes__delete_note', { id: 'n2' });

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ROOT } from '../../support/airlock.js';
+import { LocalAdmin } from '../../../src/admin/local-admin.js';
+import { totpCode } from '../../../src/identity/totp.js';
+import { ROOT, type TestAirlock } from '../../support/airlock.js';
 
 export const NOTES_SERVER = join(ROOT, 'test', 'fixtures', 'mcp', 'notes-server.ts');
 
@@ -36,4 +38,17 @@ export async function waitFor(check: () => Promise<boolean> | boolean, what: str
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+let operators = 0;
+
+/**
+ * Approves a hold the way an operator does: an enrolled operator with a second factor, through
+ * the Admin interface (each approval by a newly enrolled operator, so that no code is reused).
+ */
+export async function approveAsOperator(airlock: TestAirlock, holdId: string): Promise<void> {
+  const { runtime } = airlock.airlock;
+  const name = `operator-${++operators}`;
+  const { secret } = await new LocalAdmin(runtime, 'local:root').addOperator({ name });
+  await new LocalAdmin(runtime, `local:${name}`).approveHold({ id: holdId, code: totpCode(secret, runtime.clock()) });
 }
