@@ -151,7 +151,7 @@ async function login(socket: Socket | TLSSocket, incoming: Incoming, startup: St
   const session: ProxySession = new ProxySession(socket, incoming.reader, upstream, entry, { agent: user, tokenId: tokenId ?? '', token }, context, () => release());
   const key = context.cancels.register({
     upstreamKey: upstream.backendKey,
-    cancel: () => cancelUpstream(entry.target, upstream.backendKey),
+    cancel: () => session.cancel(() => cancelUpstream(entry.target, upstream.backendKey)),
   });
   release = key.release;
   socket.cork();

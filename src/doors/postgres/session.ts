@@ -85,6 +85,8 @@ export class ProxySession {
   /** A hold id named by `SET airlock.hold`, offered with each held statement until it is used. */
   private pendingHoldId: string | undefined;
   private readonly abort = new AbortController();
+  /** Aborts the wait for operators' decision on the statement being judged (Ctrl-C in psql). */
+  private waiting: AbortController | undefined;
   private readonly upstreamReader: FrameReader;
 
   constructor(
@@ -123,9 +125,14 @@ export class ProxySession {
     if (this.clientReader.pending > 0) this.fromClient(Buffer.alloc(0));
   }
 
-  /** Cancels the statement the upstream is running, as the client asked on another connection. */
-  get upstreamKey() {
-    return this.upstream.backendKey;
+  /**
+   * A CancelRequest from the client: stops waiting for operators if a held statement is being
+   * waited on (the client then gets the hold as its answer), and cancels whatever the upstream
+   * is running.
+   */
+  async cancel(cancelUpstream: () => Promise<void>): Promise<void> {
+    this.waiting?.abort();
+    await cancelUpstream();
   }
 
   close(): void {
@@ -416,11 +423,12 @@ export class ProxySession {
 
   private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
     const holdId = holdInText ?? this.pendingHoldId;
+    this.waiting = new AbortController();
     const result = await decideAndWait(
       this.context.runtime,
       { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
-      { signal: this.abort.signal },
-    );
+      { signal: AbortSignal.any([this.abort.signal, this.waiting.signal]) },
+    ).finally(() => (this.waiting = undefined));
     const { verdict } = result;
     if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
     return verdict;

@@ -181,3 +181,46 @@ describe('replaySqlRequest', () => {
     expect(existsSync(backups)).toBe(true);
   });
 });
+
+describe('wait mode: the statement waits for operators instead of failing at once', () => {
+  it('runs the held statement as soon as it is approved, on the same connection', async () => {
+    const waiting = await startPostgresWorld({ prefix: 'wait', setup: 'CREATE TABLE jobs (id int); INSERT INTO jobs VALUES (1), (2)', upstream: { holds: { mode: 'wait', wait: '30s' } } });
+    try {
+      const agent = await waiting.airlock.token('ops-bot', ['write:staging']);
+      const client = agentClient(waiting, 'ops-bot', agent);
+      await client.connect();
+      const running = client.query('DELETE FROM jobs');
+      const { store, clock } = waiting.airlock.airlock.runtime;
+      let holdId: string | undefined;
+      while (!holdId) {
+        holdId = (await store.holds.list({ agent: 'ops-bot', status: ['pending'] }))[0]?.id;
+        if (!holdId) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+      expect((await running).rowCount).toBe(2);
+      await client.end();
+    } finally {
+      await waiting.close();
+    }
+  });
+
+  it('answers with the hold when the client cancels the wait (Ctrl-C)', async () => {
+    const waiting = await startPostgresWorld({ prefix: 'waitcancel', setup: 'CREATE TABLE jobs (id int)', upstream: { holds: { mode: 'wait', wait: '30s' } } });
+    try {
+      const agent = await waiting.airlock.token('ops-bot', ['write:staging']);
+      const client = agentClient(waiting, 'ops-bot', agent);
+      await client.connect();
+      const running = client.query('DROP TABLE jobs').catch((e: Error) => e);
+      const { store } = waiting.airlock.airlock.runtime;
+      while ((await store.holds.list({ agent: 'ops-bot', status: ['pending'] })).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      const canceller = agentClient(waiting, 'ops-bot', agent) as unknown as { cancel(client: pg.Client, query: unknown): void };
+      canceller.cancel(client, (client as unknown as { activeQuery: unknown }).activeQuery);
+      const error = await running;
+      expect(error).toMatchObject({ code: '42501' });
+      expect((error as Error).message).toMatch(/Airlock is holding this operation/);
+      await client.end();
+    } finally {
+      await waiting.close();
+    }
+  });
+});
