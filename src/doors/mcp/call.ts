@@ -126,9 +126,15 @@ export async function callTool(context: DoorContext, caller: Caller, name: strin
   const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, request }, signal ? { signal } : {});
   if (verdict.kind !== 'allow') return refusalResult(verdict);
 
-  const result = await forwardToolCall(upstream, entry.item.name, args);
-  if (verdict.holdId) await recordOutcome(runtime, verdict.holdId, result);
-  return result;
+  const sent = await sendToolCall(upstream, entry.item.name, args);
+  if (verdict.holdId) {
+    // An approval is for one run: if the call certainly did not reach the server, it is given
+    // back, so that the identical call can still run once when the server is back.
+    if ('notSent' in sent && sent.notSent) await giveBack(runtime, verdict.holdId);
+    else await recordOutcome(runtime, verdict.holdId, 'result' in sent ? sent.result.isError !== true : false);
+  }
+  if ('error' in sent) throw sent.error;
+  return sent.result;
 }
 
 /** Builds the operation for parts of a call to an upstream, placed in its environment by Airlock. */
@@ -144,31 +150,46 @@ export function mcpOperation(config: McpUpstreamConfig, parts: readonly Operatio
   });
 }
 
+/** What became of a call sent upstream. */
+type Sent =
+  /** The server's result, or a tool error Airlock made because the call failed on the way. */
+  | { readonly result: CallToolResult; readonly notSent: boolean }
+  /** The server answered with a JSON-RPC error: passed on as it is. */
+  | { readonly error: McpError };
+
 /**
  * Sends the call and returns the upstream's result as it is. Failures become tool errors that
  * say whether the call may have run; an error the upstream itself answered stays a JSON-RPC
  * error, as it would have been without Airlock.
  */
 export async function forwardToolCall(upstream: UpstreamConnection, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  const sent = await sendToolCall(upstream, tool, args);
+  if ('error' in sent) throw sent.error;
+  return sent.result;
+}
+
+async function sendToolCall(upstream: UpstreamConnection, tool: string, args: Record<string, unknown>): Promise<Sent> {
   try {
-    return await upstream.callTool(tool, args);
+    return { result: await upstream.callTool(tool, args), notSent: false };
   } catch (error) {
-    if (error instanceof UpstreamUnavailableError) return refusalResult(unavailable(error.message));
+    if (error instanceof UpstreamUnavailableError) return { result: refusalResult(unavailable(error.message)), notSent: error.notSent };
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-      return {
-        isError: true,
-        content: [
-          {
-            type: 'text',
-            text:
-              `The upstream MCP server "${upstream.name}" did not answer in time; the call may or may not have run. ` +
-              'Do not call it again: ask your operator to check what happened.',
-          },
-        ],
-      };
+      const text =
+        `The upstream MCP server "${upstream.name}" did not answer in time; the call may or may not have run. ` +
+        'Do not call it again: ask your operator to check what happened.';
+      return { result: { isError: true, content: [{ type: 'text', text }] }, notSent: false };
     }
-    if (error instanceof McpError) throw new McpError(error.code, upstream.redact(stripCode(error.message)), error.data);
-    return refusalResult(unavailable(`the call to the upstream MCP server "${upstream.name}" failed (${upstream.redact((error as Error).message)}); it may or may not have run`));
+    if (error instanceof McpError) return { error: new McpError(error.code, upstream.redact(stripCode(error.message)), error.data) };
+    const why = `the call to the upstream MCP server "${upstream.name}" failed (${upstream.redact((error as Error).message)}); it may or may not have run`;
+    return { result: refusalResult(unavailable(why)), notSent: false };
+  }
+}
+
+async function giveBack(runtime: Runtime, holdId: string): Promise<void> {
+  try {
+    await runtime.store.holds.transition(holdId, ['executed'], 'approved', { executedAt: undefined });
+  } catch (error) {
+    runtime.log.warn({ holdId, err: (error as Error).message }, 'could not give back the approval of an MCP call that was not sent');
   }
 }
 
@@ -255,8 +276,8 @@ async function recordUnjudged(
 }
 
 /** What happened when an approved call ran, kept with its hold for operators. */
-async function recordOutcome(runtime: Runtime, holdId: string, result: CallToolResult): Promise<void> {
-  const outcome = { door: 'mcp', ok: result.isError !== true, at: runtime.clock().toISOString() };
+async function recordOutcome(runtime: Runtime, holdId: string, ok: boolean): Promise<void> {
+  const outcome = { door: 'mcp', ok, at: runtime.clock().toISOString() };
   try {
     await runtime.store.holds.transition(holdId, ['executed'], 'executed', { outcome });
   } catch (error) {

@@ -55,6 +55,13 @@ export interface ConnectionOptions {
 /** The upstream cannot take calls now; the message is safe to show the agent. */
 export class UpstreamUnavailableError extends Error {
   override readonly name = 'UpstreamUnavailableError';
+  /** True when the request certainly never reached the server, so it did not run. */
+  constructor(
+    message: string,
+    readonly notSent: boolean,
+  ) {
+    super(message);
+  }
 }
 
 type State =
@@ -150,7 +157,7 @@ export class UpstreamConnection {
    */
   private async withClient<T>(run: (client: Client) => Promise<T>): Promise<T> {
     const state = this.state;
-    if (state.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" is not available (${this.problem})`);
+    if (state.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" is not available (${this.problem})`, true);
     try {
       return await run(state.client);
     } catch (error) {
@@ -159,12 +166,18 @@ export class UpstreamConnection {
         this.lost(this.generation, 'it no longer knows our session', true);
         await this.connecting;
         const again = this.state;
-        if (again.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" restarted and is not available yet`);
+        if (again.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" restarted and is not available yet`, true);
         return run(again.client);
       }
       if (isConnectionFailure(error)) {
         this.lost(this.generation, 'a request could not reach it');
-        throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" could not be reached; nothing was run`);
+        const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        throw new UpstreamUnavailableError(
+          refused
+            ? `the upstream MCP server "${this.name}" could not be reached; nothing was run`
+            : `the connection to the upstream MCP server "${this.name}" failed; the call may or may not have run`,
+          refused,
+        );
       }
       throw error;
     }
@@ -204,10 +217,20 @@ export class UpstreamConnection {
       this.readySince = Date.now();
       this.startHealthChecks(generation, client);
       this.options.log.info({ upstream: this.name, tools: catalog.tools.length }, 'MCP upstream connected');
+      this.warnAboutUnknownNames(catalog);
       this.options.onChange();
     } catch (error) {
       await client.close().catch(() => undefined);
       this.failed(generation, 'it could not be started or reached', this.redact((error as Error).message));
+    }
+  }
+
+  /** A rule for a tool the server does not offer is most likely a misspelt name: say so. */
+  private warnAboutUnknownNames(catalog: UpstreamCatalog): void {
+    const offered = new Set(catalog.tools.map((t) => t.name));
+    const named = [...Object.keys(this.config.tools), ...Object.keys(this.config.arguments)].filter((n) => n !== '*' && !offered.has(n));
+    if (named.length > 0) {
+      this.options.log.warn({ upstream: this.name, tools: [...new Set(named)] }, 'the config has rules for tools this MCP server does not offer; check their names');
     }
   }
 

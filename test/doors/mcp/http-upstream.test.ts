@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
-import { call, connectAgent, textOf, waitFor } from './support.js';
+import { approveAsOperator, call, connectAgent, textOf, waitFor } from './support.js';
 
 const UPSTREAM_TOKEN = 'upstream-bearer-5c1e8d0a9b7f';
 let upstream: NotesHttpServer;
@@ -105,6 +105,42 @@ describe('an HTTP upstream restarted between two calls', () => {
     } finally {
       await client.close();
       await quiet.close();
+    }
+  });
+});
+
+describe('an approved call that cannot reach its upstream', () => {
+  it('keeps its approval, and runs once when the upstream is back', async () => {
+    const server = await startNotesHttpServer();
+    const port = Number(new URL(server.url).port);
+    const state = server.state;
+    const quiet = await startTestAirlock({
+      config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: server.url } }] },
+      doors: [createMcpDoor({ healthMs: 3_600_000, retry: { firstMs: 100, maxMs: 300 } })],
+    });
+    const client = await connectAgent(quiet.url, await quiet.token('bot', ['write:staging']));
+    let restarted: NotesHttpServer | undefined;
+    try {
+      const held = await call(client, 'notes__delete_note', { id: 'n1' });
+      const holdId = held._meta?.['airlock/holdId'] as string;
+      await approveAsOperator(quiet, holdId);
+      await server.close();
+
+      const failed = await call(client, 'notes__delete_note', { id: 'n1' });
+      expect(failed.isError).toBe(true);
+      expect(textOf(failed)).toContain('nothing was run');
+      expect((await quiet.airlock.runtime.store.holds.get(holdId))?.status).toBe('approved');
+
+      restarted = await startNotesHttpServer({ port, state });
+      await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'notes__delete_note'), 'the upstream to be back');
+      const ran = await call(client, 'notes__delete_note', { id: 'n1' });
+      expect(textOf(ran)).toBe('deleted n1');
+      expect(state.calls.delete_note).toBe(1);
+      expect((await quiet.airlock.runtime.store.holds.get(holdId))?.status).toBe('executed');
+    } finally {
+      await client.close();
+      await quiet.close();
+      await restarted?.close();
     }
   });
 });
