@@ -9,9 +9,17 @@ let bob: TestOperator;
 let agentToken: string;
 let tokenId: string;
 
+const RESTART_POLICY = `
+@id("hold-restarts")
+@hold("approval")
+forbid (principal, action == Airlock::Action::"write", resource)
+when { context.operation == "graphql:serviceInstanceRestart" };
+`;
+
 beforeAll(async () => {
-  // No policy of ours: Airlock holds destructive operations for a human by default.
-  airlock = await startConsoleAirlock();
+  // Airlock holds destructive operations for a human (with a code) by default; this policy
+  // holds restarts for an approval without one.
+  airlock = await startConsoleAirlock({ policies: { 'restarts.cedar': RESTART_POLICY } });
   alice = await airlock.operator('alice');
   bob = await airlock.operator('bob');
   // Long-lived: the tests below move the clock on by hours to expire sessions.
@@ -231,6 +239,18 @@ describe('operator actions through the admin API', () => {
 
     expect(await decide(VOLUME_DELETE, { holdId: held.holdId }, token)).toMatchObject({ verdict: 'allow' });
     expect(await decide(VOLUME_DELETE, { holdId: held.holdId }, token)).toMatchObject({ verdict: 'deny', code: 'hold_invalid' });
+  });
+
+  it('asks a signed-in operator for a code even where the policy would accept an approval without one', async () => {
+    const token = await tokenFor('restart-bot');
+    const held = await decide({ action: 'graphql:serviceInstanceRestart', class: 'write', resources: ['svc-1'] }, {}, token);
+    expect(held).toMatchObject({ verdict: 'hold' });
+    const session = await signIn(airlock.url, alice);
+    const noCode = await api(`/holds/${held.holdId}/approve`, { method: 'POST', session, body: JSON.stringify({}) });
+    expect(noCode.status).toBe(403);
+    expect((await noCode.json()).error).toContain('enter a current code');
+    const approved = await api(`/holds/${held.holdId}/approve`, { method: 'POST', session, body: JSON.stringify({ code: alice.code() }) });
+    expect(await approved.json()).toMatchObject({ hold: { status: 'approved', approvals: [{ operator: 'alice', secondFactor: true }] } });
   });
 
   it('denies a hold only with a code, and the agent is refused', async () => {

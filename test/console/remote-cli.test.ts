@@ -3,14 +3,15 @@
  * the admin API, recorded as the key's operator. Runs the built CLI (npm run build).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliAsync, startConsoleAirlock, type ConsoleAirlock } from './support.js';
+import { runCliAsync, startConsoleAirlock, type ConsoleAirlock, type TestOperator } from './support.js';
 
 let airlock: ConsoleAirlock;
 let key: string;
+let alice: TestOperator;
 
 beforeAll(async () => {
   airlock = await startConsoleAirlock();
-  await airlock.operator('alice');
+  alice = await airlock.operator('alice');
   await airlock.token('deploy-bot', ['write:staging']);
   const issued = airlock.cli(['operator', 'key', 'issue', 'alice', '--label', 'laptop', '--json']);
   expect(issued.status, issued.stderr).toBe(0);
@@ -45,6 +46,23 @@ describe('the CLI with AIRLOCK_URL', () => {
     expect((await airlock.airlock.runtime.store.agents.get('deploy-bot'))?.state).toBe('stopped');
     const [record] = await airlock.airlock.runtime.store.audit.list({ type: 'stop.agent', newestFirst: true, limit: 1 });
     expect(record).toMatchObject({ operator: 'alice', agent: 'deploy-bot', reasons: ['looping on deletes'] });
+  });
+
+  it('lists and approves a hold with a code, as the key’s operator', async () => {
+    const agent = await airlock.token('cleanup-bot', ['write:staging']);
+    const held = await fetch(`${airlock.url}/v1/decide`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent}` },
+      body: JSON.stringify({ operation: { action: 'graphql:volumeDelete', class: 'destructive', resources: ['vol-prod-1'] } }),
+    });
+    const { holdId } = (await held.json()) as { holdId: string };
+    const listed = await remote(['hold', 'list', '--json']);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((h) => h.id)).toContain(holdId);
+    const approved = await remote(['hold', 'approve', holdId, '--code', alice.code()]);
+    expect(approved.status, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('APPROVED');
+    expect((await airlock.airlock.runtime.store.holds.get(holdId))?.approvals).toEqual([expect.objectContaining({ operator: 'alice', secondFactor: true })]);
   });
 
   it('passes on the admin API’s refusals with their message', async () => {

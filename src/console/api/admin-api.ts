@@ -232,10 +232,15 @@ const PURPOSES: Partial<Record<AdminMethod, string>> = {
  * operators act only as themselves: the `--as` of the local CLI has no meaning here.
  */
 const GUARDS: Partial<Record<AdminMethod, (input: Record<string, unknown>, principal: Principal) => string | undefined>> = {
-  approveHold: (input, principal) =>
-    input.operator !== undefined && input.operator !== principal.operator
-      ? `you are signed in as ${principal.operator}; an approval can only be given as yourself`
-      : undefined,
+  approveHold: (input, principal) => {
+    if (input.operator !== undefined && input.operator !== principal.operator) {
+      return `you are signed in as ${principal.operator}; an approval can only be given as yourself`;
+    }
+    // From a browser, always with a code, even where a policy would accept an approval without
+    // one; the Admin method checks (and uses up) the code it is given.
+    if (principal.via === 'session' && !input.code) return 'to approve a hold, enter a current code from your authenticator app';
+    return undefined;
+  },
 };
 
 const eventFilter = z.strictObject({
