@@ -133,6 +133,20 @@ function privilegeNounIn(words: readonly string[]): string | undefined {
  *   phrase (an API that deletes from a query is still deleting).
  */
 export function classifyRootField(fieldName: string, operation: RootOperation, description?: string): NameRuling {
+  // A door sees the same few fields again and again; their rulings never change.
+  const key = `${operation}\u0000${fieldName}\u0000${description ?? ''}`;
+  let ruling = rulings.get(key);
+  if (!ruling) {
+    if (rulings.size >= MAX_REMEMBERED) rulings.clear();
+    rulings.set(key, (ruling = ruleOn(fieldName, operation, description)));
+  }
+  return ruling;
+}
+
+const rulings = new Map<string, NameRuling>();
+const MAX_REMEMBERED = 5_000;
+
+function ruleOn(fieldName: string, operation: RootOperation, description?: string): NameRuling {
   if (fieldName.startsWith('__')) return { class: 'read', why: `${fieldName} is GraphQL introspection` };
   const words = splitWords(fieldName);
   if (operation !== 'mutation') {

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { analyseGraphQLRequest, parseContentType } from '../../classify/graphql/index.js';
 import { readMultipartFields } from '../../classify/graphql/multipart.js';
 import { analyseRest, classifyRest } from '../../classify/rest/index.js';
@@ -7,6 +6,8 @@ import { requestDigest } from '../../core/digest.js';
 import { operationFromParts, type OperationPart } from '../../core/operation.js';
 import type { GateResult } from '../../core/gate.js';
 import { authenticate } from '../../identity/authenticate.js';
+import { backupBeforeForward } from '../../holds/backup.js';
+import { holdModeFor, waitForHoldDecision } from '../../holds/wait.js';
 import type { RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
 import { decodeBody, readBody } from './body.js';
@@ -37,8 +38,6 @@ interface Judged {
   /** The upstream path (and query) to forward to. */
   readonly path: string;
 }
-
-const HOLD_POLL_MS = 250;
 
 /**
  * The HTTP door: a reverse proxy for GraphQL and REST upstreams at `/u/<upstream>/…` (or by
@@ -153,11 +152,14 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
   if (result.verdict.kind === 'hold') result = await waitIfAsked(runtime, upstream, request, result, { operation, token, request: stored });
 
   const verdict = result.verdict;
-  runtime.log.info(
+  // Every decision is in the audit log; the log line is for operators watching refusals live.
+  runtime.log[verdict.kind === 'allow' ? 'debug' : 'info'](
     { door: 'http', upstream: upstream.name, agent: result.agent, action: operation.action, class: operation.class, environment, verdict: verdict.kind, holdId: verdict.holdId, audit: result.record?.seq },
     'decided',
   );
   if (verdict.kind !== 'allow') return refuse(verdict);
+  const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
+  if (!backup.ok) return refuse(backup.verdict);
   await forward(upstream, request, response, stored, body.body);
   runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
 }
@@ -297,60 +299,76 @@ async function waitIfAsked(
   held: GateResult,
   again: Omit<Parameters<Runtime['gate']['decide']>[0], 'holdId'>,
 ): Promise<GateResult> {
-  const mode = upstream.config.holds?.mode ?? runtime.config.holds.mode;
-  if (mode !== 'wait' || held.verdict.kind !== 'hold') return held;
+  if (held.verdict.kind !== 'hold') return held;
+  // The upstream's mode, or a policy's @wait.
+  const mode = holdModeFor(runtime, held.verdict, upstream.name);
+  if (mode.mode !== 'wait') return held;
   const holdId = held.verdict.holdId;
-  const deadline = Date.now() + (upstream.config.holds?.wait ?? runtime.config.holds.wait);
-  let gone = false;
-  request.socket.once('close', () => (gone = true));
-  while (!gone && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
-    const hold = await runtime.store.holds.get(holdId);
-    if (!hold || hold.status === 'pending') continue;
-    if (hold.status === 'scheduled') return held;
-    // Approved, denied, expired or cancelled: the gate gives the answer and records it.
+  const gone = new AbortController();
+  const hangUp = () => gone.abort();
+  request.socket.once('close', hangUp);
+  try {
+    const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, { signal: gone.signal });
+    if (outcome === 'timeout' || outcome === 'aborted' || outcome === 'missing') return held;
+    // Approved, scheduled (with when it runs), denied, expired or cancelled: the gate gives the answer and records it.
     return runtime.gate.decide({ ...again, holdId });
+  } finally {
+    request.socket.off('close', hangUp);
   }
-  return held;
 }
 
+/** Small answers of known length are masked and written in one piece; others are streamed. */
+const BUFFERED_ANSWER_BYTES = 64 * 1024;
+
 async function forward(upstream: HttpUpstream, request: IncomingMessage, response: ServerResponse, stored: StoredHttpRequest, body: Buffer): Promise<void> {
-  const abort = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) abort.abort();
-  });
   let answer: Awaited<ReturnType<typeof sendUpstream>>;
   try {
-    answer = await sendUpstream(upstream, stored, body, abort.signal);
+    answer = await sendUpstream(upstream, stored, body);
   } catch (error) {
-    if (abort.signal.aborted) return;
     const code = (error as { code?: string }).code ?? (error as Error).name;
     const timedOut = /TIMEOUT/i.test(code);
     const verdict = doorRefusal('unavailable', `the upstream ${upstream.name} did not answer (${timedOut ? 'timed out' : code}); nothing is known to have run`);
     return send(response, upstream.config.kind === 'graphql' ? graphqlRefusal(verdict, timedOut ? 504 : 502) : problemRefusal(verdict, timedOut ? 504 : 502));
   }
+  const { redactor } = upstream;
   const headers = responseHeadersToReturn(answer.headers);
-  if (upstream.redactor.active) {
+  if (redactor.active) {
     for (const [name, value] of Object.entries(headers)) {
-      headers[name] = Array.isArray(value) ? value.map((v) => upstream.redactor.maskString(v)) : upstream.redactor.maskString(value);
+      headers[name] = Array.isArray(value) ? value.map((v) => redactor.maskString(v)) : redactor.maskString(value);
     }
   }
-  response.writeHead(answer.statusCode, headers);
   if (request.method === 'HEAD') {
     answer.body.resume();
+    response.writeHead(answer.statusCode, headers);
     response.end();
     return;
   }
-  try {
-    if (upstream.redactor.active) await pipeline(answer.body, upstream.redactor.stream(), response);
-    else await pipeline(answer.body, response);
-  } catch {
-    response.destroy();
+  const length = Number(answer.headers['content-length']);
+  if (Number.isInteger(length) && length <= BUFFERED_ANSWER_BYTES) {
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(await answer.body.arrayBuffer());
+    } catch {
+      response.destroy();
+      return;
+    }
+    redactor.maskBuffer(bytes);
+    response.writeHead(answer.statusCode, headers);
+    response.end(bytes);
+    return;
   }
+  response.writeHead(answer.statusCode, headers);
+  // pipe() rather than stream.pipeline(): the latter builds an AbortController per call.
+  const source = redactor.active ? answer.body.pipe(redactor.stream()) : answer.body;
+  answer.body.once('error', () => response.destroy());
+  response.once('close', () => {
+    if (!response.writableFinished) answer.body.destroy();
+  });
+  source.pipe(response);
 }
 
 /** Sends a stored request to its upstream with the credential injected. */
-export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, body: Buffer, signal?: AbortSignal) {
+export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, body: Buffer) {
   const headers: HeaderMap = { ...stored.headers, 'accept-encoding': 'identity' };
   if (body.length > 0 || !['GET', 'HEAD', 'OPTIONS', 'DELETE'].includes(stored.method)) headers['content-length'] = String(body.length);
   if (upstream.credential) headers[upstream.credential.header] = upstream.credential.value();
@@ -359,7 +377,6 @@ export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, 
     path: stored.path,
     headers,
     body: body.length > 0 ? body : null,
-    ...(signal ? { signal } : {}),
   });
 }
 

@@ -1,0 +1,161 @@
+/**
+ * 1 KB GraphQL requests at 16 connections, side by side in one run:
+ *
+ * - direct:     autocannon → upstream
+ * - node proxy: autocannon → a minimal Node reverse proxy (bench/http/node-proxy.ts) → upstream
+ * - airlock:    autocannon → Airlock's HTTP door → upstream, with everything on: the token
+ *               checked, the request parsed and classified by graphql-js, placed in an
+ *               environment, judged by the Cedar policies, recorded durably in the SQLite audit
+ *               log (group commit) before it is forwarded, the credential injected and the
+ *               response checked for it.
+ *
+ * Each of upstream, proxy and Airlock runs in its own process; the load comes from this one.
+ * Two passes: as fast as they go (requests per second, p50, p99), then at a fixed, moderate
+ * rate (p50 and p99 at that rate, and what each adds to direct). Targets alternate within each
+ * pass and each is measured ROUNDS times; the medians are printed.
+ *
+ * Run: npm run bench:http   (DURATION=10 seconds per measurement, RATE=1000/s, ROUNDS=3)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { issueToken } from '../../src/identity/tokens.js';
+import { silentLogger } from '../../src/server/log.js';
+import { openRuntime } from '../../src/server/runtime.js';
+import { startAirlockProcess } from '../../test/support/airlock.js';
+import { machine, median, printTable } from '../stats.js';
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const RATE = Number(process.env.RATE ?? 1_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const CONNECTIONS = 16;
+const ROOT = join(import.meta.dirname, '..', '..');
+const CREDENTIAL = 'rw_bench_credential_0123456789';
+
+/** A GraphQL request of 1 KB: a query with variables, as an agent's SDK sends it. */
+function requestBody(): string {
+  const base = { query: 'query Project($id: String!, $note: String) { project(id: $id) { id name description } }', variables: { id: 'prj_bench', note: '' }, operationName: 'Project' };
+  const size = Buffer.byteLength(JSON.stringify(base));
+  base.variables.note = 'x'.repeat(1024 - size);
+  return JSON.stringify(base);
+}
+
+async function child(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; process: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(proc.stdout!, 'data')) as [Buffer];
+  return { url: chunk.toString().trim(), process: proc };
+}
+
+interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  /** CPU the path's own process (proxy or Airlock, threads included) spent per request, in ms. */
+  cpu: number;
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(target: { url: string; headers: Record<string, string>; pid?: number }, body: string, rate?: number): Promise<Measurement> {
+  const before = cpuMs(target.pid);
+  const result = await autocannon({ url: target.url, method: 'POST', headers: target.headers, body, connections: CONNECTIONS, duration: DURATION, ...(rate ? { overallRate: rate } : {}) });
+  const cpu = (cpuMs(target.pid) - before) / Math.max(result.requests.total, 1);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.errors + result.timeouts + result.non2xx, cpu };
+}
+
+const body = requestBody();
+const upstream = await child('upstream.ts');
+const proxy = await child('node-proxy.ts', { UPSTREAM_URL: upstream.url, UPSTREAM_TOKEN: CREDENTIAL });
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+const configPath = join(dir, 'airlock.yaml');
+writeFileSync(
+  configPath,
+  stringify({
+    listen: { http: '127.0.0.1:0' },
+    dataDir: join(dir, 'data'),
+    upstreams: [{ name: 'bench', kind: 'graphql', url: upstream.url, environment: 'staging', credential: { bearer: { env: 'AIRLOCK_BENCH_CREDENTIAL' } } }],
+  }),
+);
+const config = loadConfig(configPath);
+const setup = openRuntime(config, { log: silentLogger });
+await setup.store.agents.add({ name: 'bench-agent' }, new Date().toISOString());
+const { token } = await issueToken(setup.store, { agent: 'bench-agent', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
+await setup.close();
+const airlock = await startAirlockProcess(configPath, { AIRLOCK_BENCH_CREDENTIAL: CREDENTIAL });
+
+const targets = [
+  { name: 'direct', url: upstream.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${CREDENTIAL}` } },
+  { name: 'node proxy', url: proxy.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, pid: proxy.process.pid },
+  { name: 'airlock', url: `${airlock.url}/u/bench`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, pid: airlock.process.pid },
+];
+
+try {
+  console.log(`HTTP door benchmark: ${Buffer.byteLength(body)}-byte GraphQL requests, ${CONNECTIONS} connections, ${DURATION}s per measurement, ${ROUNDS} rounds`);
+  console.log(`machine: ${machine()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('(on a busy machine latencies grow with the waiting; "own CPU ms/req" is what a request costs the proxy or Airlock itself)');
+  // Warm each path (JIT, pools, SQLite pages) before measuring.
+  for (const target of targets) await autocannon({ url: target.url, method: 'POST', headers: target.headers, body, connections: CONNECTIONS, duration: 2 });
+
+  const passes = [
+    { title: 'as fast as it goes', rate: undefined },
+    { title: `at a fixed ${RATE} requests/s`, rate: RATE },
+  ];
+  for (const pass of passes) {
+    const samples = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) samples.get(target.name)!.push(await measure(target, body, pass.rate));
+    }
+    const summary = targets.map((target) => {
+      const runs = samples.get(target.name)!;
+      return {
+        name: target.name,
+        rps: median(runs.map((r) => r.rps)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        failures: runs.reduce((sum, r) => sum + r.failures, 0),
+        cpu: median(runs.map((r) => r.cpu)),
+      };
+    });
+    const direct = summary[0]!;
+    printTable(
+      `${pass.title} (medians of ${ROUNDS})`,
+      summary.map((s) => ({
+        path: s.name,
+        'req/s': Math.round(s.rps),
+        'vs direct': `${((s.rps / direct.rps) * 100).toFixed(0)}%`,
+        'p50 ms': s.p50,
+        'p99 ms': s.p99,
+        'added p50 ms': s.name === 'direct' ? '-' : (s.p50 - direct.p50).toFixed(2),
+        'added p99 ms': s.name === 'direct' ? '-' : (s.p99 - direct.p99).toFixed(2),
+        'own CPU ms/req': s.name === 'direct' ? '-' : s.cpu.toFixed(3),
+        'failed requests': s.failures,
+      })),
+    );
+  }
+} finally {
+  airlock.process.kill('SIGTERM');
+  await once(airlock.process, 'exit');
+  proxy.process.kill();
+  upstream.process.kill();
+  const after = openRuntime(config, { log: silentLogger });
+  const head = await after.store.audit.head();
+  await after.close();
+  console.log(`\naudit records written durably by Airlock during the run: ${head.seq}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  rmSync(dir, { recursive: true, force: true });
+}
