@@ -98,8 +98,8 @@ export async function startHoldWorld(
     clock,
     ...(options.policies ? { policies: options.policies } : {}),
     config: {
-      // These tests hold many operations in a row on purpose; the circuit breaker would stop the agent.
-      baseline: { ignore: ['refusal-burst'], suspendOn: [] },
+      // These tests hold many operations in a row, and allow a new agent's first delete, on purpose.
+      baseline: { ignore: ['refusal-burst', 'first-destructive'], suspendOn: [] },
       ...options.config,
       upstreams: [{ name: 'api', kind: 'rest', url: upstream.url, credential: { bearer: { env: variable } }, environment: 'production', ...options.upstream }],
     },
