@@ -275,8 +275,9 @@ export class BehaviourMonitor implements GateExtensions {
         const replay = (start: Baseline | undefined, observations: readonly Observation[]) =>
           observations.reduce((b, o) => observe(b, o, this.settings), start ?? emptyBaseline(agent, observations[0]!.at));
         const stored = await store.baselines.update(agent, clock().toISOString(), (current) => replay(current, batch));
+        // The stored value includes what other replicas learned; the burst and refusal counts are
+        // read again when the view is next refreshed.
         tracked.baseline = tracked.pending.length > 0 ? replay(stored, tracked.pending) : stored;
-        tracked.loadedAt = performance.now();
       } catch (error) {
         tracked.pending = [...batch, ...tracked.pending];
         log.warn({ agent, err: (error as Error).message }, 'baseline: could not store what was learned; will retry');

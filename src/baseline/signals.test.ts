@@ -56,6 +56,7 @@ describe('detectSignals', () => {
     ['rate-burst beyond 10× the usual rate (12/h → 1 per 5m; 25 > 10 and ≥ 20)', { recentOperations: 24 }, ['rate-burst']],
     ['no rate-burst below the minimum, however far above the usual rate', { recentOperations: 15, now: dayFive(10) }, []],
     ['no rate-burst while the baseline warms up', { baseline: young, recentOperations: 500 }, []],
+    ['no rate-burst before any hour has ended (no rate is known yet)', { baseline: { ...young, operations: 1000, since: new Date(T0 - 3 * D).toISOString() }, now: new Date(T0 + 60_000), recentOperations: 500 }, []],
     ['unusual-hour at 03:00 for an agent that works 09:00–17:00', { now: dayFive(3) }, ['unusual-hour']],
     ['no unusual-hour just after its usual hours (neighbouring hour)', { now: dayFive(17, 30) }, []],
     ['no unusual-hour while the baseline warms up', { baseline: young, now: new Date(T0 + 3 * H) }, []],

@@ -84,7 +84,8 @@ export function firstAction({ agent, baseline, operation, now, settings }: Signa
 }
 
 export function rateBurst({ agent, baseline, now, recentOperations, settings }: SignalInput): string | undefined {
-  if (!isWarm(baseline, now, settings.warmup)) return undefined;
+  // A rate is known once at least one hour has been folded into the baseline.
+  if (!isWarm(baseline, now, settings.warmup) || !baseline.folds.some((folds) => folds > 0)) return undefined;
   const { factor, window, minimum } = settings.burst;
   const count = recentOperations + 1;
   const usual = usualRatePerHour(baseline, now);

@@ -20,16 +20,17 @@ describe('applicableBudgets', () => {
 });
 
 describe('judgeBudget', () => {
-  it.each<[string, BudgetConfig, string[], number, { exceeded: boolean; refillAt?: string }]>([
-    ['room left', writes, [ago(10_000), ago(20_000)], 0, { exceeded: false }],
-    ['full: refills when the oldest of the last three leaves the window', writes, [ago(10_000), ago(20_000), ago(50_000)], 0, { exceeded: true, refillAt: ago(50_000 - MINUTE) }],
-    ['room left, but taken by a decision in flight', writes, [ago(10_000), ago(20_000)], 1, { exceeded: true, refillAt: ago(20_000 - MINUTE) }],
-    ['full with decisions in flight alone', writes, [], 3, { exceeded: true, refillAt: new Date(now.getTime() + MINUTE).toISOString() }],
-    ['one destructive a day, none yet', destructive, [], 0, { exceeded: false }],
-    ['one destructive a day, one this morning', destructive, [ago(2 * 3_600_000)], 0, { exceeded: true, refillAt: '2026-03-05T08:00:00.000Z' }],
-    ['a budget of zero never refills', { ...writes, limit: 0 }, [], 0, { exceeded: true }],
-  ])('%s', (_name, budget, recent, inFlight, expected) => {
-    const use = judgeBudget(budget, recent, inFlight, now);
+  // `nth`: the (limit - inFlight)-th newest allowed operation in the window, if there is one.
+  it.each<[string, BudgetConfig, string | undefined, number, { exceeded: boolean; refillAt?: string }]>([
+    ['room left: fewer than three in the window', writes, undefined, 0, { exceeded: false }],
+    ['full: refills when the third newest leaves the window', writes, ago(50_000), 0, { exceeded: true, refillAt: ago(50_000 - MINUTE) }],
+    ['room left, but taken by a decision in flight (the second newest then decides)', writes, ago(20_000), 1, { exceeded: true, refillAt: ago(20_000 - MINUTE) }],
+    ['full with decisions in flight alone', writes, undefined, 3, { exceeded: true, refillAt: new Date(now.getTime() + MINUTE).toISOString() }],
+    ['one destructive a day, none yet', destructive, undefined, 0, { exceeded: false }],
+    ['one destructive a day, one this morning', destructive, ago(2 * 3_600_000), 0, { exceeded: true, refillAt: '2026-03-05T08:00:00.000Z' }],
+    ['a budget of zero never refills', { ...writes, limit: 0 }, undefined, 0, { exceeded: true }],
+  ])('%s', (_name, budget, nth, inFlight, expected) => {
+    const use = judgeBudget(budget, nth, inFlight, now);
     expect({ exceeded: use.exceeded, ...(use.refillAt ? { refillAt: use.refillAt } : {}) }).toEqual(expected);
   });
 });

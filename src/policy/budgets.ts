@@ -31,17 +31,16 @@ export interface BudgetUse {
 }
 
 /**
- * Whether one more operation fits in a budget. `recent` are the times of allowed operations in
- * the window, newest first, at least `limit - inFlight` of them when there are that many.
- * When it does not fit, the budget refills when the operation that would have to leave the
- * window for it to fit does.
+ * Whether one more operation fits in a budget, given `inFlight` operations of this process not
+ * yet recorded and `nthNewest`: the time of the (limit - inFlight)-th newest allowed operation in
+ * the window, undefined when there are not that many. If it exists there is no room, and the
+ * budget refills when it leaves the window.
  */
-export function judgeBudget(budget: BudgetConfig, recent: readonly string[], inFlight: number, now: Date): BudgetUse {
+export function judgeBudget(budget: BudgetConfig, nthNewest: string | undefined, inFlight: number, now: Date): BudgetUse {
   if (budget.limit === 0) return { budget, exceeded: true };
-  const room = budget.limit - inFlight;
-  if (room <= 0) return { budget, exceeded: true, refillAt: new Date(now.getTime() + budget.per).toISOString() };
-  if (recent.length < room) return { budget, exceeded: false };
-  return { budget, exceeded: true, refillAt: new Date(Date.parse(recent[room - 1]!) + budget.per).toISOString() };
+  if (budget.limit - inFlight <= 0) return { budget, exceeded: true, refillAt: new Date(now.getTime() + budget.per).toISOString() };
+  if (nthNewest === undefined) return { budget, exceeded: false };
+  return { budget, exceeded: true, refillAt: new Date(Date.parse(nthNewest) + budget.per).toISOString() };
 }
 
 /** The answer for the gate: exceeded if any budget is, refilling when the last of them does. */
@@ -101,8 +100,9 @@ export class BudgetKeeper implements GateExtensions {
     const uses = await Promise.all(
       budgets.map(async (budget) => {
         const since = new Date(now.getTime() - budget.per).toISOString();
-        const recent = await this.store.activity.allowedSince(agent, operationClass, since, Math.max(budget.limit - others, 0));
-        return judgeBudget(budget, recent, others, now);
+        const room = budget.limit - others;
+        const nthNewest = room > 0 ? await this.store.activity.nthAllowedSince(agent, operationClass, since, room) : undefined;
+        return judgeBudget(budget, nthNewest, others, now);
       }),
     );
     const check = budgetCheckOf(agent, operationClass, uses);

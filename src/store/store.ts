@@ -187,8 +187,11 @@ export interface BaselineRepository {
 
 /** An agent's recent decisions, read from the audit log, which every process writes. */
 export interface ActivityRepository {
-  /** When the agent's allowed operations of this class after `since` were decided, newest first, at most `limit`. */
-  allowedSince(agent: string, operationClass: OperationClass, since: string, limit: number): Promise<string[]>;
+  /**
+   * When the agent's n-th newest allowed operation of this class after `since` was decided
+   * (n from 1), or undefined when it has had fewer: whether a budget of n has room.
+   */
+  nthAllowedSince(agent: string, operationClass: OperationClass, since: string, n: number): Promise<string | undefined>;
   /** When the agent's decisions (any verdict) after `since` were made, oldest first, at most `limit`. */
   decisionsSince(agent: string, since: string, limit: number): Promise<string[]>;
   /**

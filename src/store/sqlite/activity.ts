@@ -15,10 +15,11 @@ interface RefusalRow {
 
 /** Reads the audit table through the indexes of migration 003-baseline. */
 export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
-  const allowed = db.prepare<[string, string, string, number], { at: string }>(
+  // One row, however large the budget: the index walk stops at the n-th entry.
+  const nthAllowed = db.prepare<[string, string, string, number], { at: string }>(
     `SELECT at FROM audit
       WHERE type = 'decision' AND verdict = 'allow' AND agent = ? AND json_extract(body, '$.class') = ? AND at > ?
-      ORDER BY at DESC LIMIT ?`,
+      ORDER BY at DESC LIMIT 1 OFFSET ?`,
   );
   const decisions = db.prepare<[string, string, number], { at: string }>(
     `SELECT at FROM audit WHERE type = 'decision' AND agent = ? AND at > ? ORDER BY at LIMIT ?`,
@@ -37,9 +38,9 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
       ORDER BY a.seq`,
   );
   return {
-    async allowedSince(agent, operationClass, since, limit) {
-      if (limit <= 0) return [];
-      return allowed.all(agent, operationClass, since, limit).map((row) => row.at);
+    async nthAllowedSince(agent, operationClass, since, n) {
+      if (n < 1) throw new RangeError('n counts from 1');
+      return nthAllowed.get(agent, operationClass, since, n - 1)?.at;
     },
     async decisionsSince(agent, since, limit) {
       return decisions.all(agent, since, limit).map((row) => row.at);

@@ -24,8 +24,17 @@ export function sqliteBaselines(db: SqliteDatabase): BaselineRepository {
       return selectAll.all().map((row) => JSON.parse(row.body) as Baseline);
     },
     async update(agent, at, change) {
-      // IMMEDIATE: read and write under one lock, so two processes cannot lose each other's update.
-      return update.immediate(agent, at, change);
+      // A baseline can be relearned, so its commit does not wait for the disk (WAL: the next
+      // synced commit, such as an audit record's, carries it); the doors' event loop is not held
+      // up by a sync every few seconds. IMMEDIATE: read and write under one lock, so that two
+      // processes cannot lose each other's update.
+      const synchronous = db.pragma('synchronous', { simple: true }) as number;
+      db.pragma('synchronous = NORMAL');
+      try {
+        return update.immediate(agent, at, change);
+      } finally {
+        db.pragma(`synchronous = ${synchronous}`);
+      }
     },
     async remove(agent) {
       return remove.run(agent).changes > 0;
