@@ -155,6 +155,25 @@ export class BehaviourMonitor implements GateExtensions {
       void this.serially(agent, async () => void (await this.options.store.baselines.remove(agent)));
       return;
     }
+    if (record.type === 'hold.running' && record.class && record.action && record.environment) {
+      // Approved, and run by Airlock at the end of its delay: the agent has now done this.
+      const observation: Observation = {
+        at: record.at,
+        upstream: record.upstream,
+        environment: record.environment,
+        action: record.action,
+        class: record.class,
+        allowed: true,
+      };
+      void this.serially(agent, async () => {
+        const tracked = await this.track(agent);
+        tracked.pending.push(observation);
+        tracked.baseline = observe(tracked.baseline ?? emptyBaseline(agent, observation.at), observation, this.settings);
+        if (record.holdId) tracked.refusals = tracked.refusals.filter((r) => r.holdId !== record.holdId);
+        this.scheduleFlush();
+      });
+      return;
+    }
     if (record.type !== 'decision' || record.code !== 'unauthenticated') return;
     const now = new Date(record.at);
     void this.serially(agent, async () => {

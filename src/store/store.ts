@@ -188,8 +188,9 @@ export interface BaselineRepository {
 /** An agent's recent decisions, read from the audit log, which every process writes. */
 export interface ActivityRepository {
   /**
-   * When the agent's n-th newest allowed operation of this class after `since` was decided
-   * (n from 1), or undefined when it has had fewer: whether a budget of n has room.
+   * When the agent's n-th newest operation of this class that ran after `since` was decided
+   * (n from 1), or undefined when it has had fewer: whether a budget of n has room. Operations
+   * that ran are allowed decisions and held operations Airlock ran itself (`hold.running`).
    */
   nthAllowedSince(agent: string, operationClass: OperationClass, since: string, n: number): Promise<string | undefined>;
   /** When the agent's decisions (any verdict) after `since` were made, oldest first, at most `limit`. */

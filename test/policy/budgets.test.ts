@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HOLD_EVENTS, holdEntry } from '../../src/holds/lifecycle.js';
 import { startAirlock } from '../../src/server/start.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startTestAirlock, type TestAirlock } from '../support/airlock.js';
@@ -88,6 +89,21 @@ describe('budgets', () => {
     expect((await airlock.airlock.runtime.store.holds.get(second.holdId))!.status).toBe('approved');
     clock.set(ranAt + DAY);
     expect((await ask(token, volumeDelete('vol-2'), second.holdId)).verdict).toBe('allow');
+  });
+
+  it('counts a held operation that Airlock ran itself at the end of its delay', async () => {
+    const token = await airlock.token('deploy-bot', ['write:staging'], 30 * DAY);
+    const delayed = await ask(token, volumeDelete('vol-delayed'));
+    const later = await ask(token, volumeDelete('vol-later'));
+    for (const hold of [delayed, later]) {
+      await airlock.airlock.runtime.store.holds.addApproval(hold.holdId, { operator: 'ana', at: clock.now().toISOString(), secondFactor: true });
+    }
+    // What the hold scheduler records as it runs a delayed operation, before forwarding it.
+    const hold = (await airlock.airlock.runtime.store.holds.get(delayed.holdId))!;
+    await airlock.airlock.runtime.audit.append(holdEntry(HOLD_EVENTS.running, hold, { reasons: ['running at the end of its delay'] }));
+    clock.advance(HOUR);
+    const refused = await ask(token, volumeDelete('vol-later'), later.holdId);
+    expect(refused).toMatchObject({ verdict: 'deny', code: 'budget' });
   });
 
   it('lets no more through than the budget when requests arrive together', async () => {

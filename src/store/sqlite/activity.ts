@@ -18,7 +18,8 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
   // One row, however large the budget: the index walk stops at the n-th entry.
   const nthAllowed = db.prepare<[string, string, string, number], { at: string }>(
     `SELECT at FROM audit
-      WHERE type = 'decision' AND verdict = 'allow' AND agent = ? AND json_extract(body, '$.class') = ? AND at > ?
+      WHERE ((type = 'decision' AND verdict = 'allow') OR type = 'hold.running')
+        AND agent = ? AND json_extract(body, '$.class') = ? AND at > ?
       ORDER BY at DESC LIMIT 1 OFFSET ?`,
   );
   const decisions = db.prepare<[string, string, number], { at: string }>(

@@ -11,9 +11,10 @@ export const baselineMigration = {
       updated_at TEXT NOT NULL,
       body TEXT NOT NULL
     );
-    -- Budgets: an agent's allowed operations of one class, by time.
+    -- Budgets: an agent's operations of one class that ran, by time: allowed decisions, and
+    -- held operations Airlock ran itself at the end of their delay.
     CREATE INDEX audit_allowed_by_class ON audit (agent, json_extract(body, '$.class'), at)
-      WHERE type = 'decision' AND verdict = 'allow';
+      WHERE (type = 'decision' AND verdict = 'allow') OR type = 'hold.running';
     -- Rate and refusal bursts: an agent's decisions, by time.
     CREATE INDEX audit_decisions_by_time ON audit (agent, at, verdict) WHERE type = 'decision';
     -- The circuit breaker counts refusals since an agent was last suspended or resumed.
