@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { analyseGraphQLRequest, parseContentType } from '../../classify/graphql/index.js';
+import { analyseGraphQLRequest, parseContentType, parseStrictJson } from '../../classify/graphql/index.js';
 import { readMultipartFields } from '../../classify/graphql/multipart.js';
 import { analyseRest, classifyRest } from '../../classify/rest/index.js';
 import { requestDigest } from '../../core/digest.js';
@@ -225,7 +225,7 @@ function judgeRest(upstream: HttpUpstream, method: string, rest: string, request
   };
 }
 
-/** `_method` in a form body (Rails, Laravel, Symfony). */
+/** `_method` in a form or JSON body (Rails, Laravel, Symfony). */
 function formMethodOverride(contentType: string | undefined, body: Buffer): { ok: true; methods: string[] } | { ok: false; error: string } {
   const type = parseContentType(contentType);
   if (!type.ok) return { ok: true, methods: [] };
@@ -236,6 +236,16 @@ function formMethodOverride(contentType: string | undefined, body: Buffer): { ok
       .map((pair) => pair.split('='))
       .filter(([key]) => safeDecode(key ?? '').toLowerCase() === '_method')
       .map(([, value]) => safeDecode(value ?? ''));
+    return { ok: true, methods };
+  }
+  if (type.mediaType === 'application/json' || type.mediaType.endsWith('+json')) {
+    // Laravel reads `_method` from JSON bodies too.
+    if (!/_method/i.test(body.toString('latin1'))) return { ok: true, methods: [] };
+    const json = parseStrictJson(body.toString('utf8'));
+    if (!json.ok) return { ok: false, error: `the body names _method but is not JSON Airlock can read: ${json.error}` };
+    const value = json.value;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: true, methods: [] };
+    const methods = Object.entries(value).filter(([key, method]) => key.toLowerCase() === '_method' && typeof method === 'string').map(([, method]) => method as string);
     return { ok: true, methods };
   }
   if (type.mediaType === 'multipart/form-data') {

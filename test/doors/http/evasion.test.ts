@@ -114,6 +114,8 @@ const REST_ATTEMPTS: [string, Attempt][] = [
   ['a POST turned into DELETE by a header', { method: 'POST', path: '/volumes/prod-db', headers: { 'x-http-method-override': 'DELETE' } }],
   ['a POST turned into DELETE by ?_method', { method: 'POST', path: '/volumes/prod-db?_method=DELETE' }],
   ['a POST turned into DELETE by a form field', { method: 'POST', path: '/volumes/prod-db', body: '_method=DELETE', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+  ['a POST turned into DELETE by a JSON field', { method: 'POST', path: '/volumes/prod-db', body: '{"_method":"DELETE"}', headers: { 'content-type': 'application/json' } }],
+  ['a POST whose JSON gives _method twice', { method: 'POST', path: '/volumes/prod-db', body: '{"_method":"GET","_method":"DELETE"}', headers: { 'content-type': 'application/json' } }],
   ['a header claiming staging', { method: 'DELETE', path: '/volumes/prod-db', headers: { 'x-environment': 'staging' } }],
 ];
 

@@ -21,6 +21,15 @@ export interface VolumesApi {
   close(): Promise<void>;
 }
 
+function jsonMethod(body: string): string | undefined {
+  try {
+    const value = JSON.parse(body) as { _method?: unknown };
+    return typeof value._method === 'string' ? value._method : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startVolumesApi(options: { apiKey: string }): Promise<VolumesApi> {
   const volumes = new Map<string, Volume>([
     ['stg-db', { id: 'stg-db', environment: 'staging', data: ['staging row 1', 'staging row 2'] }],
@@ -32,7 +41,7 @@ export async function startVolumesApi(options: { apiKey: string }): Promise<Volu
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(decodeURIComponent(request.url ?? '/').replace(/\/{2,}/g, '/'), 'http://volumes');
-    const override = request.headers['x-http-method-override'] ?? url.searchParams.get('_method') ?? new URLSearchParams(body).get('_method');
+    const override = request.headers['x-http-method-override'] ?? url.searchParams.get('_method') ?? new URLSearchParams(body).get('_method') ?? jsonMethod(body);
     const method = String(override ?? request.method).toUpperCase();
     received.push({ method, path: url.pathname, headers: { ...request.headers }, body });
     const send = (status: number, value: unknown) => {
