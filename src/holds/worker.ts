@@ -1,3 +1,4 @@
+import { loadSecretKey } from '../identity/secret-box.js';
 import type { Runtime } from '../server/runtime.js';
 import { registerDoorReplayers } from './door-replayers.js';
 import { queueNotifications, sendDueNotifications } from './notify.js';
@@ -62,6 +63,14 @@ export async function startHoldWorker(runtime: Runtime, options: { intervalMs?: 
     return running;
   };
 
+  // Say at start, not at the first approval, when operators' secrets depend on a generated key file.
+  if (!process.env.AIRLOCK_SECRET_KEY && (await runtime.store.operators.list()).length > 0) {
+    try {
+      loadSecretKey(runtime.config.dataDir, { warn: (message) => runtime.log.warn(message) });
+    } catch (error) {
+      runtime.log.error({ err: (error as Error).message }, 'operators cannot approve: the secret key cannot be read');
+    }
+  }
   // Start the notification cursor now, so that a hold made in the first second is not missed.
   await queueNotifications(runtime).catch((error: Error) => runtime.log.error({ err: error.message }, 'notifications could not start'));
   const timer = setInterval(() => void tick(), options.intervalMs ?? HOLD_WORKER_INTERVAL_MS);

@@ -100,6 +100,30 @@ describe('delayed execution', () => {
     }
   });
 
+  it('lets the agent run it once after the delay where Airlock cannot send it itself (the decision API)', async () => {
+    world.clock.advance(30_000);
+    const decide = async (holdId?: string) => {
+      const response = await fetch(`${world.airlock.url}/v1/decide`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${world.token}` },
+        body: JSON.stringify({ operation: { action: 'volumeDelete', class: 'destructive', upstream: 'api', resources: ['vol-9'] }, ...(holdId ? { holdId } : {}) }),
+      });
+      return (await response.json()) as Record<string, any>;
+    };
+    const held = await decide();
+    expect(held.verdict).toBe('hold');
+    const { hold } = await world.admin('alice').approveHold({ id: held.holdId, code: code() });
+    expect((await decide(held.holdId)).runAt).toBe(hold.runAt);
+
+    world.clock.advance(15 * 60_000);
+    await world.airlock.airlock.holds.tick();
+    expect((await world.admin().showHold({ id: held.holdId })).status).toBe('approved');
+    const [record] = await world.airlock.airlock.runtime.store.audit.list({ type: 'hold.released', newestFirst: true, limit: 1 });
+    expect(record?.holdId).toBe(held.holdId);
+    expect((await decide(held.holdId)).verdict).toBe('allow');
+    expect(await decide(held.holdId)).toMatchObject({ verdict: 'deny', code: 'hold_invalid' });
+  });
+
   it('runs it once when two Airlock processes sharing the store both find it due', async () => {
     // Only the two passes below may run it: this Airlock's own background worker stops here.
     await world.airlock.airlock.holds.close();
