@@ -50,6 +50,9 @@ interface Tracked {
   refusals: RefusalEvent[];
 }
 
+/** Audit records after which an agent's refusals start counting afresh (see activity.refusalsSince). */
+const STATE_CHANGES = new Set(['agent.suspended', 'agent.resumed', 'stop.agent', 'agent.added']);
+
 /** Cap on decisions read back to seed the burst window; beyond it the count is surely a burst. */
 const SEED_LIMIT = 100_000;
 
@@ -153,6 +156,14 @@ export class BehaviourMonitor implements GateExtensions {
       // A new agent of the same name starts from nothing, with its own warm-up.
       this.tracked.delete(agent);
       void this.serially(agent, async () => void (await this.options.store.baselines.remove(agent)));
+      return;
+    }
+    if (STATE_CHANGES.has(record.type)) {
+      // Suspended, stopped or resumed (by the breaker, or by an operator through the console or
+      // admin API of this process): refusals before it no longer count. Changes made by other
+      // processes are picked up when the agent's view is next refreshed.
+      const tracked = this.tracked.get(agent);
+      if (tracked) tracked.refusals = [];
       return;
     }
     if (record.type === 'hold.running' && record.class && record.action && record.environment) {

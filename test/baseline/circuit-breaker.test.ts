@@ -79,6 +79,22 @@ describe('the circuit breaker (defaults: 3 different refusals or holds within 10
     expect((await stateOf('deploy-bot')).state).toBe('active');
   });
 
+  it('counts afresh after an operator suspends and resumes the agent', async () => {
+    const token = await airlock.token('second-chance', ['write:staging'], 30 * DAY);
+    for (const resource of ['prod-a', 'prod-b']) {
+      clock.advance(10_000);
+      expect((await ask(token, { ...serviceUpdate, resources: [resource] })).code).toBe('forbidden');
+    }
+    await admin.setAgentState({ name: 'second-chance', state: 'suspended', reason: 'having a look' });
+    await admin.setAgentState({ name: 'second-chance', state: 'active' });
+    clock.advance(10_000);
+    expect((await ask(token, { ...serviceUpdate, resources: ['prod-c'] })).code).toBe('forbidden');
+    const next = await ask(token, serviceUpdate);
+    expect(next.verdict).toBe('allow');
+    expect(next.signals).toBeUndefined();
+    expect((await stateOf('second-chance')).state).toBe('active');
+  });
+
   it('does not count the same held request asked again with the same token', async () => {
     const token = await airlock.token('patient', ['write:staging'], 30 * DAY);
     const first = await ask(token, volumeDelete);
