@@ -3,6 +3,7 @@ import type { AuditRepository } from '../store/store.js';
 
 interface Pending {
   readonly entry: TimedAuditEntry;
+  readonly sync: boolean;
   readonly resolve: (record: AuditRecord) => void;
   readonly reject: (error: Error) => void;
 }
@@ -25,9 +26,13 @@ export class AuditLog {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  append(entry: AuditEntry): Promise<AuditRecord> {
+  /**
+   * Resolves once the record is committed. With `sync` (the default) the commit is also synced
+   * to disk first; without, the record reaches the disk with the next synced commit.
+   */
+  append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, resolve, reject });
+      this.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, sync: options.sync ?? true, resolve, reject });
       if (!this.writing) this.flush();
     });
   }
@@ -47,7 +52,8 @@ export class AuditLog {
     const batch = this.queue;
     this.queue = [];
     this.writing = true;
-    this.repository.appendBatch(batch.map((p) => p.entry)).then(
+    const sync = batch.some((pending) => pending.sync);
+    this.repository.appendBatch(batch.map((p) => p.entry), { sync }).then(
       (records) => {
         batch.forEach((pending, i) => pending.resolve(records[i]!));
         for (const record of records) for (const listener of this.listeners) safely(listener, record);

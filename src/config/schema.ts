@@ -60,8 +60,10 @@ export const configSchema = z
       .strictObject({
         /** The chain head kept apart from the log (see docs/operations.md). */
         head: z.string().optional(),
+        /** `changes`: records of allowed reads are committed without their own disk sync; `all`: every commit is synced. */
+        durability: z.enum(['changes', 'all']).default('changes'),
       })
-      .default({}),
+      .default({ durability: 'changes' }),
     /** Cedar policy files, in addition to Airlock's built-in rules. */
     policies: z.array(z.string()).default([]),
     holds: z

@@ -24,7 +24,7 @@ export interface GateRequest {
 
 export interface GateResult {
   readonly verdict: Verdict;
-  /** The durable audit record of this decision. */
+  /** The audit record of this decision; undefined when it could not be written (then: deny). */
   readonly record: AuditRecord | undefined;
   readonly agent: string | undefined;
   readonly tokenId: string | undefined;
@@ -66,6 +66,13 @@ export interface GateOptions {
   readonly holdTtlMs?: number;
   readonly clock?: () => Date;
   readonly extensions?: readonly GateExtensions[];
+  /**
+   * Every decision waits until its record is committed. `all`: every commit is also synced to
+   * disk first. `changes` (the default): a batch holding only allowed reads is committed without
+   * its own sync, and reaches the disk with the next synced commit or checkpoint — reads change
+   * nothing upstream, and a sync per read would cap a database door at the disk's sync rate.
+   */
+  readonly auditDurability?: 'all' | 'changes';
 }
 
 /**
@@ -304,8 +311,9 @@ export class Gate {
         ? { detail: { ...(signalExplanations.length ? { signals: signalExplanations } : {}), ...(consumed ? { approvals: consumed.approvals } : {}) } }
         : {}),
     };
+    const sync = !(verdict.kind === 'allow' && operation.class === 'read' && this.options.auditDurability !== 'all');
     try {
-      const record = await this.options.audit.append(entry);
+      const record = await this.options.audit.append(entry, { sync });
       return { verdict, record, agent: who.agent, tokenId: who.tokenId };
     } catch (error) {
       return {

@@ -51,6 +51,7 @@ export function openRuntime(config: AirlockConfig, options: RuntimeOptions = {})
     freezeWindows: config.freeze,
     holdTtlMs: config.holds.ttl,
     clock,
+    auditDurability: config.audit.durability,
     extensions: [monitor, new BudgetKeeper(store, config.budgets, audit), ...(options.extensions ?? [])],
   });
 

@@ -142,10 +142,11 @@ export interface NotificationRepository {
 
 export interface AuditRepository {
   /**
-   * Chains and durably writes the entries, in order, after whatever any process wrote last.
-   * Resolves only once they are on disk; rejects when they cannot be written.
+   * Chains and commits the entries, in order, after whatever any process wrote last. Resolves
+   * once they are committed — and, with `sync` (the default), synced to disk; rejects when they
+   * cannot be written.
    */
-  appendBatch(entries: readonly TimedAuditEntry[]): Promise<AuditRecord[]>;
+  appendBatch(entries: readonly TimedAuditEntry[], options?: { sync?: boolean }): Promise<AuditRecord[]>;
   list(filter?: AuditFilter): Promise<AuditRecord[]>;
   /** Raw rows in seq order, for verification. */
   rows(): AsyncIterable<StoredRecord>;

@@ -15,17 +15,24 @@ export interface WriterInit {
 export interface WriterRequest {
   readonly id: number;
   readonly entries: readonly TimedAuditEntry[];
+  readonly sync: boolean;
 }
+
+/** How long a record committed without a sync may wait for one. */
+const SYNC_WITHIN_MS = 100;
 export type WriterResponse =
   | { readonly id: number; readonly ok: true; readonly chained: { seq: number; prev: string; hash: string }[] }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 const init = workerData as WriterInit;
 const db = openDatabase(init.path);
-const append = createAppender(db, init.checkpoint);
+const appender = createAppender(db, init.checkpoint);
+let syncTimer: NodeJS.Timeout | undefined;
 
 parentPort!.on('message', (request: WriterRequest | 'close') => {
   if (request === 'close') {
+    clearTimeout(syncTimer);
+    appender.sync(new Date().toISOString());
     db.close();
     parentPort!.close();
     return;
@@ -33,7 +40,21 @@ parentPort!.on('message', (request: WriterRequest | 'close') => {
   let response: WriterResponse;
   try {
     // Only what the caller cannot know is sent back: cloning whole records costs more than the commit.
-    response = { id: request.id, ok: true, chained: append(request.entries).map(({ seq, prev, hash }) => ({ seq, prev, hash })) };
+    response = {
+      id: request.id,
+      ok: true,
+      chained: appender.append(request.entries, { sync: request.sync }).map(({ seq, prev, hash }) => ({ seq, prev, hash })),
+    };
+    if (appender.pending && !syncTimer) {
+      syncTimer = setTimeout(() => {
+        syncTimer = undefined;
+        try {
+          appender.sync(new Date().toISOString());
+        } catch {
+          // The next synced commit syncs these records too; its failure is reported to its callers.
+        }
+      }, SYNC_WITHIN_MS);
+    }
   } catch (error) {
     response = { id: request.id, ok: false, error: (error as Error).message };
   }

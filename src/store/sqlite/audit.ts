@@ -15,12 +15,13 @@ function toRecord(row: AuditRow): AuditRecord {
   return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
 }
 
-type Append = (entries: readonly TimedAuditEntry[]) => Promise<AuditRecord[]>;
+type Append = (entries: readonly TimedAuditEntry[], sync: boolean) => Promise<AuditRecord[]>;
 
 /** Appends on this thread: for short-lived processes such as the CLI. */
 function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
-  const append = createAppender(db, checkpoint);
-  return { append: async (entries) => append(entries), close: async () => {} };
+  // A short-lived process syncs every commit: it may be gone before a later one would.
+  const appender = createAppender(db, checkpoint);
+  return { append: async (entries) => appender.append(entries, { sync: true }), close: async () => {} };
 }
 
 /** Appends on a writer thread with its own connection: for the server. */
@@ -60,13 +61,13 @@ function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined
   worker.on('exit', () => failAll(new Error('audit writer stopped')));
   worker.unref();
   return {
-    append(entries) {
+    append(entries, sync) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });
         worker.ref();
-        worker.postMessage({ id, entries } satisfies WriterRequest);
+        worker.postMessage({ id, entries, sync } satisfies WriterRequest);
       });
     },
     async close() {
@@ -91,7 +92,7 @@ export function sqliteAudit(
   const rows = db.prepare<[number, number], AuditRow>('SELECT seq, body, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
   const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
   return {
-    appendBatch: (entries) => writer.append(entries),
+    appendBatch: (entries, options) => writer.append(entries, options?.sync ?? true),
     async list(filter = {}) {
       const where: string[] = [];
       const params: (string | number)[] = [];

@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../audit/checkpoint.js';
+import { createAppender } from './audit-append.js';
+import { migrate, openDatabase } from './database.js';
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-append-'));
+  const db = openDatabase(join(dir, 'a.db'));
+  migrate(db);
+  const head = join(dir, 'audit.head');
+  return { db, head, appender: createAppender(db, { path: head, key: undefined }) };
+}
+const entry = (n: number) => ({ type: 'decision', action: `a${n}`, at: '2026-11-30T00:00:00.000Z' });
+
+describe('appending audit records', () => {
+  it('chains records across batches', () => {
+    const { appender } = setup();
+    const [first] = appender.append([entry(1)]);
+    const [second, third] = appender.append([entry(2), entry(3)]);
+    expect(second!.prev).toBe(first!.hash);
+    expect(third!.prev).toBe(second!.hash);
+    expect(third!.seq).toBe(3);
+  });
+
+  it('moves the checkpoint only past records that were synced to disk', () => {
+    const { appender, head } = setup();
+    appender.append([entry(1)]);
+    expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
+    appender.append([entry(2)], { sync: false });
+    expect(appender.pending).toBe(true);
+    expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
+    appender.sync('2026-11-30T00:00:01.000Z');
+    expect(appender.pending).toBe(false);
+    expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 2 } });
+  });
+
+  it('syncs earlier unsynced records with the next synced batch', () => {
+    const { appender, head } = setup();
+    appender.append([entry(1)], { sync: false });
+    appender.append([entry(2)], { sync: true });
+    expect(appender.pending).toBe(false);
+    expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 2 } });
+  });
+});
