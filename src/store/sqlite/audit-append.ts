@@ -61,7 +61,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       if (!unsynced) return;
       const last = unsynced;
       setSynchronous('FULL');
-      marker.run(at);
+      marker.run(JSON.stringify(at));
       advance(last);
     },
   };
