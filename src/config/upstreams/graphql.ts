@@ -57,6 +57,11 @@ export const graphqlUpstreamSchema = z.strictObject({
   hosts: z.array(z.string()).default([]),
   /** An SDL or introspection-JSON file of the upstream's schema, to refine classification. */
   schema: z.string().optional(),
+  /**
+   * Without a `schema` file: ask the upstream for its schema (an introspection query, with the
+   * credential) when Airlock starts. Until it has answered, requests to it are refused.
+   */
+  introspect: z.boolean().default(false),
   /** Root field → class, overriding Airlock's naming rules (`volumeDelete: destructive`). */
   classify: z.record(z.string(), classSchema).default({}),
   /** Persisted-query hashes without a document cannot be judged: refused unless `allow`. */

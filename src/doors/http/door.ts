@@ -44,7 +44,7 @@ interface Judged {
  * Host). Each request is read, classified, placed in an environment, judged by the gate and
  * only then forwarded, with the agent's token swapped for the upstream's credential.
  */
-export function openHttpDoor(runtime: Runtime): RunningDoor {
+export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
   const upstreams = new Map<string, HttpUpstream>();
   const byHost = new Map<string, HttpUpstream>();
   for (const config of runtime.config.upstreams) {
@@ -57,6 +57,8 @@ export function openHttpDoor(runtime: Runtime): RunningDoor {
     upstreams.set(config.name, upstream);
     for (const host of config.hosts) byHost.set(host.toLowerCase(), upstream);
   }
+  // Schemas read by introspection are asked for now, so the first requests need not wait.
+  await Promise.all([...upstreams.values()].map((upstream) => upstream.ensureSchema()));
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
@@ -102,6 +104,7 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
   }
   const { upstream } = route;
   const refuse = (verdict: Refused, status?: number) => send(response, upstream.config.kind === 'graphql' ? graphqlRefusal(verdict, status) : problemRefusal(verdict, status));
+  if (upstream.unavailable) await upstream.ensureSchema();
   if (upstream.unavailable) {
     request.resume();
     return refuse(doorRefusal('unavailable', upstream.unavailable));

@@ -18,7 +18,7 @@ import { openHttpDoor } from './door.js';
 
 export const httpDoor: DoorModule = {
   name: 'http',
-  start: async (runtime) => openHttpDoor(runtime),
+  start: (runtime) => openHttpDoor(runtime),
 };
 
 export { openHttpDoor, bearerToken, type StoredHttpRequest } from './door.js';

@@ -34,7 +34,8 @@ export async function replayHttpRequest(
   }
   const upstream = createUpstream(upstreamConfig, { timeoutMs: config.limits.upstreamTimeout, ...(options.env ? { env: options.env } : {}) });
   try {
-    if (upstream.unavailable) throw new Error(upstream.unavailable);
+    // The request was judged when it was held: sending it needs the credential, not the schema.
+    if (upstream.credentialProblem) throw new Error(upstream.credentialProblem);
     const answer = await sendUpstream(upstream, stored, Buffer.from(stored.body, 'base64'));
     const body = Buffer.from(await answer.body.arrayBuffer());
     upstream.redactor.maskBuffer(body);

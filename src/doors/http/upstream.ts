@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { Pool } from 'undici';
 import type { GraphQLClassifyOptions } from '../../classify/graphql/index.js';
 import { loadGraphQLSchema } from '../../classify/graphql/index.js';
@@ -24,13 +24,17 @@ export interface HttpUpstream {
   /** The upstream URL's path without a trailing slash ('' for the root). */
   readonly basePath: string;
   /** Set when requests to this upstream cannot be judged or sent; they are refused with this reason. */
-  readonly unavailable: string | undefined;
+  unavailable: string | undefined;
+  /** Set when the credential cannot be read: nothing can be sent to this upstream. */
+  readonly credentialProblem: string | undefined;
   readonly credential: InjectedCredential | undefined;
   readonly redactor: Redactor;
-  readonly graphql: GraphQLClassifyOptions;
+  graphql: GraphQLClassifyOptions;
   readonly rest: RestClassifyOptions;
   readonly environments: EnvironmentResolver;
   readonly pool: Pool;
+  /** For `introspect: true`: asks the upstream for its schema, if not yet known (at most every 30 s). */
+  ensureSchema: () => Promise<void>;
 }
 
 export interface UpstreamSetup {
@@ -65,13 +69,15 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
   const problems: string[] = [];
   let credential: InjectedCredential | undefined;
   let secrets: string[] = [];
+  let credentialProblem: string | undefined;
   try {
     const resolved = credentialOf(config.credential, setup.env);
     credential = resolved?.credential;
     secrets = resolved?.secrets ?? [];
   } catch (error) {
     setup.onProblem?.(config.name, (error as Error).message);
-    problems.push(`Airlock has no credential for the upstream ${config.name}; an operator must configure it`);
+    credentialProblem = `Airlock has no credential for the upstream ${config.name}; an operator must configure it`;
+    problems.push(credentialProblem);
   }
   let schema: GraphQLSchema | undefined;
   if (config.kind === 'graphql' && config.schema) {
@@ -89,6 +95,8 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
     bodyTimeout: setup.timeoutMs,
     connect: { timeout: Math.min(setup.timeoutMs, 10_000) },
   });
+  const introspecting = config.kind === 'graphql' && config.introspect && !config.schema;
+  if (introspecting && !problems.length) problems.push(`Airlock has not yet read the schema of the upstream ${config.name}, so it cannot judge requests to it`);
   const basePath = url.pathname.replace(/\/+$/, '');
   const target: ResolverTarget = { pool, basePath, credential, timeoutMs: Math.min(setup.timeoutMs, 5_000) };
   const resolvers = (config.resolve?.resources ?? []).map(
@@ -100,12 +108,13 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
       fetch: (id) => ('query' in entry ? resolveByGraphQL(target, entry.query, id) : resolveByGet(target, entry.get, id)),
     }),
   );
-  return {
+  const upstream: HttpUpstream = {
     name: config.name,
     config,
     origin: url.origin,
     basePath,
     unavailable: problems[0],
+    credentialProblem,
     credential,
     redactor: new Redactor(secrets),
     graphql:
@@ -121,6 +130,46 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
       (resolver, id, error) => setup.onProblem?.(config.name, `resolving the environment of ${resolver.name} ${id} failed: ${error.message}`),
     ),
     pool,
+    ensureSchema: async () => {},
+  };
+  if (introspecting && !credentialProblem) upstream.ensureSchema = introspector(upstream, target, setup);
+  return upstream;
+}
+
+const INTROSPECTION_RETRY_MS = 30_000;
+
+/** Reads the upstream's schema by introspection once, retrying at most every 30 s while it fails. */
+function introspector(upstream: HttpUpstream, target: ResolverTarget, setup: UpstreamSetup): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  let nextTry = 0;
+  let done = false;
+  return () => {
+    if (done || pending || Date.now() < nextTry) return pending ?? Promise.resolve();
+    pending = (async () => {
+      try {
+        const response = await target.pool.request({
+          method: 'POST',
+          path: target.basePath || '/',
+          headers: { ...baseHeaders(target), 'content-type': 'application/json' },
+          body: JSON.stringify({ query: getIntrospectionQuery() }),
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
+        const text = await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`the upstream answered ${response.statusCode}`);
+        const json = JSON.parse(text) as { data?: IntrospectionQuery };
+        if (!json.data?.__schema) throw new Error('the answer has no schema (is introspection turned off?)');
+        upstream.graphql = { ...upstream.graphql, schema: buildClientSchema(json.data, { assumeValid: true }) };
+        upstream.unavailable = undefined;
+        done = true;
+      } catch (error) {
+        nextTry = Date.now() + INTROSPECTION_RETRY_MS;
+        setup.onProblem?.(upstream.name, `introspecting the schema failed: ${upstream.redactor.maskString((error as Error).message)}`);
+      } finally {
+        pending = undefined;
+      }
+    })();
+    return pending;
   };
 }
 

@@ -105,6 +105,7 @@ describe('an upstream that cannot be reached or has no credential', () => {
         upstreams: [
           { name: 'down', kind: 'graphql', url: 'http://127.0.0.1:9/graphql', credential: { bearer: { env: 'AIRLOCK_TEST_UNREACHABLE' } } },
           { name: 'nokey', kind: 'rest', url: 'http://127.0.0.1:9/', credential: { bearer: { env: 'AIRLOCK_TEST_NEVER_SET' } } },
+          { name: 'noschema', kind: 'graphql', url: 'http://127.0.0.1:9/graphql', introspect: true, credential: { bearer: { env: 'AIRLOCK_TEST_UNREACHABLE' } } },
         ],
       },
     });
@@ -124,6 +125,19 @@ describe('an upstream that cannot be reached or has no credential', () => {
     const text = await response.text();
     expect(response.status).toBe(502);
     expect(JSON.parse(text).errors[0].message).toContain('the upstream down did not answer');
+    expect(text).not.toContain(secret);
+  });
+
+  it('refuses requests to a GraphQL upstream whose schema it could not introspect', async () => {
+    const token = await airlock.token('agent', ['read:*']);
+    const response = await fetch(`${airlock.url}/u/noschema`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { email } }' }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(503);
+    expect(JSON.parse(text).errors[0].message).toContain('has not yet read the schema of the upstream noschema');
     expect(text).not.toContain(secret);
   });
 

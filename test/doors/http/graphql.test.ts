@@ -177,3 +177,20 @@ describe('the HTTP door in front of a GraphQL API', () => {
     expect(status).toBe(413);
   });
 });
+
+describe('an upstream whose schema is read by introspection', () => {
+  it('reads the schema from the upstream at start and judges with it', async () => {
+    const world = await startWorld({ railwaySchema: 'introspect' });
+    try {
+      const token = await world.airlock.token('coding-agent', ['write:staging', 'read:*']);
+      expect(world.railway.received.some((r) => r.body.includes('__schema'))).toBe(true);
+      const unknown = await graphql(world, token, { query: 'mutation { volumeErase(volumeId: "x") }' });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json.errors[0].message).toContain('no Mutation field volumeErase');
+      const read = await graphql(world, token, { query: '{ me { email } }' });
+      expect(read.status).toBe(200);
+    } finally {
+      await world.close();
+    }
+  });
+});

@@ -59,7 +59,7 @@ export interface HttpDoorWorld {
 }
 
 export async function startWorld(
-  options: { echoHeaders?: boolean; airlock?: Omit<TestAirlockOptions, 'config'>; config?: Record<string, unknown>; railwayClassify?: Record<string, string>; volumesHosts?: string[] } = {},
+  options: { echoHeaders?: boolean; airlock?: Omit<TestAirlockOptions, 'config'>; config?: Record<string, unknown>; railwayClassify?: Record<string, string>; volumesHosts?: string[]; railwaySchema?: 'file' | 'introspect' } = {},
 ): Promise<HttpDoorWorld> {
   const railwayToken = `rw_${randomBytes(16).toString('hex')}`;
   const volumesToken = `vk_${randomBytes(16).toString('hex')}`;
@@ -79,7 +79,7 @@ export async function startWorld(
           kind: 'graphql',
           url: railway.url,
           credential: { bearer: { env: railwayVar } },
-          schema: RAILWAY_SCHEMA,
+          ...(options.railwaySchema === 'introspect' ? { introspect: true } : { schema: RAILWAY_SCHEMA }),
           resolve: RAILWAY_RESOLVE,
           ...(options.railwayClassify ? { classify: options.railwayClassify } : {}),
         },
