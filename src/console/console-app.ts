@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
+import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Admin } from '../admin/admin.js';
 import { LocalAdmin } from '../admin/local-admin.js';
@@ -87,7 +88,7 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
     return c.html(signInPage({ next: safeNext(c.req.query('next')), ...(expired ? { error: expired } : {}) }));
   });
 
-  app.post('/sign-in', async (c) => {
+  app.post('/sign-in', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('too large', 413) }), async (c) => {
     if (!sameOrigin(c)) return c.text('cross-site sign-in refused', 403);
     const form = await c.req.parseBody();
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
@@ -102,7 +103,7 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
     return c.redirect(next, 303);
   });
 
-  app.post('/sign-out', async (c) => {
+  app.post('/sign-out', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('too large', 413) }), async (c) => {
     const found = await findSession(runtime.store, getCookie(c, SESSION_COOKIE), runtime.clock());
     if (found.ok) {
       const form = await c.req.parseBody();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES, fillPath } from '../../src/console/index.js';
 import { SESSION_IDLE_MS } from '../../src/console/auth/sessions.js';
-import { signIn, startConsoleAirlock, type ConsoleAirlock, type SignedIn, type TestOperator } from './support.js';
+import { runCliAsync, signIn, startConsoleAirlock, type ConsoleAirlock, type SignedIn, type TestOperator } from './support.js';
 
 let airlock: ConsoleAirlock;
 let alice: TestOperator;
@@ -84,7 +84,7 @@ describe('every admin endpoint refuses a request that is not an operator’s own
     const init = (extra: Parameters<typeof api>[1] = {}) => ({
       method: endpoint.verb,
       ...(endpoint.body ? { body: JSON.stringify(endpoint.body) } : {}),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(30_000),
       ...extra,
     });
 
@@ -214,6 +214,12 @@ describe('operator actions through the admin API', () => {
     expect(record).toMatchObject({ operator: 'alice', token: token.id });
   });
 
+  it('refuses a body too large to be an operator’s request, before reading it', async () => {
+    const response = await api('/session', { method: 'POST', body: JSON.stringify({ operator: 'alice', password: 'x'.repeat(100_000), code: '1' }) });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toContain('too large');
+  });
+
   it('refuses input it does not understand with what to fix', async () => {
     const session = await signIn(airlock.url, alice);
     const response = await api('/agents', { method: 'POST', session, body: JSON.stringify({ name: 'x', colour: 'red' }) });
@@ -304,10 +310,10 @@ async function readEvents(response: Response, until: (events: { event: string; i
   return events;
 }
 
-describe('the live audit stream', () => {
+describe('the live audit stream', { timeout: 60_000 }, () => {
   it('sends each durable record as it is written, with its seq as the event id', async () => {
     const session = await signIn(airlock.url, alice);
-    const stream = await api('/events?csrf=' + encodeURIComponent(session.csrf), { session, csrf: null, signal: AbortSignal.timeout(10_000) });
+    const stream = await api('/events?csrf=' + encodeURIComponent(session.csrf), { session, csrf: null, signal: AbortSignal.timeout(30_000) });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit' && JSON.parse(e.data).action === 'graphql:projectDelete'));
@@ -324,16 +330,26 @@ describe('the live audit stream', () => {
     const head = await airlock.airlock.runtime.store.audit.head();
     await decide({ action: 'graphql:serviceDelete', class: 'destructive', resources: ['svc-1'] }, {}, await tokenFor('missed-bot'));
     const session = await signIn(airlock.url, alice);
-    const stream = await api('/events', { session, headers: { 'last-event-id': String(head.seq) }, signal: AbortSignal.timeout(10_000) });
+    const stream = await api('/events', { session, headers: { 'last-event-id': String(head.seq) }, signal: AbortSignal.timeout(30_000) });
     const events = await readEvents(stream, (events) => events.some((e) => e.event === 'ready'));
     const missed = events.filter((e) => e.event === 'audit').map((e) => JSON.parse(e.data));
     expect(missed.some((r) => r.action === 'graphql:serviceDelete')).toBe(true);
     expect(missed.every((r) => r.seq > head.seq)).toBe(true);
   });
 
+  it('sends records that another process wrote to the store (the CLI on the Airlock host)', async () => {
+    const session = await signIn(airlock.url, alice);
+    const stream = await api('/events?type=agent.added', { session, signal: AbortSignal.timeout(30_000) });
+    const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit'));
+    const added = await runCliAsync(['--config', airlock.configPath, 'agent', 'add', 'cli-made-bot']);
+    expect(added.status, added.stderr).toBe(0);
+    const [record] = (await reading).filter((e) => e.event === 'audit').map((e) => JSON.parse(e.data));
+    expect(record).toMatchObject({ type: 'agent.added', agent: 'cli-made-bot' });
+  });
+
   it('filters by agent, event type and verdict', async () => {
     const session = await signIn(airlock.url, alice);
-    const stream = await api('/events?type=decision&verdict=deny', { session, signal: AbortSignal.timeout(10_000) });
+    const stream = await api('/events?type=decision&verdict=deny', { session, signal: AbortSignal.timeout(30_000) });
     const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     await decide({ action: 'graphql:me', class: 'read' }, {}, await tokenFor('filter-bot')); // allowed: not sent

@@ -106,7 +106,8 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-describe('the operators’ console in a browser', () => {
+// Generous timeouts: a loaded CI machine runs Chromium beside other suites.
+describe('the operators’ console in a browser', { timeout: 120_000 }, () => {
   it('signs an operator in with a password and a TOTP code', async () => {
     await page.goto(`${airlock.url}/holds`);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -128,7 +129,7 @@ describe('the operators’ console in a browser', () => {
     expect(held.refusal?.code).toBe('AIRLOCK_HELD');
     const holdId = held.refusal!.holdId!;
     const card = page.locator(`article[data-hold-id="${holdId}"]`);
-    await card.waitFor({ timeout: 10_000 });
+    await card.waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     expect(await card.locator('h3').textContent()).toContain('graphql:volumeDelete');
     expect(await card.locator('.env-production').textContent()).toContain('production');
@@ -141,7 +142,7 @@ describe('the operators’ console in a browser', () => {
     // A second one, in staging: the two environments must not look alike.
     const staging = await agentAsks(STAGING_DELETE);
     const second = page.locator(`article[data-hold-id="${staging.refusal!.holdId}"]`);
-    await second.waitFor({ timeout: 10_000 });
+    await second.waitFor({ timeout: 30_000 });
     expect(await second.locator('.env-staging').textContent()).toBe('staging');
     expect(await second.locator('.env-production').count()).toBe(0);
     await page.locator('#pending-count', { hasText: '2' }).waitFor();
@@ -156,16 +157,27 @@ describe('the operators’ console in a browser', () => {
 
     await card.getByLabel('Your code').fill(alice.code());
     await card.getByRole('button', { name: 'Approve' }).click();
-    await card.waitFor({ state: 'detached', timeout: 10_000 });
-    await page.locator(`#holds-other a[href="/holds/${hold!.id}"]`).waitFor({ timeout: 10_000 });
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator(`#holds-other a[href="/holds/${hold!.id}"]`).waitFor({ timeout: 30_000 });
     expect(await page.locator('#holds-other').textContent()).toContain('Approved, waiting to run');
 
     const retried = await agentAsks(INCIDENT);
     expect(retried).toMatchObject({ status: 200, data: { volumeDelete: true } });
     expect(railway.volume(PROD_VOLUME)).toBeUndefined();
-    await page.locator('#holds-other .status-executed').waitFor({ timeout: 10_000 });
+    await page.locator('#holds-other .status-executed').waitFor({ timeout: 30_000 });
     const [approved] = await airlock.airlock.runtime.store.audit.list({ type: 'hold.approved', newestFirst: true, limit: 1 });
     expect(approved).toMatchObject({ operator: 'alice', holdId: hold!.id });
+
+    await page.locator(`#holds-other a[href="/holds/${hold!.id}"]`).first().click();
+    await page.waitForURL(`**/holds/${hold!.id}`);
+    expect(await page.locator('h1').textContent()).toContain('executed');
+    expect(await page.locator('.facts').textContent()).toContain('alice');
+    const stored = await page.locator('pre.request').first().textContent();
+    expect(stored).toContain('volumeDelete');
+    expect(stored).not.toContain(agentToken);
+    await shot('hold-detail');
+    await page.goBack();
+    await page.locator('#live-status[data-state="live"]').waitFor();
   });
 
   it('denies a hold with a code and a reason; the agent is told', async () => {
@@ -175,7 +187,7 @@ describe('the operators’ console in a browser', () => {
     await card.getByLabel('Reason').fill('not during the sale');
     page.once('dialog', (dialog) => void dialog.accept());
     await card.getByRole('button', { name: 'Deny' }).click();
-    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
     await page.locator('#pending-holds .empty').waitFor();
     // The agent quotes the hold, as the refusal told it to.
     const retried = await agentAsks(STAGING_DELETE, agentToken, hold!.id);
@@ -191,7 +203,7 @@ describe('the operators’ console in a browser', () => {
     await page.locator('#live-status[data-state="live"]').waitFor();
     expect(await agentAsks(STAGING_WRITE)).toMatchObject({ status: 200 });
     const row = page.locator('#audit-rows tr', { hasText: 'graphql:serviceInstanceRedeploy' });
-    await row.waitFor({ timeout: 10_000 });
+    await row.waitFor({ timeout: 30_000 });
     expect(await row.locator('.verdict-allow').count()).toBe(1);
     await shot('audit');
 
@@ -210,16 +222,17 @@ describe('the operators’ console in a browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Emergency stop' });
     await dialog.waitFor();
     await dialog.getByLabel('Reason').fill('agent deleting production volumes');
-    await dialog.getByLabel('Your authenticator code').fill(alice.code());
-    await shot('emergency-stop');
+    await dialog.getByLabel('Your authenticator code').fill('123456');
     await dialog.getByRole('button', { name: 'Stop agents now' }).click();
     // Not confirmed yet: the browser refuses to send the form.
     expect(await dialog.isVisible()).toBe(true);
     expect(await agentAsks(READ, probeToken)).toMatchObject({ status: 200 });
 
+    await dialog.getByLabel('Your authenticator code').fill(alice.code());
+    await shot('emergency-stop');
     await dialog.getByLabel('Yes, stop them now').check();
     await dialog.getByRole('button', { name: 'Stop agents now' }).click();
-    await page.locator('.banner-stop').waitFor({ timeout: 10_000 });
+    await page.locator('.banner-stop').waitFor({ timeout: 30_000 });
     expect(await page.locator('.banner-stop').textContent()).toContain('ALL AGENTS STOPPED');
     expect((await agentAsks(READ, probeToken)).refusal).toMatchObject({ code: 'AIRLOCK_DENIED', reason: 'stopped' });
     await shot('stopped');
@@ -228,7 +241,7 @@ describe('the operators’ console in a browser', () => {
     const resume = page.getByRole('dialog', { name: 'Lift the stop for all agents' });
     await resume.getByLabel('Your authenticator code').fill(alice.code());
     await resume.getByRole('button', { name: 'Resume all agents' }).click();
-    await page.locator('.banner-stop').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.banner-stop').waitFor({ state: 'detached', timeout: 30_000 });
     expect(await agentAsks(READ, probeToken)).toMatchObject({ status: 200 });
   });
 
@@ -241,8 +254,22 @@ describe('the operators’ console in a browser', () => {
     await shot('agents');
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Revoke' }).click();
-    await page.locator(`tr[data-token="${id}"] .status-revoked`).waitFor({ timeout: 10_000 });
+    await page.locator(`tr[data-token="${id}"] .status-revoked`).waitFor({ timeout: 30_000 });
     expect((await agentAsks(READ)).refusal).toMatchObject({ code: 'AIRLOCK_DENIED', reason: 'unauthenticated' });
+  });
+
+  it('suspends an agent after asking for a code, and resumes it', async () => {
+    const row = page.locator('tr[data-agent="deploy-bot"]');
+    await row.getByRole('button', { name: 'Suspend' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm with a code' });
+    await dialog.getByLabel('Code from your authenticator app').fill(alice.code());
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('tr[data-agent="deploy-bot"] .state-suspended').waitFor({ timeout: 30_000 });
+    expect((await airlock.airlock.runtime.store.agents.get('deploy-bot'))?.state).toBe('suspended');
+    await page.locator('tr[data-agent="deploy-bot"]').getByRole('button', { name: 'Resume' }).click();
+    await dialog.getByLabel('Code from your authenticator app').fill(alice.code());
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('tr[data-agent="deploy-bot"] .state-active').waitFor({ timeout: 30_000 });
   });
 
   it('issues a token and shows it once', async () => {
@@ -264,7 +291,7 @@ describe('the operators’ console in a browser', () => {
     await page.waitForURL('**/freeze');
     await page.getByLabel('Reason (told to the agents)').fill('release in progress');
     await page.getByRole('button', { name: 'Freeze agents' }).click();
-    await page.locator('.banner-freeze').waitFor({ timeout: 10_000 });
+    await page.locator('.banner-freeze').waitFor({ timeout: 30_000 });
     const frozen = await agentAsks(STAGING_WRITE, await airlock.token('freeze-bot', ['write:staging']));
     expect(frozen.refusal).toMatchObject({ code: 'AIRLOCK_DENIED', reason: 'frozen' });
     await shot('freeze');

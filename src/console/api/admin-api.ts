@@ -1,5 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
@@ -95,6 +96,9 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
     runtime.log.error({ err: error.message, path: c.req.path }, 'admin API error');
     return apiError(c, 'internal', 'Airlock could not complete this admin request; nothing was changed unless the audit log says so');
   });
+
+  // Operator requests are small; a large body is refused before it is read, signed in or not.
+  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => apiError(c, 'invalid', 'the request body is too large (64 KiB at most)') }));
 
   // Sign-in is the one endpoint open without a session.
   app.post('/session', async (c) => {
@@ -269,6 +273,8 @@ function streamEvents(c: Context<AdminEnv>, runtime: Runtime, feed: AuditFeed): 
   const matches = (record: AuditRecord) =>
     (!filter.agent || record.agent === filter.agent) && (!filter.type || record.type === filter.type) && (!filter.verdict || record.verdict === filter.verdict);
 
+  // Proxies that buffer responses (nginx) would hold the events back.
+  c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream: SSEStreamingApi) => {
     const queue: AuditRecord[] = [];
     let wake: (() => void) | undefined;
@@ -282,7 +288,9 @@ function streamEvents(c: Context<AdminEnv>, runtime: Runtime, feed: AuditFeed): 
       wake?.();
     });
     try {
-      let lastSent = feed.position ?? (await runtime.store.audit.head()).seq;
+      // Everything up to the head now is either sent as backlog or was not asked for; the feed
+      // (which may lag behind the store) delivers what comes after.
+      let lastSent = (await runtime.store.audit.head()).seq;
       if (resumeAfter !== undefined && resumeAfter < lastSent) {
         const backlog = await runtime.store.audit.list({ afterSeq: resumeAfter, limit: BACKLOG_MAX + 1 });
         if (backlog.length > BACKLOG_MAX) {

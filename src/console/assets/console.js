@@ -331,4 +331,10 @@
   }
 
   connect();
+  // A page restored from the back-forward cache had its stream closed on the way out.
+  window.addEventListener('pageshow', (event) => {
+    if (!event.persisted) return;
+    connect();
+    refreshAll();
+  });
 })();

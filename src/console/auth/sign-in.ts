@@ -55,6 +55,8 @@ export async function signIn(runtime: Runtime, request: SignInRequest): Promise<
     if (factor.problem === 'locked') return { ok: false, status: 429, error: factor.reason, ...(factor.retryAt ? { retryAt: factor.retryAt } : {}) };
     return fail(`second factor: ${factor.problem}`, factor.problem === 'replayed' ? factor.reason : `${WRONG} (check the code in your authenticator app)`);
   }
+  // Forget sessions that ended or expired more than a day ago; they can open nothing.
+  await runtime.store.sessions.prune(new Date(now.getTime() - 86_400_000).toISOString());
   const { secret, session } = await openSession(runtime.store, request.operator, now);
   await runtime.audit.append({ type: 'operator.signed_in', operator: request.operator, detail: { address: request.address, via: 'console' } });
   return { ok: true, secret, session };

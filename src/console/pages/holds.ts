@@ -143,6 +143,25 @@ export function holdsPage(parts: { pending: Html; scheduled: Html; recent: Html;
     <div id="holds-other" data-live-url="/console/fragments/holds-other" data-refresh-on="holds">${parts.scheduled}${parts.recent}</div>`;
 }
 
+/**
+ * The stored request as an operator reads it. Doors keep bodies as base64 (bytes exactly as
+ * forwarded); a body that is UTF-8 text is shown as text.
+ */
+export function readableRequest(request: unknown): string {
+  if (!request || typeof request !== 'object' || Array.isArray(request)) return JSON.stringify(request, null, 2);
+  const { body, ...rest } = request as Record<string, unknown>;
+  if (typeof body !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return JSON.stringify(request, null, 2);
+  const bytes = Buffer.from(body, 'base64');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return JSON.stringify(request, null, 2);
+  }
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return JSON.stringify(request, null, 2);
+  return `${JSON.stringify(rest, null, 2)}\n\nbody (${bytes.length} bytes):\n${text}`;
+}
+
 /** One hold in full: the exact request, its approvals, and what happened to it. */
 export function holdDetailPage(hold: HoldDetail, now: Date, operator: string): Html {
   return html`<p><a href="/holds">← All holds</a></p>
@@ -169,7 +188,7 @@ export function holdDetailPage(hold: HoldDetail, now: Date, operator: string): H
         <dt>Digest</dt><dd><code>${hold.digest}</code></dd>
       </dl>
       <h3>The exact request held</h3>
-      <pre class="request">${JSON.stringify(hold.request, null, 2)}</pre>
+      <pre class="request">${readableRequest(hold.request)}</pre>
       ${hold.outcome !== undefined ? html`<h3>Outcome</h3><pre class="request">${JSON.stringify(hold.outcome, null, 2)}</pre>` : ''}
       ${hold.deliveries.length
         ? html`<h3>Notifications</h3>
