@@ -98,5 +98,13 @@ describe('airlock explain', () => {
     const json = JSON.parse(first.cli(['explain', '--agent', 'deploy-bot', '--class', 'write', '--action', 'graphql:serviceUpdate', '--upstream', 'railway', '--resource', 'stg-api', '--json']).stdout);
     expect(json.verdict).toBe('allow');
     expect(json.signals.map((s: { name: string }) => s.name)).not.toContain('first-environment');
+
+    // And what it learned, for tuning.
+    const shown = first.cli(['baseline', 'show', 'deploy-bot']);
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout).toContain('deploy-bot: warm — 48 operations since 2026-03-02T09:00:00.000Z');
+    expect(shown.stdout).toContain('environments  staging (2026-03-02)');
+    expect(shown.stdout).toContain('classes       read (2026-03-02), write (2026-03-02)');
+    expect(shown.stdout).toMatch(/^ {2}04 · +10 3\.0 +16 3\.0 +22 · *$/m);
   }, 90_000);
 });
