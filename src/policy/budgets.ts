@@ -74,7 +74,8 @@ const IN_FLIGHT_TTL_MS = 60_000;
  * until then and from the audit log after, and it leaves memory as its record arrives (the
  * audit log tells its subscribers in the same step as it tells the gate), so that it is not
  * counted twice. In the instant between a record's commit and that news, a concurrent check
- * can count it twice: Airlock may then refuse one operation early, never let one too many by.
+ * can count it twice: Airlock may then refuse one operation early. Across processes sharing a
+ * store, two decisions within the same few milliseconds can each see the last unit free.
  */
 export class BudgetKeeper implements GateExtensions {
   private readonly inFlight = new Map<string, Map<DecisionContext, number>>();
