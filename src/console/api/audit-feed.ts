@@ -19,6 +19,9 @@ export class AuditFeed {
   private readAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private starting: Promise<void> | undefined;
+  /** Bumped on stop, so that a read still in flight from before cannot move the new position. */
+  private generation = 0;
 
   constructor(
     private readonly runtime: Runtime,
@@ -31,7 +34,11 @@ export class AuditFeed {
   }
 
   async subscribe(listener: Listener): Promise<() => void> {
-    if (this.listeners.size === 0) await this.start();
+    // Two streams opening at once must start the feed once.
+    if (this.listeners.size === 0 && !this.unsubscribe) {
+      this.starting ??= this.start().finally(() => (this.starting = undefined));
+    }
+    await this.starting;
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -47,6 +54,7 @@ export class AuditFeed {
   }
 
   private stop(): void {
+    this.generation++;
     clearInterval(this.timer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
@@ -65,7 +73,9 @@ export class AuditFeed {
       do {
         this.readAgain = false;
         if (this.lastSeq === undefined) return;
+        const generation = this.generation;
         const records = await this.runtime.store.audit.list({ afterSeq: this.lastSeq, limit: PAGE });
+        if (generation !== this.generation) return;
         for (const record of records) {
           this.lastSeq = record.seq;
           for (const listener of this.listeners) {
