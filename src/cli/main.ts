@@ -1,32 +1,9 @@
 import '../wasm-safety.js';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
-import { AdminError } from '../admin/admin.js';
-import { ConfigError } from '../config/load.js';
-import { IdentityError } from '../identity/tokens.js';
-import { PolicyLoadError } from '../policy/policy-file.js';
-import { ScopeError } from '../policy/scopes.js';
-import { StoreConflictError } from '../store/store.js';
-import { registerAgent } from './commands/agent.js';
-import { registerAudit } from './commands/audit.js';
-import { registerClassifyGraphQL } from './commands/classify-graphql.js';
-import { registerClassifySql } from './commands/classify-sql.js';
-import { registerConfig } from './commands/config.js';
-import { registerDemo } from './commands/demo.js';
-import { registerExplain } from './commands/explain.js';
-import { registerMcp } from './commands/mcp.js';
-import { registerHold } from './commands/hold.js';
-import { SecretKeyError } from '../identity/secret-box.js';
-import { registerOperator } from './commands/operator.js';
-import { registerOperatorKey } from './commands/operator-key.js';
-import { registerFreeze } from './commands/freeze.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerStart } from './commands/start.js';
-import { registerStop } from './commands/stop.js';
-import { registerToken } from './commands/token.js';
+import { COMMANDS } from './commands/index.js';
 import { CliError } from './output.js';
-import { registerHook } from './commands/hook.js';
-import { registerScan } from './commands/scan.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -37,18 +14,40 @@ const program = new Command('airlock')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerStart, registerConfig, registerAgent, registerToken, registerPolicy, registerExplain, registerAudit, registerStop, registerHold, registerOperator, registerOperatorKey, registerFreeze, registerClassifySql, registerClassifyGraphQL, registerMcp, registerDemo]) {
-  register(program);
+/** The command named on the command line, after the global options (and `help`). */
+function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-c' || arg === '--config') i++;
+    else if (arg === 'help') return args[i + 1];
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
-for (const register of [registerScan, registerHook]) register(program);
 
-const KNOWN = [CliError, AdminError, ConfigError, PolicyLoadError, IdentityError, ScopeError, StoreConflictError, SecretKeyError];
+const name = commandName(process.argv.slice(2));
+// A one-shot command gains nothing from optimising WebAssembly (Cedar, the parsers) in the
+// background, and V8 would make it wait for that work before exiting: over a second, per call.
+if (name !== 'start' && name !== 'demo') setFlagsFromString('--liftoff-only');
+const wanted = COMMANDS.find((command) => name !== undefined && command.names.includes(name));
+if (wanted) {
+  const seen = new Set<unknown>();
+  for (const register of await wanted.load()) {
+    if (!seen.has(register)) register(program);
+    seen.add(register);
+  }
+} else {
+  // Listing only: a summary per command, nothing loaded.
+  for (const command of COMMANDS) for (const each of command.names) program.command(each).description(command.summary);
+}
+
+/** Errors whose message is all a user needs: no stack trace. */
+const EXPECTED = new Set(['CliError', 'AdminError', 'ConfigError', 'PolicyLoadError', 'IdentityError', 'ScopeError', 'StoreConflictError', 'SecretKeyError']);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (KNOWN.some((kind) => error instanceof kind)) {
-    const message = (error as Error).message;
-    if (message) process.stderr.write(`airlock: ${message.replace(/\n/g, '\nairlock: ')}\n`);
+  if (error instanceof Error && EXPECTED.has(error.name)) {
+    if (error.message) process.stderr.write(`airlock: ${error.message.replace(/\n/g, '\nairlock: ')}\n`);
     process.exit(error instanceof CliError ? error.exitCode : 1);
   }
   process.stderr.write(`airlock: unexpected error: ${(error as Error).stack ?? String(error)}\n`);

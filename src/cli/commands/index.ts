@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+/**
+ * Every top-level command, with the modules that define it, loaded only when that command runs:
+ * `airlock hook` runs before every tool call an agent makes, and must not pay for loading the
+ * policy engine, the parsers and the console.
+ */
+export const COMMANDS: readonly { readonly names: readonly string[]; readonly summary: string; load(): Promise<Register[]> }[] = [
+  { names: ['start'], summary: 'run Airlock: the doors, the decision API and the console', load: async () => [(await import('./start.js')).registerStart] },
+  { names: ['demo'], summary: 'see Airlock at work, with nothing to set up', load: async () => [(await import('./demo.js')).registerDemo] },
+  { names: ['config'], summary: 'inspect the configuration', load: async () => [(await import('./config.js')).registerConfig] },
+  { names: ['agent'], summary: 'manage agents: the non-human principals that hold tokens', load: async () => [(await import('./agent.js')).registerAgent] },
+  { names: ['token'], summary: 'issue, list and revoke agent tokens', load: async () => [(await import('./token.js')).registerToken] },
+  { names: ['hold'], summary: 'review held operations: list, show, approve, deny, cancel', load: async () => [(await import('./hold.js')).registerHold] },
+  {
+    names: ['operator'],
+    summary: 'the humans who approve holds, each with a second factor (TOTP)',
+    load: async () => [(await import('./operator.js')).registerOperator, (await import('./operator-key.js')).registerOperatorKey],
+  },
+  { names: ['stop'], summary: 'EMERGENCY STOP: refuse everything one agent (or every agent) asks, at every door', load: async () => [(await import('./stop.js')).registerStop] },
+  { names: ['resume'], summary: 'lift an emergency stop', load: async () => [(await import('./stop.js')).registerStop] },
+  { names: ['freeze'], summary: 'freeze windows: only reads pass while one is open', load: async () => [(await import('./freeze.js')).registerFreeze] },
+  { names: ['policy'], summary: 'Cedar policies: check them, see the schema and the built-in rules', load: async () => [(await import('./policy.js')).registerPolicy] },
+  { names: ['explain'], summary: 'show what Airlock would decide for an operation, and why', load: async () => [(await import('./explain.js')).registerExplain] },
+  { names: ['audit'], summary: 'the tamper-evident record: tail, verify, export', load: async () => [(await import('./audit.js')).registerAudit] },
+  { names: ['baseline'], summary: 'what Airlock has learned an agent normally does', load: async () => [(await import('./baseline.js')).registerBaseline] },
+  {
+    names: ['classify'],
+    summary: 'show how Airlock classifies a GraphQL request, SQL or a shell command',
+    load: async () => [
+      (await import('./classify-graphql.js')).registerClassifyGraphQL,
+      (await import('./classify-sql.js')).registerClassifySql,
+      (await import('./hook.js')).registerHook,
+    ],
+  },
+  { names: ['hook'], summary: "judge a coding agent's tool call, as its harness's hook", load: async () => [(await import('./hook.js')).registerHook] },
+  { names: ['init'], summary: "add Airlock's hook to a coding agent's settings, keeping what is there", load: async () => [(await import('./hook.js')).registerHook] },
+  { names: ['mcp'], summary: 'bridge a local stdio MCP client to a running Airlock', load: async () => [(await import('./mcp.js')).registerMcp] },
+  { names: ['scan'], summary: 'find raw credentials an agent could use to go around Airlock', load: async () => [(await import('./scan.js')).registerScan] },
+];
