@@ -12,7 +12,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
-import { fetchWithOwnSignal } from '../../doors/mcp/fetch.js';
+import { upstreamFetch } from '../../doors/mcp/fetch.js';
 import { CliError } from '../output.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:4100';
@@ -143,7 +143,7 @@ class AirlockRelay {
   private open(): StreamableHTTPClientTransport {
     const transport = new StreamableHTTPClientTransport(this.endpoint, {
       requestInit: { headers: { authorization: `Bearer ${this.token}` } },
-      fetch: fetchWithOwnSignal,
+      fetch: upstreamFetch,
     });
     transport.onmessage = (message) => this.received(transport, message);
     transport.onerror = (error) => process.stderr.write(`airlock mcp: ${redactToken(error.message, this.token)}\n`);

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { Agent, request, type Dispatcher } from 'undici';
 
 /**
  * The SDK passes one AbortSignal, the connection's, to every request, and undici keeps an
@@ -22,4 +25,39 @@ export const fetchWithOwnSignal: FetchLike = async (url, init) => {
     parent.removeEventListener('abort', abort);
     throw error;
   }
+};
+
+/** Kept-open connections to upstream MCP servers, shared by every upstream. */
+const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+
+/**
+ * `fetch` for Airlock's own MCP connections, on undici's `request`: the same HTTP, without the
+ * WHATWG fetch machinery that costs about 0.2 ms a call, and with the abort listener removed
+ * when each request ends. A JSON answer is read whole; an event stream is handed on as a stream.
+ * Redirects are not followed (as with `redirect: 'manual'`); the SDK decides about them.
+ */
+export const upstreamFetch: FetchLike = async (url, init = {}) => {
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, key) => (headers[key] = value));
+  const answer = await request(url, {
+    method: method as Dispatcher.HttpMethod,
+    headers,
+    body: (init.body ?? undefined) as string | Uint8Array | undefined,
+    signal: init.signal ?? undefined,
+    dispatcher,
+  });
+  const responseHeaders = new Headers();
+  for (const [key, value] of Object.entries(answer.headers)) {
+    if (Array.isArray(value)) for (const item of value) responseHeaders.append(key, item);
+    else if (value !== undefined) responseHeaders.set(key, value);
+  }
+  const status = answer.statusCode;
+  if (status === 204 || status === 205 || status === 304 || method === 'HEAD') {
+    await answer.body.dump();
+    return new Response(null, { status, headers: responseHeaders });
+  }
+  const streaming = responseHeaders.get('content-type')?.includes('text/event-stream') ?? false;
+  const body = streaming ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : await answer.body.arrayBuffer();
+  return new Response(body, { status, headers: responseHeaders });
 };

@@ -20,7 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { resolveSecret, type Secret, type SecretRef } from '../../config/secret.js';
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
-import { fetchWithOwnSignal } from './fetch.js';
+import { upstreamFetch } from './fetch.js';
 import type { Logger } from '../../server/log.js';
 
 const { version: AIRLOCK_VERSION } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -171,7 +171,7 @@ export class UpstreamConnection {
       }
       if (isConnectionFailure(error)) {
         this.lost(this.generation, 'a request could not reach it');
-        const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        const refused = networkErrorCode(error) === 'ECONNREFUSED';
         throw new UpstreamUnavailableError(
           refused
             ? `the upstream MCP server "${this.name}" could not be reached; nothing was run`
@@ -262,7 +262,7 @@ export class UpstreamConnection {
     this.revealed = secrets.map((s) => s.reveal());
     return new StreamableHTTPClientTransport(new URL(transport.url), {
       requestInit: { headers },
-      fetch: fetchWithOwnSignal,
+      fetch: upstreamFetch,
       // Reconnection is ours: one policy for stdio and HTTP, with the tools withdrawn meanwhile.
       reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 0 },
     });
@@ -338,11 +338,20 @@ export class UpstreamConnection {
   }
 }
 
+/** A network failure on the way to the server (not an answer from it). */
 function isConnectionFailure(error: unknown): boolean {
   if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
   if (error instanceof StreamableHTTPError) return false;
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  return error instanceof TypeError && /fetch failed/i.test(error.message) && (cause?.code === undefined || /^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NOTFOUND|PIPE)|^UND_ERR/.test(cause.code));
+  const code = networkErrorCode(error);
+  return code !== undefined && /^(E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|NOTFOUND|PIPE|TIMEDOUT)|UND_ERR)/.test(code);
+}
+
+/** The system or undici error code, whether thrown as is (undici's request) or as a fetch error's cause. */
+export function networkErrorCode(error: unknown): string | undefined {
+  const own = (error as { code?: unknown })?.code;
+  if (typeof own === 'string') return own;
+  const cause = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof cause === 'string' ? cause : undefined;
 }
 
 async function listCatalog(client: Client, timeoutMs: number): Promise<UpstreamCatalog> {

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
@@ -60,6 +61,15 @@ describe('the MCP door with a Streamable HTTP upstream', () => {
     expect(result._meta?.['airlock/verdict']).toBe('hold');
     expect(upstream.state.notes.has('n1')).toBe(true);
     await deleter.close();
+  });
+
+  it('offers a tool the upstream adds while it runs, told by its list_changed notification', async () => {
+    let told = 0;
+    agent.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    await call(agent, 'remote-notes__add_tool', { name: 'late_tool' });
+    await waitFor(async () => (await agent.listTools()).tools.some((t) => t.name === 'remote-notes__late_tool'), 'the new tool');
+    expect(textOf(await call(agent, 'remote-notes__late_tool'))).toBe('late_tool ran');
+    await waitFor(() => told > 0, 'the agent to be told');
   });
 
   it('answers with an error while the upstream is down and works again once it is back', async () => {
