@@ -22,16 +22,15 @@ import type { Runtime } from '../../server/runtime.js';
 import { knownSecretsOf, loadCodeClassifiers, secretRedactor, type CodeClassifiersFor } from './code-classifiers.js';
 import { UpstreamPool } from './pool.js';
 import { registerPool, unregisterPool } from './replay.js';
-import { AgentSessions, type SessionOptions } from './sessions.js';
 import { MCP_PATH } from './constants.js';
+import { AgentSessions, type SessionOptions } from './sessions.js';
 
-export { classifyToolCall, codeArguments, toolClass, argumentResources, type CodeClassifiers, type McpToolDescription, type McpToolRules } from './classify.js';
-export { mcpCallDigest, type StoredMcpCall, AIRLOCK_REFUSED } from './call.js';
-export { NAME_SEPARATOR, exposedName } from './catalog.js';
+export { argumentResources, classifyToolCall, codeArguments, toolClass, type CodeClassifiers, type McpToolDescription, type McpToolRules } from './classify.js';
+export { mcpCallDigest, type StoredMcpCall } from './call.js';
+export { exposedName, NAME_SEPARATOR } from './catalog.js';
+export { AIRLOCK_REFUSED, MCP_PATH } from './constants.js';
 export { replayMcpCall, type McpReplayOutcome } from './replay.js';
 export { toolVisible } from './visibility.js';
-
-export { MCP_PATH } from './constants.js';
 
 export interface McpDoorOptions extends SessionOptions {
   /** Longest Airlock waits at start for upstreams to connect before serving without them. */
