@@ -3,8 +3,11 @@
  *
  * Three measurements, side by side in one run:
  * - cedar: one raw `statefulIsAuthorized` call with the same policies (the floor);
- * - decide, cold: every operation distinct, so Airlock's per-request memo never helps;
- * - decide, hot: a handful of operations asked again and again (a service's steady traffic).
+ * - decide, cold: every request different in what the policies read (here: a new agent each
+ *   time), so Airlock's memo never helps and Cedar runs every time;
+ * - decide, typical: distinct resource ids and times, as real traffic has. Only attributes some
+ *   policy reads reach Cedar and the memo key, so these are answered from the memo;
+ * - decide, hot: a handful of identical operations asked again and again.
  *
  * Run: npm run bench:decide
  */
@@ -27,7 +30,7 @@ const engine = PolicyEngine.fromSources([
 const scopes = ['write:staging', 'read:production:railway'].map(parseScope);
 const classes: OperationClass[] = ['read', 'write', 'destructive', 'privilege'];
 
-function input(i: number, distinct: boolean): DecideInput {
+function input(i: number, distinct: boolean, newAgent = false): DecideInput {
   const n = distinct ? i : i % 8;
   return {
     operation: operationFromParts({
@@ -37,7 +40,7 @@ function input(i: number, distinct: boolean): DecideInput {
       parts: [{ action: `graphql:field${n % 50}`, class: classes[n % 4]!, resources: [`vol_${n}`] }],
       digest: 'd',
     }),
-    agent: { name: 'deploy-bot', state: 'active' },
+    agent: { name: newAgent ? `agent-${i}` : 'deploy-bot', state: 'active' },
     scopes,
     now: new Date(1_790_000_000_000 + (distinct ? i * 3_600_000 : 0)),
   };
@@ -74,13 +77,15 @@ const raw = measure((i) => {
     ],
   });
 });
-const cold = measure((i) => decide(engine, input(i, true)));
+const cold = measure((i) => decide(engine, input(i, true, true)));
+const typical = measure((i) => decide(engine, input(i, true)));
 const hot = measure((i) => decide(engine, input(i, false)));
 
 console.log(`decide() benchmark — ${machine()}, ${ROUNDS} decisions each, ${engine.policies.length} policies`);
 printTable('latency in microseconds per decision', [
   { measured: 'cedar isAuthorized (floor)', 'decisions/s': Math.round(raw.perSecond), p50: raw.p50, p90: raw.p90, p99: raw.p99 },
-  { measured: 'decide, cold (all distinct)', 'decisions/s': Math.round(cold.perSecond), p50: cold.p50, p90: cold.p90, p99: cold.p99 },
+  { measured: 'decide, cold (Cedar every time)', 'decisions/s': Math.round(cold.perSecond), p50: cold.p50, p90: cold.p90, p99: cold.p99 },
+  { measured: 'decide, typical (distinct ids)', 'decisions/s': Math.round(typical.perSecond), p50: typical.p50, p90: typical.p90, p99: typical.p99 },
   { measured: 'decide, hot (repeated)', 'decisions/s': Math.round(hot.perSecond), p50: hot.p50, p90: hot.p90, p99: hot.p99 },
 ]);
-console.log(`\ncold decide / raw cedar at p50: ${(cold.p50 / raw.p50).toFixed(2)}×; hot p99 ${hot.p99.toFixed(1)} µs (aim: under 100 µs)`);
+console.log(`\ncold decide / raw Cedar with the full request at p50: ${(cold.p50 / raw.p50).toFixed(2)}×; typical p99 ${typical.p99.toFixed(1)} µs, cold p99 ${cold.p99.toFixed(1)} µs (aim: p99 under 100 µs)`);

@@ -3,6 +3,7 @@ import type { OperationClass } from '../core/operation.js';
 import { cedar } from './cedar.js';
 import type { PolicyContext } from './cedar-schema.js';
 import { BUILTIN_POLICIES } from './builtin-policies.js';
+import { attributesUsed, pick, type AttributesUsed } from './attributes-used.js';
 import { annotationProblems } from './hold-annotations.js';
 import { PolicyLoadError, parsePolicyFile, type LoadedPolicy, type PolicyProblem } from './policy-file.js';
 
@@ -32,9 +33,16 @@ export class PolicyEngine {
   private readonly setId = `airlock-${++nextSetId}`;
   private readonly byId: Map<string, LoadedPolicy>;
   private readonly cache = new Map<string, PolicyResult>();
+  private readonly used: AttributesUsed;
 
   private constructor(readonly policies: readonly LoadedPolicy[]) {
     this.byId = new Map(policies.map((p) => [p.id, p]));
+    this.used = attributesUsed(
+      policies.flatMap((p) => {
+        const json = cedar.policyToJson(p.text);
+        return json.type === 'success' ? [json.json] : [];
+      }),
+    );
     const answer = cedar.preparsePolicySet(this.setId, {
       staticPolicies: Object.fromEntries(policies.map((p) => [p.id, p.text])),
     });
@@ -90,33 +98,33 @@ export class PolicyEngine {
   }
 
   evaluate(request: PolicyRequest): PolicyResult {
-    const key = JSON.stringify(request);
+    // Only what some policy reads goes to Cedar, and into the memo key: see attributes-used.ts.
+    const context = pick(request.context, this.used.context);
+    const agentAttributes = pick({ state: request.agent.state }, this.used.principal);
+    const upstreamAttributes = pick({ door: request.upstream.door, environment: request.upstream.environment }, this.used.resource);
+    const key = JSON.stringify([request.agent.name, request.action, request.upstream.name, agentAttributes, upstreamAttributes, context]);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const result = this.evaluateUncached(request);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, result);
-    return result;
-  }
-
-  private evaluateUncached(request: PolicyRequest): PolicyResult {
     const principal = { type: 'Airlock::Agent', id: request.agent.name };
     const resource = { type: 'Airlock::Upstream', id: request.upstream.name };
     const answer = cedar.statefulIsAuthorized({
       principal,
       action: { type: 'Airlock::Action', id: request.action },
       resource,
-      context: request.context as unknown as Record<string, never>,
+      context: context as Record<string, never>,
       preparsedPolicySetId: this.setId,
       entities: [
-        { uid: principal, attrs: { state: request.agent.state }, parents: [] },
-        {
-          uid: resource,
-          attrs: { door: request.upstream.door, environment: request.upstream.environment },
-          parents: [],
-        },
+        { uid: principal, attrs: agentAttributes as Record<string, never>, parents: [] },
+        { uid: resource, attrs: upstreamAttributes as Record<string, never>, parents: [] },
       ],
     });
+    const result = this.interpret(answer);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, result);
+    return result;
+  }
+
+  private interpret(answer: ReturnType<typeof cedar.statefulIsAuthorized>): PolicyResult {
     if (answer.type === 'failure') {
       return { decision: 'deny', determining: [], errors: answer.errors.map((e) => e.message) };
     }
