@@ -10,15 +10,20 @@ interface Pending {
 
 type Listener = (record: AuditRecord) => void;
 
+/** Batches with the writer at once: one committing, one queued behind it. */
+const MAX_IN_FLIGHT = 2;
+
 /**
  * The audit log as the rest of Airlock sees it: `append` resolves once the record is durable.
- * Group commit: one batch is being written at a time, and everything that arrives meanwhile
- * goes into the next one, so the cost of a sync to disk is shared by however many requests
- * are waiting for it — batches grow with load, and an idle log writes each record at once.
+ * Group commit: everything appended in one turn of the event loop is one batch, and at most two
+ * batches are with the writer at a time — one being committed, the next ready behind it — so
+ * the cost of a sync to disk is shared by every request waiting for it, batches grow with load,
+ * and the doors keep deciding while the writer commits.
  */
 export class AuditLog {
   private queue: Pending[] = [];
-  private writing = false;
+  private inFlight = 0;
+  private scheduled = false;
   private readonly listeners = new Set<Listener>();
 
   constructor(
@@ -33,7 +38,7 @@ export class AuditLog {
   append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, sync: options.sync ?? true, resolve, reject });
-      if (!this.writing) this.flush();
+      this.schedule();
     });
   }
 
@@ -45,13 +50,23 @@ export class AuditLog {
 
   /** Resolves when everything appended so far is on disk. */
   async drain(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
+    if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.writing = true;
+    this.inFlight++;
     const sync = batch.some((pending) => pending.sync);
     this.repository.appendBatch(batch.map((p) => p.entry), { sync }).then(
       (records) => {
@@ -60,8 +75,8 @@ export class AuditLog {
       },
       (error: Error) => batch.forEach((pending) => pending.reject(error)),
     ).finally(() => {
-      this.writing = false;
-      if (this.queue.length > 0) this.flush();
+      this.inFlight--;
+      this.schedule();
     });
   }
 }
