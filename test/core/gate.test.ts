@@ -140,3 +140,26 @@ describe('the gate', () => {
     expect(records.map((r) => r.verdict)).toEqual(['allow']);
   });
 });
+
+describe('what another process changes', () => {
+  it('is seen by the next decision: a token revoked, an agent stopped, the stop for all pulled', async () => {
+    const token = await tokenFor('bot', ['write:staging']);
+    expect((await runtime.gate.decide({ operation: op('read'), token })).verdict.kind).toBe('allow');
+    // A second connection to the same database, as the CLI or another replica would have.
+    const other = openRuntime(runtime.config, { log: silentLogger, clock: () => now });
+    try {
+      await other.store.control.setStopAll({ reason: 'drill', by: 'alice', at: now.toISOString() });
+      expect((await runtime.gate.decide({ operation: op('read'), token })).verdict).toMatchObject({ kind: 'deny', code: 'stopped' });
+      await other.store.control.setStopAll(undefined);
+      expect((await runtime.gate.decide({ operation: op('read'), token })).verdict.kind).toBe('allow');
+      await other.store.agents.setState('bot', 'stopped', 'by alice');
+      expect((await runtime.gate.decide({ operation: op('read'), token })).verdict.reasons[0]).toContain('is stopped');
+      await other.store.agents.setState('bot', 'active', undefined);
+      const [record] = await other.store.tokens.list({ agent: 'bot' });
+      await other.store.tokens.revoke(record!.id, now.toISOString());
+      expect((await runtime.gate.decide({ operation: op('read'), token })).verdict.reasons[0]).toContain('revoked');
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import type { AgentState } from '../../policy/decide.js';
 import type { AgentRecord } from '../records.js';
 import { StoreConflictError, type AgentRepository } from '../store.js';
 import type { SqliteDatabase } from './database.js';
+import type { EpochCache } from './epoch-cache.js';
 
 interface AgentRow {
   name: string;
@@ -21,7 +22,8 @@ function toRecord(row: AgentRow): AgentRecord {
   };
 }
 
-export function sqliteAgents(db: SqliteDatabase): AgentRepository {
+export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentRepository {
+  const cached = cache.of<AgentRecord | undefined>();
   const select = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE name = ?');
   const selectAll = db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY name');
   const insert = db.prepare('INSERT INTO agents (name, description, created_at) VALUES (?, ?, ?)');
@@ -43,8 +45,10 @@ export function sqliteAgents(db: SqliteDatabase): AgentRepository {
       return toRecord(select.get(agent.name)!);
     },
     async get(name) {
-      const row = select.get(name);
-      return row ? toRecord(row) : undefined;
+      return cached(name, () => {
+        const row = select.get(name);
+        return row ? toRecord(row) : undefined;
+      });
     },
     async list() {
       return selectAll.all().map(toRecord);

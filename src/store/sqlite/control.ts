@@ -1,19 +1,23 @@
 import type { ControlState } from '../records.js';
 import type { ControlRepository } from '../store.js';
 import type { SqliteDatabase } from './database.js';
+import type { EpochCache } from './epoch-cache.js';
 
-export function sqliteControl(db: SqliteDatabase): ControlRepository {
+export function sqliteControl(db: SqliteDatabase, cache: EpochCache): ControlRepository {
+  const cached = cache.of<ControlState>();
   const select = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM control');
   const upsert = db.prepare('INSERT INTO control (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const remove = db.prepare('DELETE FROM control WHERE key = ?');
   const set = (key: string, value: unknown) => (value === undefined ? remove.run(key) : upsert.run(key, JSON.stringify(value)));
   return {
     async get() {
-      const values = new Map(select.all().map((row) => [row.key, JSON.parse(row.value) as unknown]));
-      return {
-        stopAll: values.get('stopAll') as ControlState['stopAll'],
-        freeze: values.get('freeze') as ControlState['freeze'],
-      };
+      return cached('control', () => {
+        const values = new Map(select.all().map((row) => [row.key, JSON.parse(row.value) as unknown]));
+        return {
+          stopAll: values.get('stopAll') as ControlState['stopAll'],
+          freeze: values.get('freeze') as ControlState['freeze'],
+        };
+      });
     },
     async setStopAll(stop) {
       set('stopAll', stop);

@@ -4,6 +4,7 @@ import { sqliteAudit } from './audit.js';
 import type { CheckpointSettings } from './audit-append.js';
 import { sqliteControl } from './control.js';
 import { migrate, openDatabase } from './database.js';
+import { EpochCache } from './epoch-cache.js';
 import { sqliteHolds } from './holds.js';
 import { sqliteNotifications } from './notifications.js';
 import { sqliteFailedAttempts, sqliteOperators } from './operators.js';
@@ -27,11 +28,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(options.path);
   migrate(db);
   const audit = sqliteAudit(db, { path: options.path, checkpoint: options.checkpoint, writerThread: options.writerThread ?? false });
+  const cache = new EpochCache(db);
   return {
     db,
-    agents: sqliteAgents(db),
-    tokens: sqliteTokens(db),
-    control: sqliteControl(db),
+    agents: sqliteAgents(db, cache),
+    tokens: sqliteTokens(db, cache),
+    control: sqliteControl(db, cache),
     holds: sqliteHolds(db),
     operators: sqliteOperators(db),
     failedAttempts: sqliteFailedAttempts(db),

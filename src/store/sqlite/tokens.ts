@@ -1,6 +1,7 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
 import type { SqliteDatabase } from './database.js';
+import type { EpochCache } from './epoch-cache.js';
 
 interface TokenRow {
   id: string;
@@ -26,7 +27,8 @@ function toRecord(row: TokenRow): TokenRecord {
   };
 }
 
-export function sqliteTokens(db: SqliteDatabase): TokenRepository {
+export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenRepository {
+  const cached = cache.of<TokenRecord | undefined>();
   const select = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
   const insert = db.prepare(
     'INSERT INTO tokens (id, agent, hash, scopes, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -37,8 +39,10 @@ export function sqliteTokens(db: SqliteDatabase): TokenRepository {
       insert.run(token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt);
     },
     async get(id) {
-      const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return cached(id, () => {
+        const row = select.get(id);
+        return row ? toRecord(row) : undefined;
+      });
     },
     async list(filter = {}) {
       const where: string[] = [];

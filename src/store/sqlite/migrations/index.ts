@@ -2,6 +2,7 @@ import { foundation } from './001-foundation.js';
 import { holds } from './002-holds.js';
 import { baselineMigration } from './003-baseline.js';
 import { consoleMigration } from './004-console.js';
+import { changeEpochMigration } from './005-change-epoch.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
-export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [foundation, holds, baselineMigration, consoleMigration];
+export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [foundation, holds, baselineMigration, consoleMigration, changeEpochMigration];
