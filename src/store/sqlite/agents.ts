@@ -36,6 +36,7 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
     async add(agent, at) {
       try {
         insert.run(agent.name, agent.description ?? null, at);
+        cache.changed();
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new StoreConflictError(`an agent named "${agent.name}" already exists`);
@@ -54,11 +55,15 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
       return selectAll.all().map(toRecord);
     },
     async setState(name, state, reason) {
-      if (updateState.run(state, reason ?? null, name).changes === 0) return undefined;
+      const changes = updateState.run(state, reason ?? null, name).changes;
+      cache.changed();
+      if (changes === 0) return undefined;
       return toRecord(select.get(name)!);
     },
     async remove(name, at) {
-      return remove.immediate(name, at);
+      const removed = remove.immediate(name, at);
+      cache.changed();
+      return removed;
     },
   };
 }

@@ -8,7 +8,11 @@ export function sqliteControl(db: SqliteDatabase, cache: EpochCache): ControlRep
   const select = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM control');
   const upsert = db.prepare('INSERT INTO control (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const remove = db.prepare('DELETE FROM control WHERE key = ?');
-  const set = (key: string, value: unknown) => (value === undefined ? remove.run(key) : upsert.run(key, JSON.stringify(value)));
+  const set = (key: string, value: unknown) => {
+    if (value === undefined) remove.run(key);
+    else upsert.run(key, JSON.stringify(value));
+    cache.changed();
+  };
   return {
     async get() {
       return cached('control', () => {

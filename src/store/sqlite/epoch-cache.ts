@@ -2,13 +2,14 @@ import type { SqliteDatabase } from './database.js';
 
 /**
  * Read-through caches for what every decision reads (a token, its agent, the stop and freeze
- * switches), valid while the change epoch (migration 005) stands still. One indexed read of a
- * one-row table replaces three look-ups per decision, and any change, by any process, empties
- * the caches before the next decision.
+ * switches), valid while the change epoch (migration 005) stands still. The epoch is read once
+ * per turn of the event loop, so a change made by another process (the CLI, a replica) empties
+ * the caches before the next turn; a change made through this store empties them at once.
  */
 export class EpochCache {
   private readonly epoch: () => number;
   private seen = -1;
+  private checkedThisTurn = false;
   private readonly maps = new Set<Map<string, unknown>>();
 
   constructor(db: SqliteDatabase, private readonly limit = 10_000) {
@@ -30,7 +31,17 @@ export class EpochCache {
     };
   }
 
+  /** Called after every write through this store that the cached values depend on. */
+  changed(): void {
+    this.seen = -1;
+    this.checkedThisTurn = false;
+    for (const map of this.maps) map.clear();
+  }
+
   private check(): void {
+    if (this.checkedThisTurn) return;
+    this.checkedThisTurn = true;
+    setImmediate(() => (this.checkedThisTurn = false));
     const now = this.epoch();
     if (now === this.seen) return;
     this.seen = now;

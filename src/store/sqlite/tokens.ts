@@ -37,6 +37,7 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
   return {
     async insert(token) {
       insert.run(token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt);
+      cache.changed();
     },
     async get(id) {
       return cached(id, () => {
@@ -57,6 +58,7 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
     },
     async revoke(id, at) {
       revoke.run(at, id);
+      cache.changed();
       const row = select.get(id);
       return row ? toRecord(row) : undefined;
     },
