@@ -99,14 +99,16 @@ export async function waitForHoldDecision(
 export async function decideAndWait(
   runtime: Runtime,
   request: GateRequest,
-  options: { signal?: AbortSignal; mode?: HoldMode } = {},
+  /** `signal` may be a function, so that a caller that is rarely held builds no signal per request. */
+  options: { signal?: AbortSignal | (() => AbortSignal); mode?: HoldMode } = {},
 ): Promise<GateResult> {
   const first = await runtime.gate.decide(request);
   if (first.verdict.kind !== 'hold' || request.holdId) return first;
   const mode = options.mode ?? holdModeFor(runtime, first.verdict, request.operation.upstream);
   if (mode.mode !== 'wait' || mode.waitMs <= 0) return first;
   const holdId = first.verdict.holdId;
-  const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, options.signal ? { signal: options.signal } : {});
+  const signal = typeof options.signal === 'function' ? options.signal() : options.signal;
+  const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, signal ? { signal } : {});
   if (outcome === 'timeout' || outcome === 'aborted' || outcome === 'missing') return first;
   return runtime.gate.decide({ ...request, holdId });
 }

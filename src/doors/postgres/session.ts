@@ -423,11 +423,15 @@ export class ProxySession {
 
   private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
     const holdId = holdInText ?? this.pendingHoldId;
-    this.waiting = new AbortController();
     const result = await decideAndWait(
       this.context.runtime,
       { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
-      { signal: AbortSignal.any([this.abort.signal, this.waiting.signal]) },
+      {
+        signal: () => {
+          this.waiting = new AbortController();
+          return AbortSignal.any([this.abort.signal, this.waiting.signal]);
+        },
+      },
     ).finally(() => (this.waiting = undefined));
     const { verdict } = result;
     if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
