@@ -45,8 +45,9 @@ export function notifyEventOf(record: AuditRecord): NotifyEvent | undefined {
 export async function queueNotifications(runtime: Runtime, batch = 500): Promise<number> {
   const { notifications, audit } = runtime.store;
   const webhooks = webhooksOf(runtime);
+  if (webhooks.length === 0) return 0;
   const cursor = await notifications.cursor();
-  if (cursor === undefined || webhooks.length === 0) {
+  if (cursor === undefined) {
     // Start from now: a webhook added today is not told about last year's holds.
     await notifications.advanceCursor((await audit.head()).seq);
     return 0;

@@ -71,8 +71,12 @@ export async function startHoldWorker(runtime: Runtime, options: { intervalMs?: 
       runtime.log.error({ err: (error as Error).message }, 'operators cannot approve: the secret key cannot be read');
     }
   }
-  // Start the notification cursor now, so that a hold made in the first second is not missed.
-  await queueNotifications(runtime).catch((error: Error) => runtime.log.error({ err: error.message }, 'notifications could not start'));
+  // Start the notification cursor now, so that a hold made in the first second is not missed;
+  // without webhooks, keep it at the head, so that webhooks added later start from then.
+  await (runtime.config.notify.webhooks.length > 0
+    ? queueNotifications(runtime)
+    : runtime.store.audit.head().then(({ seq }) => runtime.store.notifications.advanceCursor(seq))
+  ).catch((error: Error) => runtime.log.error({ err: error.message }, 'notifications could not start'));
   const timer = setInterval(() => void tick(), options.intervalMs ?? HOLD_WORKER_INTERVAL_MS);
   timer.unref();
   const unsubscribe = runtime.audit.subscribe((record) => {

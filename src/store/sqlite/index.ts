@@ -29,6 +29,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   migrate(db);
   const audit = sqliteAudit(db, { path: options.path, checkpoint: options.checkpoint, writerThread: options.writerThread ?? false });
   const cache = new EpochCache(db);
+  if (options.writerThread) {
+    // The request path's connection does not wait for its own syncs: whatever it commits (a hold,
+    // an approval, a baseline) is followed by an audit record, whose synced commit on the writer
+    // thread syncs the shared log file, and these writes with it. Waiting here would stall every
+    // door for a disk sync.
+    db.pragma('synchronous = NORMAL');
+  }
   return {
     db,
     agents: sqliteAgents(db, cache),
