@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 /**
  * The console's stylesheet, script and icon, served by Airlock itself (no CDN), read once at
  * start. They are plain files in src/console/assets/ so that they are easy to edit; the build
- * (tsc) does not copy them, so compiled code reads them from the source folder beside dist/.
+ * copies them beside the compiled code (dist/console/assets/), where they are read from.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const folder = [join(here, 'assets'), join(here, '..', '..', 'src', 'console', 'assets')].find((dir) => existsSync(join(dir, 'console.js')));
+const folder = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
@@ -25,7 +24,7 @@ export interface Asset {
 }
 
 const assets = new Map<string, Asset>();
-if (folder) {
+if (existsSync(folder)) {
   for (const name of readdirSync(folder)) {
     const type = TYPES[extname(name)];
     if (!type) continue;
