@@ -32,6 +32,26 @@ export interface DocumentLimits {
 
 const DEFAULT_MAX_TOKENS = 20_000;
 
+/** Parsed documents (or parse errors) by text: SDKs send the same few documents again and again. */
+const parsedDocuments = new Map<string, DocumentNode | string>();
+const PARSE_CACHE_LIMIT = 2_000;
+
+function parseCached(query: string, maxTokens: number): DocumentNode | string {
+  const key = `${maxTokens}:${query}`;
+  let parsed = parsedDocuments.get(key);
+  if (parsed === undefined) {
+    try {
+      parsed = parse(query, { noLocation: true, maxTokens });
+    } catch (error) {
+      parsed = error instanceof GraphQLError ? error.message : String(error);
+    }
+    if (parsedDocuments.size >= PARSE_CACHE_LIMIT) parsedDocuments.clear();
+    // Long documents are rare and unlikely to repeat; keeping them would only crowd the cache.
+    if (query.length <= 16_384) parsedDocuments.set(key, parsed);
+  }
+  return parsed;
+}
+
 /**
  * Reads every operation in a GraphQL document and lists the root fields each one calls,
  * following fragment spreads and inline fragments at the root. Every operation is listed, not
@@ -44,13 +64,9 @@ export function analyseDocument(
   operationName: string | undefined,
   limits: DocumentLimits = {},
 ): DocumentAnalysis {
-  let document: DocumentNode;
-  try {
-    document = parse(query, { noLocation: true, maxTokens: limits.maxTokens ?? DEFAULT_MAX_TOKENS });
-  } catch (error) {
-    const message = error instanceof GraphQLError ? error.message : String(error);
-    return { ok: false, error: `the GraphQL document does not parse: ${message}` };
-  }
+  const parsed = parseCached(query, limits.maxTokens ?? DEFAULT_MAX_TOKENS);
+  if (typeof parsed === 'string') return { ok: false, error: `the GraphQL document does not parse: ${parsed}` };
+  const document = parsed;
 
   const operations: OperationDefinitionNode[] = [];
   const fragments = new Map<string, FragmentDefinitionNode>();
