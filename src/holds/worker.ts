@@ -1,6 +1,5 @@
 import { loadSecretKey } from '../identity/secret-box.js';
 import type { Runtime } from '../server/runtime.js';
-import { registerDoorReplayers } from './door-replayers.js';
 import { queueNotifications, sendDueNotifications } from './notify.js';
 import { expireDueHolds, runDueHolds } from './scheduler.js';
 
@@ -20,7 +19,6 @@ export const HOLD_WORKER_INTERVAL_MS = 1000;
 const FAILED_ATTEMPT_RETENTION_MS = 24 * 3_600_000;
 
 export async function startHoldWorker(runtime: Runtime, options: { intervalMs?: number } = {}): Promise<HoldWorker> {
-  registerDoorReplayers();
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;

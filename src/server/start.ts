@@ -7,6 +7,7 @@ import type { DoorModule, RunningDoor } from './door-module.js';
 import { DOORS } from './doors.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { startHoldWorker, type HoldWorker } from '../holds/worker.js';
+import { registerDoorReplayers } from './replayers.js';
 
 export interface RunningAirlock {
   readonly runtime: Runtime;
@@ -32,6 +33,7 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
   try {
     for (const door of options.doors ?? DOORS) doors.push(await door.start(runtime));
     // Expiry, delayed execution and notifications of holds, in the background.
+    registerDoorReplayers();
     holds = await startHoldWorker(runtime);
     const api = getRequestListener(createApi(runtime).fetch);
     const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));

@@ -4,6 +4,7 @@ import { responseHeadersToReturn } from './headers.js';
 import type { StoredHttpRequest } from './door.js';
 import { sendUpstream } from './door.js';
 import { createUpstream } from './upstream.js';
+import type { Replayer } from '../../holds/replay.js';
 
 export interface ReplayResult {
   readonly status: number;
@@ -48,3 +49,25 @@ export async function replayHttpRequest(
     await upstream.pool.close();
   }
 }
+
+/** Runs an approved, delayed hold of this door, and says whether the upstream took it. */
+export const httpHoldReplayer: Replayer = async (runtime, hold) => {
+  let answer;
+  try {
+    answer = await replayHttpRequest(hold.request as StoredHttpRequest, runtime.config);
+  } catch (error) {
+    // Not configured, no credential, or no answer: nothing is known to have run.
+    return { forwarded: false, ok: false, detail: (error as Error).message };
+  }
+  let ok = answer.status < 400;
+  // A GraphQL API reports a failed mutation as 200 with `errors`.
+  if (ok && /json/i.test(String(answer.headers['content-type'] ?? ''))) {
+    try {
+      const json = JSON.parse(answer.body.toString('utf8')) as { errors?: unknown[] };
+      if (Array.isArray(json.errors) && json.errors.length > 0) ok = false;
+    } catch {
+      // Not JSON after all: the status is the answer.
+    }
+  }
+  return { forwarded: true, ok, status: answer.status, detail: `the upstream answered HTTP ${answer.status}` };
+};

@@ -5,6 +5,7 @@ import type { Runtime } from '../../server/runtime.js';
 import { forwardToolCall, type StoredMcpCall } from './call.js';
 import type { UpstreamPool } from './pool.js';
 import { UpstreamConnection } from './upstream.js';
+import type { Replayer } from '../../holds/replay.js';
 
 const storedCallSchema = z.object({
   protocol: z.literal('mcp'),
@@ -77,3 +78,11 @@ function textOf(result: CallToolResult): string {
     .join('\n');
   return text.slice(0, 2_000) || 'the tool answered with an error';
 }
+
+/** Runs an approved, delayed hold of this door, and says whether the tool ran. */
+export const mcpHoldReplayer: Replayer = async (runtime, hold) => {
+  const outcome = await replayMcpCall(hold.request, runtime);
+  if (outcome.ok) return { forwarded: true, ok: true, status: 'result', detail: 'the tool answered' };
+  // With a result, the tool ran and reported an error; without one, the call did not get through.
+  return { forwarded: outcome.result !== undefined, ok: false, status: outcome.result ? 'error' : 'not sent', detail: outcome.error.slice(0, 300) };
+};
