@@ -100,6 +100,16 @@ describe('airlock audit verify', () => {
     expect(result.stdout).toContain('TAMPERED: record 2 — edited');
   });
 
+  it('keeps one chain, and a checkpoint that covers it, when reads are committed without their own sync', async () => {
+    const server = openRuntime(loadConfig(configPath), { log: silentLogger, writerThread: true });
+    for (let i = 0; i < 5; i++) await server.audit.append({ type: 'decision', action: `read:${i}`, verdict: 'allow' }, { sync: false });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => server.audit.append({ type: 'decision', action: `mixed:${i}` }, { sync: i % 3 === 0 })));
+    await server.close();
+    const result = verify();
+    expect(result.stdout).toContain('ok: 35 records');
+    expect(result.stdout).toContain('checkpoint at record 35 matches');
+  });
+
   it('keeps one chain when the CLI and a server append to the same store', async () => {
     const server = openRuntime(loadConfig(configPath), { log: silentLogger, writerThread: true });
     const appends = Array.from({ length: 50 }, (_, i) => server.audit.append({ type: 'decision', action: `server:${i}` }));

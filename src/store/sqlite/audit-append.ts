@@ -56,13 +56,17 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     get pending(): boolean {
       return unsynced !== undefined;
     },
-    /** Syncs what was committed without a sync: a one-row synced write syncs the log before it. */
-    sync(at: string): void {
-      if (!unsynced) return;
-      const last = unsynced;
+    /**
+     * Syncs what was committed without a sync, by this connection or another one: a one-row
+     * synced write syncs the whole log file before it. The checkpoint then moves to the head.
+     */
+    sync(at: string, always = false): void {
+      if (!unsynced && !always) return;
       setSynchronous('FULL');
       marker.run(JSON.stringify(at));
-      advance(last);
+      const last = head.get();
+      if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
+      unsynced = undefined;
     },
   };
 }

@@ -29,12 +29,29 @@ const db = openDatabase(init.path);
 const appender = createAppender(db, init.checkpoint);
 let syncTimer: NodeJS.Timeout | undefined;
 
-parentPort!.on('message', (request: WriterRequest | 'close') => {
+/** Syncs within SYNC_WITHIN_MS what was committed without a sync, here or on the main thread. */
+function syncSoon(always: boolean): void {
+  if (syncTimer) return;
+  syncTimer = setTimeout(() => {
+    syncTimer = undefined;
+    try {
+      appender.sync(new Date().toISOString(), always);
+    } catch {
+      // The next synced commit syncs these records too; its failure is reported to its callers.
+    }
+  }, SYNC_WITHIN_MS);
+}
+
+parentPort!.on('message', (request: WriterRequest | 'close' | 'sync-soon') => {
   if (request === 'close') {
     clearTimeout(syncTimer);
-    appender.sync(new Date().toISOString());
+    appender.sync(new Date().toISOString(), true);
     db.close();
     parentPort!.close();
+    return;
+  }
+  if (request === 'sync-soon') {
+    syncSoon(true);
     return;
   }
   let response: WriterResponse;
@@ -45,16 +62,7 @@ parentPort!.on('message', (request: WriterRequest | 'close') => {
       ok: true,
       chained: appender.append(request.entries, { sync: request.sync }).map(({ seq, prev, hash }) => ({ seq, prev, hash })),
     };
-    if (appender.pending && !syncTimer) {
-      syncTimer = setTimeout(() => {
-        syncTimer = undefined;
-        try {
-          appender.sync(new Date().toISOString());
-        } catch {
-          // The next synced commit syncs these records too; its failure is reported to its callers.
-        }
-      }, SYNC_WITHIN_MS);
-    }
+    if (appender.pending) syncSoon(false);
   } catch (error) {
     response = { id: request.id, ok: false, error: (error as Error).message };
   }

@@ -24,8 +24,14 @@ function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undef
   return { append: async (entries) => appender.append(entries, { sync: true }), close: async () => {} };
 }
 
-/** Appends on a writer thread with its own connection: for the server. */
-function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
+/**
+ * Appends on a writer thread with its own connection: for the server. One exception: a batch
+ * that needs no sync, arriving while the writer has nothing to do, is committed here at once —
+ * two hops between threads cost an idle request more than the commit — and the writer is asked
+ * to sync it shortly.
+ */
+function threadedAppend(db: SqliteDatabase, path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
+  const inline = createAppender(db, undefined);
   const here = new URL(import.meta.url);
   const workerData = { path, checkpoint } satisfies WriterInit;
   // Under a TypeScript runner (tests) the writer is a .ts file: load it through tsx.
@@ -63,6 +69,15 @@ function threadedAppend(path: string, checkpoint: CheckpointSettings | undefined
   return {
     append(entries, sync) {
       if (failure) return Promise.reject(failure);
+      if (!sync && waiting.size === 0) {
+        try {
+          const records = inline.append(entries, { sync: false });
+          worker.postMessage('sync-soon');
+          return Promise.resolve(records);
+        } catch (error) {
+          return Promise.reject(new Error(`audit write failed: ${(error as Error).message}`));
+        }
+      }
       return new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });
@@ -87,7 +102,7 @@ export function sqliteAudit(
 ): AuditRepository & { close(): Promise<void> } {
   const writer =
     options.writerThread && options.path !== ':memory:'
-      ? threadedAppend(options.path, options.checkpoint)
+      ? threadedAppend(db, options.path, options.checkpoint)
       : directAppend(db, options.checkpoint);
   const rows = db.prepare<[number, number], AuditRow>('SELECT seq, body, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
   const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
