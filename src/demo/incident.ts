@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { issueToken } from '../identity/tokens.js';
 import { silentLogger } from '../server/log.js';
 import { startAirlock } from '../server/start.js';
-import { DEMO, railwaySchema, startRailwayStandIn, type RailwayStandIn } from './railway-standin.js';
+import { DEMO, RAILWAY_RESOLVERS, railwaySchema, startRailwayStandIn, type RailwayStandIn } from './railway-standin.js';
 
 /**
  * The incident replay: the call that deleted a production database and its backups in nine
@@ -166,24 +166,7 @@ function demoConfig(url: string, variable: string, schemaFile: string) {
         url,
         credential: { bearer: { env: variable } },
         schema: schemaFile,
-        resolve: {
-          ttl: '5m',
-          resources: [
-            {
-              name: 'volume',
-              keys: ['volumeId'],
-              query: 'query($id: String!) { adminVolumeInstancesForVolume(volumeId: $id) { environment { name } } }',
-              environment: 'adminVolumeInstancesForVolume.environment.name',
-            },
-            {
-              name: 'environment',
-              keys: ['environmentId', 'environmentDelete.id'],
-              query: 'query($id: String!) { environment(id: $id) { name } }',
-              environment: 'environment.name',
-              narrows: ['serviceInstance*', 'variable*', 'volumeInstance*'],
-            },
-          ],
-        },
+        resolve: { ttl: '5m', resources: RAILWAY_RESOLVERS },
       },
     ],
   };

@@ -373,3 +373,23 @@ function rootValue(state: StandInState) {
     apiTokenCreate: () => `rw_${randomUUID()}`,
   };
 }
+
+/**
+ * How Airlock asks Railway where a volume or an environment lives, as an operator writes it in
+ * airlock.yaml (docs/http-door.md): the queries this stand-in answers as the real API does.
+ */
+export const RAILWAY_RESOLVERS = [
+  {
+    name: 'volume',
+    keys: ['volumeId'],
+    query: 'query($id: String!) { adminVolumeInstancesForVolume(volumeId: $id) { environment { name } } }',
+    environment: 'adminVolumeInstancesForVolume.environment.name',
+  },
+  {
+    name: 'environment',
+    keys: ['environmentId', 'environmentDelete.id'],
+    query: 'query($id: String!) { environment(id: $id) { name } }',
+    environment: 'environment.name',
+    narrows: ['serviceInstance*', 'variable*', 'volumeInstance*'],
+  },
+];

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startRailwayStandIn, type RailwayStandIn } from '../../../src/demo/railway-standin.js';
+import { RAILWAY_RESOLVERS, startRailwayStandIn, type RailwayStandIn } from '../../../src/demo/railway-standin.js';
 import { startTestAirlock, type TestAirlock, type TestAirlockOptions } from '../../support/airlock.js';
 import { startVolumesApi, type VolumesApi } from './volumes-api.js';
 
@@ -15,19 +15,7 @@ export const RAILWAY_SCHEMA = fileURLToPath(new URL('../../fixtures/railway/sche
 export const RAILWAY_RESOLVE = {
   ttl: '1m',
   resources: [
-    {
-      name: 'volume',
-      keys: ['volumeId'],
-      query: 'query($id: String!) { adminVolumeInstancesForVolume(volumeId: $id) { environment { name } } }',
-      environment: 'adminVolumeInstancesForVolume.environment.name',
-    },
-    {
-      name: 'environment',
-      keys: ['environmentId', 'environmentDelete.id'],
-      query: 'query($id: String!) { environment(id: $id) { name } }',
-      environment: 'environment.name',
-      narrows: ['serviceInstance*', 'variable*', 'volumeInstance*'],
-    },
+    ...RAILWAY_RESOLVERS,
     {
       name: 'service',
       keys: ['serviceId', 'serviceDelete.id'],

@@ -1,66 +1,50 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpDoor, replayMcpCall } from '../../../src/doors/mcp/index.js';
+import { describe, expect, it } from 'vitest';
+import { replayMcpCall } from '../../../src/doors/mcp/index.js';
 import { silentLogger } from '../../../src/server/log.js';
 import { openRuntime } from '../../../src/server/runtime.js';
-import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
-import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
-import { call, connectAgent } from './support.js';
+import { call, connectAgent, notesBehindAirlock } from './support.js';
 
-let upstream: NotesHttpServer;
-let airlock: TestAirlock;
-
-beforeAll(async () => {
-  upstream = await startNotesHttpServer();
-  airlock = await startTestAirlock({
-    config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
-    doors: [createMcpDoor()],
-  });
-});
-
-afterAll(async () => {
-  await airlock?.close();
-  await upstream?.close();
-});
+const world = notesBehindAirlock();
 
 async function heldRequest(agentName: string, id: string): Promise<unknown> {
-  const agent = await connectAgent(airlock.url, await airlock.token(agentName, ['write:staging']));
+  const agent = await connectAgent(world.airlock.url, await world.airlock.token(agentName, ['write:staging']));
   const held = await call(agent, 'notes__delete_note', { id });
   await agent.close();
-  const hold = await airlock.airlock.runtime.store.holds.get(held._meta?.['airlock/holdId'] as string);
+  const hold = await world.airlock.airlock.runtime.store.holds.get(held._meta?.['airlock/holdId'] as string);
   return hold!.request;
 }
 
 describe('replayMcpCall: running a held call later, for delayed execution', () => {
   it('sends the exact stored call once through the running door', async () => {
-    upstream.state.notes.set('r1', { title: 'r', text: 'r' });
+    world.upstream.state.notes.set('r1', { title: 'r', text: 'r' });
     const request = await heldRequest('replay-bot', 'r1');
-    const outcome = await replayMcpCall(request, airlock.airlock.runtime);
+    const outcome = await replayMcpCall(request, world.airlock.airlock.runtime);
     expect(outcome.ok).toBe(true);
-    expect(upstream.state.notes.has('r1')).toBe(false);
+    expect(world.upstream.state.notes.has('r1')).toBe(false);
   });
 
   it('connects for the one call when no door is running in this process', async () => {
-    upstream.state.notes.set('r2', { title: 'r', text: 'r' });
+    world.upstream.state.notes.set('r2', { title: 'r', text: 'r' });
     const request = await heldRequest('replay-bot-2', 'r2');
-    const runtime = openRuntime(airlock.config, { log: silentLogger });
+    const runtime = openRuntime(world.airlock.config, { log: silentLogger });
     try {
       const outcome = await replayMcpCall(request, runtime);
       expect(outcome.ok).toBe(true);
-      expect(upstream.state.notes.has('r2')).toBe(false);
+      expect(world.upstream.state.notes.has('r2')).toBe(false);
     } finally {
       await runtime.close();
     }
   });
 
   it('says so, without throwing, when the stored request is not an MCP call', async () => {
-    const outcome = await replayMcpCall({ subject: 'operation' }, airlock.airlock.runtime);
+    const outcome = await replayMcpCall({ subject: 'operation' }, world.airlock.airlock.runtime);
     expect(outcome).toEqual({ ok: false, error: 'the hold does not carry an MCP tool call Airlock can run' });
   });
 
   it('reports the tool error when the upstream answers with one', async () => {
     const outcome = await replayMcpCall(
       { protocol: 'mcp', method: 'tools/call', upstream: 'notes', tool: 'fail', name: 'notes__fail', arguments: {} },
-      airlock.airlock.runtime,
+      world.airlock.airlock.runtime,
     );
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.error).toBe('it failed on purpose');

@@ -5,29 +5,15 @@
 import { rmSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { silentLogger } from '../../../src/server/log.js';
 import { startAirlock, type RunningAirlock } from '../../../src/server/start.js';
-import { AIRLOCK_BIN, ROOT, runCli, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
-import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
-import { call, textOf } from './support.js';
+import { AIRLOCK_BIN, ROOT, runCli, startTestAirlock } from '../../support/airlock.js';
+import { startNotesHttpServer } from '../../fixtures/mcp/notes-server.js';
+import { call, notesBehindAirlock, textOf } from './support.js';
 
-let upstream: NotesHttpServer;
-let airlock: TestAirlock;
-
-beforeAll(async () => {
-  upstream = await startNotesHttpServer();
-  airlock = await startTestAirlock({
-    config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
-    doors: [createMcpDoor()],
-  });
-});
-
-afterAll(async () => {
-  await airlock?.close();
-  await upstream?.close();
-});
+const world = notesBehindAirlock();
 
 function bridge(env: Record<string, string>): { client: Client; transport: StdioClientTransport; stderr: () => string } {
   const transport = new StdioClientTransport({
@@ -44,8 +30,8 @@ function bridge(env: Record<string, string>): { client: Client; transport: Stdio
 
 describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => {
   it('lists and calls the tools through Airlock, and relays holds as they are', async () => {
-    const token = await airlock.token('stdio-bot', ['write:staging']);
-    const { client, transport } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: airlock.url });
+    const token = await world.airlock.token('stdio-bot', ['write:staging']);
+    const { client, transport } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: world.airlock.url });
     await client.connect(transport);
     try {
       expect(client.getServerVersion()?.name).toBe('airlock');
@@ -56,7 +42,7 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
       const held = await call(client, 'notes__delete_note', { id: 'n1' });
       expect(held.isError).toBe(true);
       expect(held._meta?.['airlock/holdId']).toMatch(/^hold_/);
-      expect(upstream.state.notes.has('n1')).toBe(true);
+      expect(world.upstream.state.notes.has('n1')).toBe(true);
     } finally {
       await client.close();
     }
@@ -102,14 +88,14 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
   });
 
   it('refuses to start without a token', () => {
-    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: '', AIRLOCK_URL: airlock.url } });
+    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: '', AIRLOCK_URL: world.airlock.url } });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('set AIRLOCK_TOKEN');
   });
 
   it("passes Airlock's refusal of a bad token to the client, without echoing the token", async () => {
     const forged = `alk_${'B'.repeat(50)}`;
-    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: forged, AIRLOCK_URL: airlock.url });
+    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: forged, AIRLOCK_URL: world.airlock.url });
     await expect(client.connect(transport)).rejects.toThrow(/checksum|not an Airlock token|refused/);
     await client.close();
     expect(stderr()).not.toContain(forged);

@@ -4,7 +4,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { LocalAdmin } from '../../../src/admin/local-admin.js';
 import { totpCode } from '../../../src/identity/totp.js';
-import { ROOT, type TestAirlock } from '../../support/airlock.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createMcpDoor } from '../../../src/doors/mcp/index.js';
+import { ROOT, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
 
 export const NOTES_SERVER = join(ROOT, 'test', 'fixtures', 'mcp', 'notes-server.ts');
 
@@ -51,4 +54,32 @@ export async function approveAsOperator(airlock: TestAirlock, holdId: string): P
   const name = `operator-${++operators}`;
   const { secret } = await new LocalAdmin(runtime, 'local:root').addOperator({ name });
   await new LocalAdmin(runtime, `local:${name}`).approveHold({ id: holdId, code: totpCode(secret, runtime.clock()) });
+}
+
+/**
+ * The notes fixture over HTTP, behind a test Airlock with only the MCP door: the setup most MCP
+ * door tests share. Call it at the top of a test file; the hooks start and stop both.
+ */
+export function notesBehindAirlock(): { readonly airlock: TestAirlock; readonly upstream: NotesHttpServer } {
+  let upstream: NotesHttpServer | undefined;
+  let airlock: TestAirlock | undefined;
+  beforeAll(async () => {
+    upstream = await startNotesHttpServer();
+    airlock = await startTestAirlock({
+      config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
+      doors: [createMcpDoor()],
+    });
+  });
+  afterAll(async () => {
+    await airlock?.close();
+    await upstream?.close();
+  });
+  return {
+    get airlock() {
+      return airlock!;
+    },
+    get upstream() {
+      return upstream!;
+    },
+  };
 }
