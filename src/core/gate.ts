@@ -105,17 +105,7 @@ export class Gate {
       return await this.decideOrThrow(request);
     } catch (error) {
       // The store failed mid-decision: whatever the policy says, nothing may be forwarded.
-      return {
-        verdict: {
-          kind: 'deny',
-          code: 'unavailable',
-          reasons: [`Airlock could not complete the decision, so nothing was forwarded (${(error as Error).message})`],
-          policies: ['airlock/store'],
-        },
-        record: undefined,
-        agent: undefined,
-        tokenId: undefined,
-      };
+      return unavailable(`Airlock could not complete the decision, so nothing was forwarded (${(error as Error).message})`, 'airlock/store', {});
     }
   }
 
@@ -316,17 +306,7 @@ export class Gate {
       const record = await this.options.audit.append(entry, { sync });
       return { verdict, record, agent: who.agent, tokenId: who.tokenId };
     } catch (error) {
-      return {
-        verdict: {
-          kind: 'deny',
-          code: 'unavailable',
-          reasons: [`Airlock could not record the decision, so nothing was forwarded (${(error as Error).message})`],
-          policies: ['airlock/audit'],
-        },
-        record: undefined,
-        agent: who.agent,
-        tokenId: who.tokenId,
-      };
+      return unavailable(`Airlock could not record the decision, so nothing was forwarded (${(error as Error).message})`, 'airlock/audit', who);
     }
   }
 
@@ -334,6 +314,16 @@ export class Gate {
     if (result.record) for (const e of this.extensions) await contained(() => e.decided?.(context, result.verdict, result.record!));
     return result;
   }
+}
+
+/** A refusal because Airlock itself could not decide or record: never forward, say why. */
+function unavailable(reason: string, policy: string, who: { agent?: string | undefined; tokenId?: string | undefined }): GateResult {
+  return {
+    verdict: { kind: 'deny', code: 'unavailable', reasons: [reason], policies: [policy] },
+    record: undefined,
+    agent: who.agent,
+    tokenId: who.tokenId,
+  };
 }
 
 async function contained(run: () => Promise<void> | void): Promise<void> {
