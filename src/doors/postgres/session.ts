@@ -423,15 +423,13 @@ export class ProxySession {
 
   private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
     const holdId = holdInText ?? this.pendingHoldId;
+    // A cancel may arrive while the gate is still deciding: the controller exists from the start,
+    // and only the combined signal, which costs more, is built when a wait actually begins.
+    const waiting = (this.waiting = new AbortController());
     const result = await decideAndWait(
       this.context.runtime,
       { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
-      {
-        signal: () => {
-          this.waiting = new AbortController();
-          return AbortSignal.any([this.abort.signal, this.waiting.signal]);
-        },
-      },
+      { signal: () => AbortSignal.any([this.abort.signal, waiting.signal]) },
     ).finally(() => (this.waiting = undefined));
     const { verdict } = result;
     if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
