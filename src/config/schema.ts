@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
 import { upstreamSchema } from './upstreams/index.js';
+import { DEFAULT_PROTECTED_BRANCHES } from '../classify/shell/context.js';
 import { postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
@@ -79,6 +80,13 @@ export const configSchema = z
     budgets: z.array(budgetSchema).default([]),
     /** Behaviour baselines and anomaly signals (docs/signals.md). */
     baseline: baselineSchema,
+    /** How shell commands are judged (the hook door, MCP tools that run commands). */
+    shell: z
+      .strictObject({
+        /** Branches where `git push --force` and `git reset --hard` are destructive (globs). */
+        protectedBranches: z.array(z.string().min(1)).default([...DEFAULT_PROTECTED_BRANCHES]),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         /** Largest request body a door reads (bytes). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_PROTECTED_BRANCHES } from '../../classify/shell/context.js';
 import { ConfigError } from '../../config/load.js';
 import { mostDangerousPart } from '../../core/operation.js';
 import { HARNESSES, isHarness } from '../../doors/hook/harnesses.js';
@@ -82,7 +83,7 @@ export function registerHook(program: Command): void {
         context = shellContextFor(config, { workspace, ...(options.branch ? { branch: options.branch } : {}) }, knownSecretsOf(config).secrets, airlockHostsOf(config));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        context = { workspace, protectedBranches: ['main', 'master', 'production', 'prod', 'release', 'release/*'], upstreams: [], secrets: [], ...(options.branch ? { branch: options.branch } : {}) };
+        context = { workspace, protectedBranches: DEFAULT_PROTECTED_BRANCHES, upstreams: [], secrets: [], ...(options.branch ? { branch: options.branch } : {}) };
       }
       const result = await classifyShell(text, context);
       if (!result.ok) {

@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { loadGraphQLSchema } from '../../classify/graphql/index.js';
 import type { RestClassifyOptions } from '../../classify/rest/index.js';
-import { DEFAULT_PROTECTED_BRANCHES, type KnownSecret, type ShellContext, type ShellUpstream } from '../../classify/shell/index.js';
+import { type KnownSecret, type ShellContext, type ShellUpstream } from '../../classify/shell/index.js';
 import type { AirlockConfig } from '../../config/load.js';
 import type { OperationClass } from '../../core/operation.js';
 
@@ -70,7 +70,7 @@ export function shellContextFor(config: AirlockConfig, place: HookPlace, secrets
     workspace: place.workspace,
     ...(place.cwd ? { cwd: place.cwd } : {}),
     ...(place.branch ? { branch: place.branch } : {}),
-    protectedBranches: DEFAULT_PROTECTED_BRANCHES,
+    protectedBranches: config.shell.protectedBranches,
     upstreams: shellUpstreamsOf(config),
     secrets,
     airlockHosts,

@@ -1,5 +1,5 @@
 import { classifyGraphQLDocument } from '../../classify/graphql/index.js';
-import { classifyShell, DEFAULT_PROTECTED_BRANCHES, type KnownSecret, type ShellContext, type ShellUpstream } from '../../classify/shell/index.js';
+import { classifyShell, type KnownSecret, type ShellContext, type ShellUpstream } from '../../classify/shell/index.js';
 import { classifySql, loadSqlClassifier } from '../../classify/sql/index.js';
 import type { AirlockConfig } from '../../config/load.js';
 import type { OperationClass } from '../../core/operation.js';
@@ -35,7 +35,7 @@ export async function loadCodeClassifiers(config: AirlockConfig): Promise<CodeCl
       const context: ShellContext = {
         workspace: upstream.workspace ?? NO_WORKSPACE,
         cwd: upstream.workspace ?? UNKNOWN_CWD,
-        protectedBranches: DEFAULT_PROTECTED_BRANCHES,
+        protectedBranches: config.shell.protectedBranches,
         upstreams,
         secrets,
       };
