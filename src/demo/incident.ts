@@ -113,7 +113,7 @@ export async function runIncidentDemo(out: { write(text: string): void }): Promi
       say();
       say('What next, in a running Airlock');
       say(`  An operator reviews the hold:  airlock hold show ${holdId ?? '<hold id>'}`);
-      say(`  and approves it with 2FA:     airlock hold approve ${holdId ?? '<hold id>'} --code <6 digits>`);
+      say(`  and approves it with 2FA:     airlock hold approve ${holdId ?? '<hold id>'} --as <you> --code <6 digits>`);
       say('  Only then may the agent send exactly the same request again, with the header');
       say(`  "Airlock-Hold: ${holdId ?? '<hold id>'}"; it runs once. Put your own agent behind Airlock: docs/http-door.md`);
 
