@@ -304,6 +304,9 @@ describe('classifySql', () => {
     expect(canonical("SET airlock.hold = 'hold_0123456789abcdefghij'; DROP TABLE users")).toBe(base);
     expect(canonical('DROP TABLE "Users"')).not.toBe(base);
     expect(canonical("DELETE FROM users WHERE name = 'Ada'")).not.toBe(canonical("DELETE FROM users WHERE name = 'ada'"));
+    // IN lists and ARRAY[…] carry the positions of their brackets too.
+    expect(canonical('DELETE FROM users WHERE id IN (1, 2) AND tag = ANY (ARRAY[3])')).toBe(canonical('delete from users where id in(1,2) and tag = any(array[3])'));
+    expect(canonical('DELETE FROM users WHERE id IN (1, 2)')).not.toBe(canonical('DELETE FROM users WHERE id IN (1, 3)'));
   });
 
   it('counts the parameters a statement uses', () => {

@@ -210,11 +210,12 @@ function classifyNested(sql: string, depth: number, configuredFunction: JudgeCon
  */
 function canonicalOf(tree: unknown): string {
   // Stringify natively, then drop positions: a replacer function costs several times more, and
-  // "location" inside a string constant is escaped (\"location\") so it cannot match.
-  return JSON.stringify(tree).replace(LOCATION, '');
+  // a position's name inside a string constant is escaped (\"location\") so it cannot match.
+  return JSON.stringify(tree).replace(POSITIONS, '');
 }
 
-const LOCATION = /,?"location":-?\d+/g;
+/** Every field of a raw parse tree that holds a position in the text (libpg-query 17/18). */
+const POSITIONS = /,?"(?:location|rexpr_list_start|rexpr_list_end|list_start|list_end|name_location)":-?\d+/g;
 
 function holdFromComment(text: string): string | undefined {
   if (!text.includes('hold_')) return undefined;
