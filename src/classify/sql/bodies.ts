@@ -1,7 +1,7 @@
 import { parsePlPgSQLSync, scanSync } from 'libpg-query';
 import { severity } from '../../core/operation.js';
 import type { Finding, JudgeContext } from './judge.js';
-import { list, option, stringOf, type Fields } from './nodes.js';
+import { list, noteConstantRead, option, stringOf, type Fields } from './nodes.js';
 
 /**
  * What a function's body does when it is called. Creating a trigger function that deletes
@@ -24,6 +24,8 @@ export function judgeFunctionBody(f: Fields, context: JudgeContext): Finding {
 }
 
 function judgePlpgsql(context: JudgeContext): Finding {
+  // The PL/pgSQL parser reads the whole statement's text, constants included.
+  noteConstantRead();
   let parsed: unknown;
   try {
     parsed = parsePlPgSQLSync(context.statementText);

@@ -19,7 +19,9 @@ import { classified, unclassifiable, type ClassifyResult } from '../result.js';
 import { worstOf } from './bodies.js';
 import { BoundedCache } from './cache.js';
 import { Judge, type Finding, type JudgeContext, type SessionEffects } from './judge.js';
-import { unwrap } from './nodes.js';
+import { canonicalOf } from './canonical.js';
+import { integerShape, statementsFrom, templateOf, type ParsedStatement, type ShapeTemplate } from './literals.js';
+import { constantReadCount, unwrap } from './nodes.js';
 import { PRIVILEGE_SETTINGS, RULES, unknownStatement } from './rules.js';
 
 export interface SqlClassifierOptions {
@@ -87,28 +89,47 @@ export function classifySql(text: string, options?: SqlClassifierOptions): Class
 }
 
 const NO_OPTIONS: SqlClassifierOptions = {};
-const caches = new WeakMap<SqlClassifierOptions, BoundedCache<SqlAnalysis>>();
+
+interface Caches {
+  readonly byText: BoundedCache<SqlAnalysis>;
+  /** Templates by integer shape (literals.ts); null for a shape whose analysis reads its constants. */
+  readonly byShape: BoundedCache<ShapeTemplate | null>;
+  readonly configuredFunction: JudgeContext['configuredFunction'];
+}
+
+const caches = new WeakMap<SqlClassifierOptions, Caches>();
 
 /**
  * classifySql with everything the PostgreSQL door needs: the canonical text approvals bind to,
- * prepared-statement bookkeeping and the hold id. Cached by text, per options object (pass the
- * same object each time, e.g. one per upstream).
+ * prepared-statement bookkeeping and the hold id. Cached by text, and by shape for texts that
+ * differ only in integer constants the classification does not depend on (literals.ts), per
+ * options object (pass the same object each time, e.g. one per upstream).
  */
 export function analyzeSql(text: string, options: SqlClassifierOptions = NO_OPTIONS): SqlAnalysis {
   if (!loaded) throw new Error('the SQL classifier is not loaded: await loadSqlClassifier() once before classifying');
   let cache = caches.get(options);
   if (!cache) {
-    cache = new BoundedCache(CACHE_ENTRIES);
+    cache = { byText: new BoundedCache(CACHE_ENTRIES), byShape: new BoundedCache(CACHE_ENTRIES), configuredFunction: functionMatcher(options) };
     caches.set(options, cache);
   }
-  const cached = cache.get(text);
+  const cached = cache.byText.get(text);
   if (cached) return cached;
-  const analysis = deepFreeze(analyze(text, options));
-  if (text.length <= CACHE_TEXT_LIMIT) cache.set(text, analysis);
+  const shape = text.length <= CACHE_TEXT_LIMIT ? integerShape(text) : undefined;
+  const template = shape && cache.byShape.get(shape.key);
+  // Not kept by text: a text of a known shape costs little to rebuild, and texts that differ
+  // only in numbers would push out of the cache the ones that have no shape.
+  if (template) return freezeRebuilt(analysisOf(statementsFrom(template, text, shape), text));
+  const { analysis, parsed, readsConstants } = analyze(text, cache.configuredFunction);
+  deepFreeze(analysis);
+  if (text.length <= CACHE_TEXT_LIMIT) cache.byText.set(text, analysis);
+  if (shape && template === undefined && analysis.ok) cache.byShape.set(shape.key, (!readsConstants && templateOf(shape, text, parsed)) || null);
   return analysis;
 }
 
-function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
+function analyze(
+  text: string,
+  configuredFunction: JudgeContext['configuredFunction'],
+): { analysis: SqlAnalysis; parsed: ParsedStatement[]; readsConstants: boolean } {
   let parsed: ReturnType<typeof parseSync>;
   try {
     // The binding refuses an empty string; PostgreSQL answers it with EmptyQueryResponse.
@@ -117,18 +138,20 @@ function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const message = (error as Error).message;
     const position = typeof details?.cursorPosition === 'number' ? details.cursorPosition + 1 : undefined;
-    return {
+    const analysis: SqlAnalysis = {
       ok: false,
       error: message,
       position,
       result: unclassifiable(`PostgreSQL's parser rejects this SQL: ${message}${position ? ` (at character ${position})` : ''}`),
     };
+    return { analysis, parsed: [], readsConstants: true };
   }
   const bytes = Buffer.from(text, 'utf8');
-  const configuredFunction = functionMatcher(options);
+  const readsBefore = constantReadCount();
+  let failed = false;
   const prepared = new Map<string, Finding>();
   const nested = (sql: string, depth: number): Finding => classifyNested(sql, depth, configuredFunction);
-  const statements: SqlStatement[] = [];
+  const statements: ParsedStatement[] = [];
   for (const raw of parsed.stmts ?? []) {
     const start = raw.stmt_location ?? 0;
     const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
@@ -142,9 +165,10 @@ function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
       judge.statement(node);
       finding = judge.finding();
     } catch (error) {
+      failed = true;
       finding = { class: 'destructive', why: `Airlock could not classify this statement (${(error as Error).message})`, resources: [] };
     }
-    statements.push({
+    const statement: SqlStatement = {
       ...judge.session,
       type: node.type,
       canonical: canonicalOf(raw.stmt),
@@ -156,8 +180,17 @@ function analyze(text: string, options: SqlClassifierOptions): SqlAnalysis {
         ...(finding.why ? { why: finding.why } : {}),
         text: statementText,
       },
-    });
+    };
+    statements.push({ tree: raw.stmt, start, end, statement });
   }
+  return {
+    analysis: analysisOf(statements.map((s) => s.statement), text),
+    parsed: statements,
+    readsConstants: failed || constantReadCount() !== readsBefore,
+  };
+}
+
+function analysisOf(statements: readonly SqlStatement[], text: string): SqlAnalysis {
   const holdFromSet = statements.findLast((s) => s.holdId !== undefined)?.holdId;
   return {
     ok: true,
@@ -203,20 +236,6 @@ function classifyNested(sql: string, depth: number, configuredFunction: JudgeCon
   return worstOf(findings);
 }
 
-/**
- * The statement as the parser understood it, without positions: comments, spacing, keyword
- * case, unquoted identifiers' case and redundant parentheses leave no trace; every constant,
- * name and operator does. Two texts with the same canonical form run the same statement.
- */
-function canonicalOf(tree: unknown): string {
-  // Stringify natively, then drop positions: a replacer function costs several times more, and
-  // a position's name inside a string constant is escaped (\"location\") so it cannot match.
-  return JSON.stringify(tree).replace(POSITIONS, '');
-}
-
-/** Every field of a raw parse tree that holds a position in the text (libpg-query 17/18). */
-const POSITIONS = /,?"(?:location|rexpr_list_start|rexpr_list_end|list_start|list_end|name_location)":-?\d+/g;
-
 function holdFromComment(text: string): string | undefined {
   if (!text.includes('hold_')) return undefined;
   try {
@@ -239,6 +258,17 @@ function functionMatcher(options: SqlClassifierOptions): JudgeContext['configure
     for (const [matches, cls] of entries) if (candidates.some((candidate) => matches(candidate))) return cls;
     return undefined;
   };
+}
+
+/** Freezes what statementsFrom and analysisOf built; everything else in it is the template's, frozen already. */
+function freezeRebuilt(analysis: SqlAnalysis): SqlAnalysis {
+  if (analysis.ok) {
+    for (const statement of analysis.statements) Object.freeze(Object.freeze(statement).part);
+    Object.freeze(analysis.statements);
+  }
+  if (analysis.result.ok) Object.freeze(analysis.result.parts);
+  Object.freeze(analysis.result);
+  return Object.freeze(analysis);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -124,10 +124,27 @@ export function roleName(fields: Fields | undefined): string {
   }
 }
 
+let constantReads = 0;
+
+/**
+ * How many times the classifier has looked at a constant's value so far. A text whose
+ * classification never did is classified alike whatever its integer constants are, and its
+ * analysis is reused for texts that differ only in them (literals.ts).
+ */
+export function constantReadCount(): number {
+  return constantReads;
+}
+
+/** For readers of a statement that do not go through constantOf (its text, for PL/pgSQL). */
+export function noteConstantRead(): void {
+  constantReads++;
+}
+
 /** A constant's value: number, string, boolean or null; undefined when the node is not a constant. */
 export function constantOf(value: unknown): number | string | boolean | null | undefined {
   const node = unwrap(value);
   if (node?.type !== 'A_Const') return undefined;
+  constantReads++;
   const f = node.fields;
   if (f.isnull) return null;
   if ('ival' in f) return ((f.ival as { ival?: number }).ival ?? 0);
@@ -160,11 +177,19 @@ export function option(options: unknown, name: string): Fields | undefined {
 
 /** Structural equality of two expressions, ignoring where in the text they were written. */
 export function sameExpression(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a, withoutLocation) === JSON.stringify(b, withoutLocation);
+  const same = JSON.stringify(a, withoutLocation) === JSON.stringify(b, withoutLocation);
+  // The answer depends on constants' values only when the two are alike apart from them
+  // (`5 = 5`); `id = 5` is false whatever the 5.
+  if (same || JSON.stringify(a, withoutConstants) === JSON.stringify(b, withoutConstants)) constantReads++;
+  return same;
 }
 
 function withoutLocation(key: string, value: unknown): unknown {
   return key === 'location' ? undefined : value;
+}
+
+function withoutConstants(key: string, value: unknown): unknown {
+  return key === 'location' ? undefined : key === 'A_Const' ? 0 : value;
 }
 
 /** Whether any node below `value` is of one of these types. */
