@@ -171,10 +171,11 @@ export class ProxySession {
         const frame = this.inbox.shift()!;
         const pending = this.handle(frame);
         if (pending) {
-          // Let what is already queued go out while the gate decides.
+          // Let what is already queued go out while the gate decides; what is sent once it has
+          // decided stays corked, to go out in one write with the messages behind it.
           upstream.uncork();
-          await pending;
           upstream.cork();
+          await pending;
         }
       }
     } catch (error) {
@@ -264,7 +265,7 @@ export class ProxySession {
       this.refuseSimple(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
       return;
     }
-    if (!(await this.backupBefore(operation, verdict))) return;
+    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict))) return;
     this.applyEffects(analysis.statements);
     // A simple Query destroys the unnamed prepared statement.
     this.prepared.delete('');
@@ -272,14 +273,13 @@ export class ProxySession {
     this.sentSyncs++;
   }
 
-  private async onParse(message: Parse): Promise<void> {
+  /** Waits only to record a statement that does not parse: parsing runs nothing, so the gate is not asked. */
+  private onParse(message: Parse): Promise<void> | undefined {
     const analysis = analyzeSql(message.text, this.entry.classifier);
     this.extendedSinceSync = true;
     if (!analysis.ok) {
       if (message.statement === '') this.prepared.delete('');
-      await this.recordUnparsable(message.text, analysis);
-      this.refuseExtended(this.syntaxErrorFields(analysis));
-      return;
+      return this.recordUnparsable(message.text, analysis).then(() => this.refuseExtended(this.syntaxErrorFields(analysis)));
     }
     const prepared: Prepared = {
       text: message.text,
@@ -291,6 +291,7 @@ export class ProxySession {
     this.closedInWindow.delete(message.statement);
     // Parsing runs nothing: the statement is judged when it is bound to parameters to run.
     this.send(message.raw);
+    return undefined;
   }
 
   private async onBind(message: Bind): Promise<void> {
@@ -322,7 +323,7 @@ export class ProxySession {
       this.refuseExtended(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
       return;
     }
-    if (!(await this.backupBefore(operation, verdict, true))) return;
+    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict, true))) return;
     this.applyEffects(prepared.statements);
     this.send(message.raw);
   }
@@ -436,9 +437,8 @@ export class ProxySession {
     return verdict;
   }
 
-  /** Backup before destroy; false when it failed and the refusal has been sent instead. */
+  /** Backup before a destructive operation runs; false when it failed and the refusal has been sent instead. */
   private async backupBefore(operation: Operation, verdict: Extract<Verdict, { kind: 'allow' }>, extended = false): Promise<boolean> {
-    if (operation.class !== 'destructive') return true;
     const backup = await backupBeforeForward(this.context.runtime, {
       operation,
       agent: this.identity.agent,
