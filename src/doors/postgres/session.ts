@@ -25,6 +25,7 @@ import { decideAndWait } from '../../holds/wait.js';
 import type { Bind, Close, Parse, Query } from './messages.js';
 import { ErrorResponse, ParseComplete, ReadyForQuery, type NoticeFields } from './messages.js';
 import { FrameReader, parseBackend, parseFrontend, ProtocolError } from './parser.js';
+import { PassedFrames } from './passed-frames.js';
 import { toClient, toServer } from './serializer.js';
 import type { DoorContext, UpstreamEntry } from './context.js';
 import type { UpstreamConnection } from './upstream.js';
@@ -529,6 +530,7 @@ export class ProxySession {
 
   private fromUpstream(chunk: Buffer): void {
     const { client } = this;
+    const passed = new PassedFrames(client);
     let fatal = false;
     try {
       if (chunk.length > 0) this.upstreamReader.push(chunk);
@@ -538,31 +540,33 @@ export class ProxySession {
         if (code === 0x5a /* Z */) {
           const rfq = parseBackend(frame) as ReadyForQuery;
           this.windowDone();
-          client.write(rfq.raw);
+          passed.add(rfq.raw);
         } else if (code === 0x31 /* 1 */) {
           this.parseCompleted(parseBackend(frame) as ParseComplete);
-          client.write(frame);
+          passed.add(frame);
         } else if (code === 0x45 /* E */) {
           const error = parseBackend(frame) as ErrorResponse;
           const nonce = POISON.exec(error.fields.M ?? '')?.[1];
           const poison = nonce ? this.poisons.get(nonce) : undefined;
           if (poison) {
             this.poisons.delete(nonce!);
+            passed.flush();
             client.write(toClient.errorResponse(poison.fields));
             if (poison.fatal) {
               // PostgreSQL ends a session after a FATAL error, with no ReadyForQuery.
               fatal = true;
               break;
             }
-          } else client.write(frame);
+          } else passed.add(frame);
         } else {
-          client.write(frame);
+          passed.add(frame);
         }
       }
     } catch (error) {
       this.context.log.warn({ upstream: this.entry.config.name, err: (error as Error).message }, 'upstream sent an invalid message');
       fatal = true;
     } finally {
+      passed.flush();
       client.uncork();
     }
     if (fatal) {
