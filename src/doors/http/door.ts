@@ -59,6 +59,7 @@ export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
   }
   // Schemas read by introspection are asked for now, so the first requests need not wait.
   await Promise.all([...upstreams.values()].map((upstream) => upstream.ensureSchema()));
+  const names = [...upstreams.keys()];
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
@@ -81,7 +82,7 @@ export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
     handleHttp(request, response) {
       const found = route(request);
       if (!found) return false;
-      handle(runtime, [...upstreams.keys()], found, request, response).catch((error: unknown) => {
+      handle(runtime, names, found, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
         if (!response.headersSent) {
           send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
@@ -96,7 +97,9 @@ export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
 }
 
 async function handle(runtime: Runtime, names: readonly string[], route: Route, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const started = performance.now();
+  // The per-request log lines are built only when their level is on: most servers run at info.
+  const debug = runtime.log.isLevelEnabled('debug');
+  const started = debug ? performance.now() : 0;
   if ('unknown' in route) {
     request.resume();
     const known = names.length ? names.join(', ') : 'none are configured';
@@ -156,15 +159,17 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
 
   const verdict = result.verdict;
   // Every decision is in the audit log; the log line is for operators watching refusals live.
-  runtime.log[verdict.kind === 'allow' ? 'debug' : 'info'](
-    { door: 'http', upstream: upstream.name, agent: result.agent, action: operation.action, class: operation.class, environment, verdict: verdict.kind, holdId: verdict.holdId, audit: result.record?.seq },
-    'decided',
-  );
+  if (verdict.kind !== 'allow' || debug) {
+    runtime.log[verdict.kind === 'allow' ? 'debug' : 'info'](
+      { door: 'http', upstream: upstream.name, agent: result.agent, action: operation.action, class: operation.class, environment, verdict: verdict.kind, holdId: verdict.holdId, audit: result.record?.seq },
+      'decided',
+    );
+  }
   if (verdict.kind !== 'allow') return refuse(verdict);
   const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
   if (!backup.ok) return refuse(backup.verdict);
   await forward(upstream, request, response, stored, body.body);
-  runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
+  if (debug) runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
 }
 
 /** A Host-routed path with the upstream URL's path taken off, or undefined when it is not under it. */
@@ -380,10 +385,13 @@ async function forward(upstream: HttpUpstream, request: IncomingMessage, respons
   source.pipe(response);
 }
 
+/** Methods whose requests usually have no body, and so no Content-Length when they have none. */
+const BODILESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+
 /** Sends a stored request to its upstream with the credential injected. */
 export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, body: Buffer) {
   const headers: HeaderMap = { ...stored.headers, 'accept-encoding': 'identity' };
-  if (body.length > 0 || !['GET', 'HEAD', 'OPTIONS', 'DELETE'].includes(stored.method)) headers['content-length'] = String(body.length);
+  if (body.length > 0 || !BODILESS_METHODS.has(stored.method)) headers['content-length'] = String(body.length);
   if (upstream.credential) headers[upstream.credential.header] = upstream.credential.value();
   return upstream.pool.request({
     method: stored.method as 'GET',

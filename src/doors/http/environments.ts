@@ -69,16 +69,19 @@ export class EnvironmentResolver {
       }
     });
     const answers = new Map<string, Set<string>>();
-    await Promise.all(
-      [...lookups].map(async ([key, promise]) => {
-        const environment = await promise;
-        if (environment === undefined) return;
-        const id = key.slice(key.indexOf('\u0000') + 1);
-        let set = answers.get(id);
-        if (!set) answers.set(id, (set = new Set()));
-        set.add(environment);
-      }),
-    );
+    // Most requests need no lookup (no resolvers, or ids placed statically): no wait for them.
+    if (lookups.size > 0) {
+      await Promise.all(
+        [...lookups].map(async ([key, promise]) => {
+          const environment = await promise;
+          if (environment === undefined) return;
+          const id = key.slice(key.indexOf('\u0000') + 1);
+          let set = answers.get(id);
+          if (!set) answers.set(id, (set = new Set()));
+          set.add(environment);
+        }),
+      );
+    }
     const known = (id: string) => {
       const set = answers.get(id);
       if (!set) return undefined;
@@ -104,6 +107,7 @@ export class EnvironmentResolver {
   }
 
   private resolverFor(field: string | undefined, target: PartTargets['targets'][number]): Resolver | undefined {
+    if (this.resolvers.length === 0) return undefined;
     const names = [target.key, ...(field ? [`${field}.${target.key}`, ...(target.path ? [`${field}.${target.path}`] : [])] : [])];
     return this.resolvers.find((resolver) => names.some((name) => resolver.keys.includes(name)));
   }

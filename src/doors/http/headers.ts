@@ -31,8 +31,11 @@ export const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method
 
 export type HeaderMap = Record<string, string | string[]>;
 
-function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): ReadonlySet<string> {
   const value = headers.connection;
+  if (value === undefined) return NONE;
   const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : '';
   return new Set(
     text
@@ -49,11 +52,13 @@ function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>
  */
 export function requestHeadersToForward(headers: IncomingHttpHeaders, drop: readonly string[] = []): HeaderMap {
   const listed = connectionListed(headers);
-  const dropped = new Set(drop.map((name) => name.toLowerCase()));
+  const dropped = drop.map((name) => name.toLowerCase());
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // Node gives request header names in lower case.
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || listed.has(name) || REPLACED_ON_REQUEST.has(name) || dropped.has(name) || name.startsWith('airlock-')) continue;
+    if (HOP_BY_HOP.has(name) || listed.has(name) || REPLACED_ON_REQUEST.has(name) || dropped.includes(name) || name.startsWith('airlock-')) continue;
     out[name] = value;
   }
   return out;
@@ -63,7 +68,8 @@ export function requestHeadersToForward(headers: IncomingHttpHeaders, drop: read
 export function responseHeadersToReturn(headers: Record<string, string | string[] | undefined>): HeaderMap {
   const listed = connectionListed(headers);
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed.has(lower)) continue;

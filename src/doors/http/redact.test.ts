@@ -37,6 +37,19 @@ describe('Redactor', () => {
     expect(odd.maskString(JSON.stringify({ v: 'p@ss/"word"' }))).not.toContain('p@ss/\\"word\\"');
   });
 
+  it('masks the secret in text that is not ASCII, and a secret that is not ASCII', () => {
+    expect(redactor.maskString(`é ${secret} ü`)).toBe(`é ${'*'.repeat(secret.length)} ü`);
+    const accented = new Redactor(['pässwörd']);
+    expect(accented.maskString('x pässwörd y')).toBe(`x ${'*'.repeat(Buffer.byteLength('pässwörd'))} y`);
+    expect(accented.maskString('x password y')).toBe('x password y');
+  });
+
+  it('returns a header value without the secret as it was', () => {
+    const value = 'application/json; charset=utf-8';
+    expect(redactor.maskString(value)).toBe(value);
+    expect(redactor.maskString(`Bearer ${secret}`)).toBe(`Bearer ${'*'.repeat(secret.length)}`);
+  });
+
   it('passes text without the secret through unchanged', async () => {
     expect(await through(redactor, ['hello ', 'world'])).toBe('hello world');
   });
