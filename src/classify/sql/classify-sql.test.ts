@@ -343,3 +343,21 @@ describe('classifySql on broken input', () => {
     }
   });
 });
+
+describe('settings, replication and foreign servers', () => {
+  it.each([
+    "SET log_statement = 'none'",
+    "SET client_encoding = 'SJIS'",
+    "SELECT pg_catalog.set_config('standard_conforming_strings', 'off', false)",
+    "SET session_preload_libraries = 'evil'",
+    'CREATE PUBLICATION p FOR ALL TABLES',
+    "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p",
+    "CREATE SERVER s FOREIGN DATA WRAPPER dblink_fdw OPTIONS (host 'x')",
+  ])('holds %s as privilege', (sql) => {
+    expect(only(sql).class).toBe('privilege');
+  });
+
+  it.each(['SET search_path = app', 'SET statement_timeout = 5000', "SELECT set_config('app.tenant', 'x', true)"])('lets %s through as ordinary', (sql) => {
+    expect(only(sql).class).toBe('read');
+  });
+});

@@ -60,6 +60,22 @@ export const PRIVILEGE_SETTINGS: ReadonlySet<string> = new Set([
   'zero_damaged_pages',
   'ignore_checksum_failure',
   'ignore_system_indexes',
+  // How the server reads text: a second reading of the same bytes would differ from Airlock's.
+  'standard_conforming_strings',
+  'client_encoding',
+  'backslash_quote',
+  // What hides activity or loads code into the server.
+  'log_statement',
+  'log_min_duration_statement',
+  'log_min_messages',
+  'log_connections',
+  'log_disconnections',
+  'session_preload_libraries',
+  'local_preload_libraries',
+  'shared_preload_libraries',
+  'dynamic_library_path',
+  'jit_provider',
+  'track_activities',
 ]);
 
 const HOLD_SETTING = 'airlock.hold';
@@ -165,7 +181,7 @@ const variableSet: Rule = (f, judge) => {
   }
   const resetting = f.kind === 'VAR_RESET' || f.kind === 'VAR_RESET_ALL';
   if (PRIVILEGE_SETTINGS.has(name) && !resetting) {
-    judge.raise('privilege', `SET ${name} changes who the session acts as or what protects the data`);
+    judge.raise('privilege', `SET ${name} changes who the session acts as, what protects the data, how text is read, what is logged or what code loads`);
   }
 };
 
@@ -432,7 +448,10 @@ const functionCall: Rule = (f, judge) => {
     }
     if (typeof setting !== 'string') judge.raise('privilege', `${shown}() changes a setting that is not written in the statement`);
     else if (PRIVILEGE_SETTINGS.has(setting.toLowerCase()))
-      judge.raise('privilege', `${shown}('${setting}', …) changes who the session acts as or what protects the data`);
+      judge.raise(
+        'privilege',
+        `${shown}('${setting}', …) changes who the session acts as, what protects the data, how text is read, what is logged or what code loads`,
+      );
     return;
   }
   const known = knownFunctionEffect(schema, name);
@@ -545,13 +564,13 @@ export const RULES: Readonly<Record<string, Rule>> = {
   CreateTableSpaceStmt: named('tablespacename'),
   AlterTableSpaceOptionsStmt: named('tablespacename'),
   AlterTableMoveAllStmt: write,
-  CreateForeignServerStmt: named('servername'),
-  AlterForeignServerStmt: named('servername'),
+  CreateForeignServerStmt: privilege((f) => `CREATE SERVER ${String(f.servername ?? '')} opens a way to another database from inside this one`),
+  AlterForeignServerStmt: privilege((f) => `ALTER SERVER ${String(f.servername ?? '')} changes where a foreign server connects`),
   ImportForeignSchemaStmt: write,
-  CreatePublicationStmt: named('pubname'),
-  AlterPublicationStmt: named('pubname'),
-  CreateSubscriptionStmt: named('subname'),
-  AlterSubscriptionStmt: named('subname'),
+  CreatePublicationStmt: privilege((f) => `CREATE PUBLICATION ${String(f.pubname ?? '')} streams table changes out of the database`),
+  AlterPublicationStmt: privilege((f) => `ALTER PUBLICATION ${String(f.pubname ?? '')} changes what is streamed out of the database`),
+  CreateSubscriptionStmt: privilege((f) => `CREATE SUBSCRIPTION ${String(f.subname ?? '')} connects to another server and writes what it sends`),
+  AlterSubscriptionStmt: privilege((f) => `ALTER SUBSCRIPTION ${String(f.subname ?? '')} changes a replication connection`),
   AlterTableStmt: alterTable,
 
   // Maintenance (see docs/postgres-door.md for why VACUUM FULL and CLUSTER are destructive).
