@@ -22,7 +22,7 @@ import { Judge, type Finding, type JudgeContext, type SessionEffects } from './j
 import { canonicalOf } from './canonical.js';
 import { integerShape, statementsFrom, templateOf, type ParsedStatement, type ShapeTemplate } from './literals.js';
 import { constantReadCount, unwrap } from './nodes.js';
-import { PRIVILEGE_SETTINGS, RULES, unknownStatement } from './rules.js';
+import { changesPrivilegedSetting, RULES, unknownStatement } from './rules.js';
 
 export interface SqlClassifierOptions {
   /**
@@ -282,9 +282,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Whether SET of this setting changes who the session acts as or what protects the data. */
-export function isPrivilegedSetting(name: string): boolean {
-  return PRIVILEGE_SETTINGS.has(name.toLowerCase());
+/** Whether setting `name` (to `value`, when known) changes who the session acts as, how text is read, what is logged or what code loads. */
+export function isPrivilegedSetting(name: string, value?: string): boolean {
+  return changesPrivilegedSetting(name, value);
 }
 
 export type { Finding } from './judge.js';

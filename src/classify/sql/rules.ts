@@ -78,6 +78,25 @@ export const PRIVILEGE_SETTINGS: ReadonlySet<string> = new Set([
   'track_activities',
 ]);
 
+/**
+ * The readings Airlock parses SQL text with. Setting one of these to the value it already has
+ * changes nothing (clients such as node-postgres send `client_encoding=UTF8` at every login).
+ */
+const READING_SETTINGS: Readonly<Record<string, ReadonlySet<string>>> = {
+  client_encoding: new Set(['utf8', 'utf-8', 'unicode']),
+  standard_conforming_strings: new Set(['on', 'true', 'yes', '1', 't', 'y']),
+  backslash_quote: new Set(['safe_encoding']),
+};
+
+/** Whether setting `name` to `value` changes who the session acts as, how text is read, what is logged or what code loads. */
+export function changesPrivilegedSetting(name: string, value: string | undefined): boolean {
+  const key = name.toLowerCase();
+  if (!PRIVILEGE_SETTINGS.has(key)) return false;
+  const reading = READING_SETTINGS[key];
+  if (reading === undefined || value === undefined) return true;
+  return !reading.has(value.trim().replace(/^'(.*)'$/, '$1').toLowerCase());
+}
+
 const HOLD_SETTING = 'airlock.hold';
 
 function dml(verb: string): Rule {
@@ -180,7 +199,9 @@ const variableSet: Rule = (f, judge) => {
     return;
   }
   const resetting = f.kind === 'VAR_RESET' || f.kind === 'VAR_RESET_ALL';
-  if (PRIVILEGE_SETTINGS.has(name) && !resetting) {
+  const args = list(f.args);
+  const value = args.length === 1 ? constantOf(args[0]) : undefined;
+  if (!resetting && changesPrivilegedSetting(name, typeof value === 'string' ? value : undefined)) {
     judge.raise('privilege', `SET ${name} changes who the session acts as, what protects the data, how text is read, what is logged or what code loads`);
   }
 };
@@ -447,7 +468,7 @@ const functionCall: Rule = (f, judge) => {
       judge.setting(setting, value === undefined || value === null ? '?' : String(value));
     }
     if (typeof setting !== 'string') judge.raise('privilege', `${shown}() changes a setting that is not written in the statement`);
-    else if (PRIVILEGE_SETTINGS.has(setting.toLowerCase()))
+    else if (changesPrivilegedSetting(setting, typeof constantOf(list(f.args)[1]) === 'string' ? String(constantOf(list(f.args)[1])) : undefined))
       judge.raise(
         'privilege',
         `${shown}('${setting}', …) changes who the session acts as, what protects the data, how text is read, what is logged or what code loads`,

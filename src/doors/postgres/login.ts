@@ -227,7 +227,7 @@ export function startupParametersFor(parameters: Readonly<Record<string, string>
     if (key === 'client_encoding' && value.toLowerCase() === 'auto') return;
     const guarded = guardedSetting(key, value);
     if (guarded) throw fatal('0A000', guarded);
-    if (!PASSED_SETTINGS.has(key) || isPrivilegedSetting(key)) {
+    if (!PASSED_SETTINGS.has(key) || isPrivilegedSetting(key, value)) {
       throw fatal(
         '0A000',
         `Airlock does not pass the startup setting "${name}" on`,
