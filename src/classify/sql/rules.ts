@@ -94,7 +94,12 @@ export function changesPrivilegedSetting(name: string, value: string | undefined
   if (!PRIVILEGE_SETTINGS.has(key)) return false;
   const reading = READING_SETTINGS[key];
   if (reading === undefined || value === undefined) return true;
-  return !reading.has(value.trim().replace(/^'(.*)'$/, '$1').toLowerCase());
+  return !reading.has(
+    value
+      .trim()
+      .replace(/^'(.*)'$/, '$1')
+      .toLowerCase(),
+  );
 }
 
 const HOLD_SETTING = 'airlock.hold';
