@@ -56,6 +56,7 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
     holdTtlMs: config.holds.ttl,
     clock,
     auditDurability: config.audit.durability,
+    observeUpstream: (name) => config.upstreams.find((u) => u.name === name)?.observeUntil,
     extensions: [monitor, new BudgetKeeper(store, config.budgets, audit), ...(options.extensions ?? [])],
   });
 

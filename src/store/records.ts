@@ -11,6 +11,8 @@ export interface AgentRecord {
   readonly stateReason: string | undefined;
   readonly description: string | undefined;
   readonly createdAt: string;
+  /** Until when what would be held or refused is recorded as such and forwarded (observe mode). */
+  readonly observeUntil?: string | undefined;
 }
 
 export interface TokenRecord {

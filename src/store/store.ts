@@ -57,6 +57,8 @@ export interface AgentRepository {
   get(name: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
   setState(name: string, state: AgentState, reason: string | undefined): Promise<AgentRecord | undefined>;
+  /** Observe mode until `until`, or off when undefined. */
+  setObserve(name: string, until: string | undefined): Promise<AgentRecord | undefined>;
   /** Removes the agent and revokes its tokens; false when there was no such agent. */
   remove(name: string, at: string): Promise<boolean>;
 }
