@@ -86,7 +86,9 @@ beforeAll(async () => {
   secret = (JSON.parse(cli(first, 'operator', 'add', 'alice', '--json')) as { secret: string }).secret;
   operatorKey = (JSON.parse(cli(first, 'operator', 'key', 'issue', 'alice', '--label', 'ops', '--json')) as { key: string }).key;
   const started = await Promise.all(replicas.map((replica) => startAirlockProcess(replica.configPath, SHARED)));
-  started.forEach((process, i) => Object.assign(replicas[i]!, process));
+  started.forEach((process, i) => {
+    Object.assign(replicas[i]!, process);
+  });
 }, 180_000);
 
 afterAll(async () => {
