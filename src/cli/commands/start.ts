@@ -3,6 +3,9 @@ import { checkSecrets, formatConfigProblem } from '../../config/load.js';
 import { startAirlock } from '../../server/start.js';
 import { configOf } from '../context.js';
 
+/** On SIGTERM, in-flight requests get this long to finish; a load balancer has seen /readyz fail by then. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export function registerStart(program: Command): void {
   program
     .command('start')
@@ -13,12 +16,12 @@ export function registerStart(program: Command): void {
       const config = options.port === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, http: { ...loaded.listen.http, port: options.port } } };
       // A missing credential disables that upstream (its requests are refused), not the others.
       const missing = checkSecrets(config);
-      const airlock = await startAirlock(config);
+      const airlock = await startAirlock(config, { shutdownGraceMs: SHUTDOWN_GRACE_MS });
       const agents = await airlock.runtime.store.agents.list();
       const lines = [
         `Airlock is running (config ${config.file})`,
         ...Object.entries(airlock.addresses).map(([name, address]) => `  ${name.padEnd(9)} ${address}`),
-        `  store     ${config.storePath}`,
+        `  store     ${airlock.runtime.store.location}`,
         `  upstreams ${config.upstreams.map((u) => `${u.name} (${u.kind}, ${u.environment})`).join(', ') || 'none'}`,
         `  policies  ${airlock.runtime.policies().policies.length} (${config.policyFiles.length} file${config.policyFiles.length === 1 ? '' : 's'} and the built-in rules)`,
         agents.length === 0
