@@ -55,6 +55,11 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
     summary: "add Airlock's hook to a coding agent's settings, keeping what is there",
     load: async () => [(await import('./hook.js')).registerHook],
   },
+  {
+    names: ['doctor'],
+    summary: "check the agent's side: Airlock answers, the token is accepted, each installed hook runs",
+    load: async () => [(await import('./doctor.js')).registerDoctor],
+  },
   { names: ['mcp'], summary: 'bridge a local stdio MCP client to a running Airlock', load: async () => [(await import('./mcp.js')).registerMcp] },
   { names: ['scan'], summary: 'find raw credentials an agent could use to go around Airlock', load: async () => [(await import('./scan.js')).registerScan] },
 ];
