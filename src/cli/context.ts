@@ -10,7 +10,7 @@ import { RemoteAdmin } from '../admin/remote-admin.js';
 /** The config named by --config (on the root command), or the default one. */
 export function configOf(command: Command): AirlockConfig {
   const root = rootOf(command);
-  const path = (root.opts() as { config?: string }).config ?? process.env.AIRLOCK_CONFIG ?? defaultConfigPath();
+  const path = (root.opts() as { config?: string }).config || process.env.AIRLOCK_CONFIG || defaultConfigPath();
   return loadConfig(path);
 }
 

@@ -47,7 +47,8 @@ export function agentUrlOf(env: NodeJS.ProcessEnv): string | undefined {
 export async function urlFromConfig(path: string | undefined): Promise<string> {
   try {
     const { defaultConfigPath, loadConfig } = await import('../../config/load.js');
-    const { host, port } = loadConfig(path ?? defaultConfigPath()).listen.http;
+    const { listenOverrides, withListen } = await import('../../config/listen.js');
+    const { host, port } = withListen(loadConfig(path ?? defaultConfigPath()), listenOverrides([], process.env)).listen.http;
     return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
   } catch {
     return 'http://127.0.0.1:4100';
