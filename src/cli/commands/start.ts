@@ -43,7 +43,7 @@ export function registerStart(program: Command): void {
         `  upstreams ${config.upstreams.map((u) => `${u.name} (${u.kind}, ${u.environment})`).join(', ') || 'none'}`,
         `  policies  ${airlock.runtime.policies().policies.length} (${config.policyFiles.length} file${config.policyFiles.length === 1 ? '' : 's'} and the built-in rules)`,
         agents.length === 0
-          ? '\nNo agents yet. In another terminal:\n  npx airlock agent add my-agent\n  npx airlock token issue --agent my-agent --scope write:staging --ttl 8h'
+          ? '\nNo agents yet. In another terminal:\n  airlock agent add my-agent\n  airlock token issue --agent my-agent --scope write:staging --ttl 8h'
           : `  agents    ${agents.length}`,
         '',
       ];
