@@ -7,7 +7,7 @@ import type { ActiveFreeze, FreezeOccurrence } from '../policy/freeze.js';
 
 /**
  * Everything an operator can do, as one interface. The CLI calls it directly against the
- * store (LocalAdmin) or, when AIRLOCK_URL is set, through the admin API of a running Airlock;
+ * store (LocalAdmin) or, when AIRLOCK_ADMIN_URL is set, through the admin API of a running Airlock;
  * the console's API calls the same methods. Arguments and results are plain JSON values.
  */
 export interface Admin {

@@ -56,8 +56,12 @@ export const configSchema = z
     postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never' }),
     /** The address operators use to reach the console, for links in notifications. */
     publicUrl: z.url().optional(),
-    /** Where Airlock keeps its state (agents, tokens, holds, audit). */
-    dataDir: z.string().default('.airlock'),
+    /**
+     * Where Airlock keeps its state (agents, tokens, holds, audit, keys). When absent:
+     * AIRLOCK_STATE_DIR, else $XDG_STATE_HOME/airlock, else ~/.local/state/airlock — never the
+     * folder of the config, which is often a source tree.
+     */
+    dataDir: z.string().min(1).optional(),
     store: z
       .union(
         [

@@ -86,6 +86,14 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect(await store.agents.setState('nobody', 'suspended', undefined)).toBeUndefined();
     });
 
+    it('puts an agent in observe mode until a time, and takes it out again', async () => {
+      await store.agents.add({ name: 'bot' }, AT);
+      expect(await store.agents.setObserve('bot', '2026-12-08T00:00:00.000Z')).toMatchObject({ observeUntil: '2026-12-08T00:00:00.000Z' });
+      expect((await store.agents.get('bot'))?.observeUntil).toBe('2026-12-08T00:00:00.000Z');
+      expect((await store.agents.setObserve('bot', undefined))?.observeUntil).toBeUndefined();
+      expect(await store.agents.setObserve('nobody', AT)).toBeUndefined();
+    });
+
     it('removes an agent and revokes every token it had', async () => {
       await store.agents.add({ name: 'bot' }, AT);
       await store.tokens.insert({

@@ -9,6 +9,7 @@ interface AgentRow {
   state_reason: string | null;
   description: string | null;
   created_at: string;
+  observe_until: string | null;
 }
 
 function toRecord(row: AgentRow): AgentRecord {
@@ -18,6 +19,7 @@ function toRecord(row: AgentRow): AgentRecord {
     stateReason: row.state_reason ?? undefined,
     description: row.description ?? undefined,
     createdAt: row.created_at,
+    ...(row.observe_until ? { observeUntil: row.observe_until } : {}),
   };
 }
 
@@ -53,6 +55,12 @@ export function postgresAgents(pool: PostgresPool, cache: ChangeCache): AgentRep
     },
     async setState(name, state, reason) {
       const result = await pool.query<AgentRow>('UPDATE agents SET state = $1, state_reason = $2 WHERE name = $3 RETURNING *', [state, reason ?? null, name]);
+      cache.changed();
+      const row = result.rows[0];
+      return row ? toRecord(row) : undefined;
+    },
+    async setObserve(name, until) {
+      const result = await pool.query<AgentRow>('UPDATE agents SET observe_until = $1 WHERE name = $2 RETURNING *', [until ?? null, name]);
       cache.changed();
       const row = result.rows[0];
       return row ? toRecord(row) : undefined;
