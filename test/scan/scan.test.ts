@@ -154,7 +154,7 @@ describe('scanWorkspace', () => {
         'DB_PASSWORD=changeme',
         'API_TOKEN=…',
         'credential: { bearer: { env: RAILWAY_TOKEN } }',
-        'password: "${PG_PASSWORD}"',
+        `password: "$\{PG_PASSWORD}"`,
         'AIRLOCK_TOKEN=alk_...',
         '',
       ].join('\n'),
