@@ -130,6 +130,8 @@ export interface OperatorRepository {
    * same code presented twice (RFC 6238 §5.2), whichever process saw it first.
    */
   useCode(name: string, step: number, at: string): Promise<boolean>;
+  /** When the operator last approved a hold (a code used to sign in is not an approval). */
+  recordApproval(name: string, at: string): Promise<void>;
   /** Forgets used steps older than this (they can no longer validate anyway). */
   pruneCodes(beforeStep: number): Promise<void>;
 }
