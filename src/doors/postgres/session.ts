@@ -24,12 +24,13 @@ import { backupBeforeForward } from '../../holds/backup.js';
 import { decideAndWait } from '../../holds/wait.js';
 import { redactorFor } from '../../redact/index.js';
 import type { Bind, Close, Parse, Query } from './messages.js';
-import type { ErrorResponse, ParseComplete, ReadyForQuery, NoticeFields } from './messages.js';
+import type { ErrorResponse, ParameterStatus, ParseComplete, ReadyForQuery, NoticeFields } from './messages.js';
 import { type FrameReader, parseBackend, parseFrontend, ProtocolError } from './parser.js';
 import { PassedFrames } from './passed-frames.js';
 import { toClient, toServer } from './serializer.js';
 import type { DoorContext, UpstreamEntry } from './context.js';
 import type { UpstreamConnection } from './upstream.js';
+import { readingIndependent, readingProblem } from './reading.js';
 import { guardedSetting } from './settings.js';
 import { storedQuery, storedExtended } from './stored.js';
 
@@ -76,6 +77,8 @@ export class ProxySession {
   private receivedRfqs = 0;
   /** Extended-protocol messages forwarded since the last Sync. */
   private extendedSinceSync = false;
+  /** An Execute forwarded since the last Sync: it may change the server's reading before that Sync is answered. */
+  private executedSinceSync = false;
   /** After a refused extended-protocol message, PostgreSQL skips everything until Sync; so does the door. */
   private skipUntilSync = false;
   private readonly pendingParses: PendingParse[] = [];
@@ -89,6 +92,8 @@ export class ProxySession {
   /** Aborts the wait for operators' decision on the statement being judged (Ctrl-C in psql). */
   private waiting: AbortController | undefined;
   private readonly upstreamReader: FrameReader;
+  /** The server reported a reading Airlock does not parse with: nothing more is forwarded. */
+  private readingFailed = false;
 
   constructor(
     private readonly client: Socket | TLSSocket,
@@ -211,8 +216,11 @@ export class ProxySession {
         this.onCloseStatement(message);
         this.sendExtended(frame);
         return undefined;
-      case 'describe':
       case 'execute':
+        this.executedSinceSync = true;
+        this.sendExtended(frame);
+        return undefined;
+      case 'describe':
       case 'flush':
         this.sendExtended(frame);
         return undefined;
@@ -244,6 +252,7 @@ export class ProxySession {
     // A Query after unsynced extended messages: Sync them first, so that every message the
     // upstream gets has exactly one ReadyForQuery to count.
     if (this.extendedSinceSync) this.sendSync(toServer.sync());
+    if (!readingIndependent(message.text) && !(await this.readingConfirmed())) return;
     const analysis = analyzeSql(message.text, this.entry.classifier);
     if (!analysis.ok) {
       await this.recordUnparsable(message.text, analysis);
@@ -277,8 +286,30 @@ export class ProxySession {
     this.sentSyncs++;
   }
 
-  /** Waits only to record a statement that does not parse: parsing runs nothing, so the gate is not asked. */
+  /**
+   * Waits to record a statement that does not parse (parsing runs nothing, so the gate is not
+   * asked), and for the server to confirm its reading before a text that depends on it.
+   */
   private onParse(message: Parse): Promise<void> | undefined {
+    if (!readingIndependent(message.text)) {
+      if (this.executedSinceSync) {
+        // The server reports a changed reading only at Sync: nothing can confirm it in between.
+        this.extendedSinceSync = true;
+        this.refuseExtended({
+          ...errorFields(
+            '0A000',
+            'Airlock does not forward a statement with backslashes or non-ASCII text after an Execute in the same pipeline: until Sync, it cannot know how the server will read it',
+          ),
+          H: 'Send Sync after the Execute, then this Parse.',
+        });
+        return undefined;
+      }
+      if (this.receivedRfqs < this.sentSyncs) return this.readingConfirmed().then((ok) => (ok ? this.parseNow(message) : undefined));
+    }
+    return this.parseNow(message);
+  }
+
+  private parseNow(message: Parse): Promise<void> | undefined {
     const analysis = analyzeSql(message.text, this.entry.classifier);
     this.extendedSinceSync = true;
     if (!analysis.ok) {
@@ -356,6 +387,16 @@ export class ProxySession {
     }
     if (this.closedInWindow.has(name)) return undefined;
     return this.prepared.get(name);
+  }
+
+  /**
+   * Resolves once the upstream has answered everything sent so far, so that any change of its
+   * reading has been reported (and, if it is one Airlock does not parse with, the session ended:
+   * then false).
+   */
+  private async readingConfirmed(): Promise<boolean> {
+    if (this.sentSyncs > 0) await this.windowAnswered(this.sentSyncs - 1);
+    return !this.closed;
   }
 
   private windowAnswered(window: number): Promise<void> {
@@ -551,6 +592,16 @@ export class ProxySession {
         } else if (code === 0x31 /* 1 */) {
           this.parseCompleted(parseBackend(frame) as ParseComplete);
           passed.add(frame);
+        } else if (code === 0x53 /* S */) {
+          const status = parseBackend(frame) as ParameterStatus;
+          const problem = readingProblem(status.parameter, status.value);
+          if (problem) {
+            passed.flush();
+            this.readingChanged(problem);
+            fatal = true;
+            break;
+          }
+          passed.add(frame);
         } else if (code === 0x45 /* E */) {
           const error = parseBackend(frame) as ErrorResponse;
           const nonce = POISON.exec(error.fields.M ?? '')?.[1];
@@ -584,6 +635,33 @@ export class ProxySession {
     if (client.writableNeedDrain) this.upstream.socket.pause();
   }
 
+  /**
+   * The server reads SQL in a way Airlock does not parse: no statement may follow. The session
+   * ends with PostgreSQL's FATAL form, after the answers to what was already forwarded (which
+   * was read the same either way: see readingIndependent).
+   */
+  private readingChanged(problem: string): void {
+    this.readingFailed = true;
+    const refusal = refusalFor({ kind: 'deny', code: 'forbidden', reasons: [problem], policies: ['airlock/reading'] });
+    this.client.write(toClient.errorResponse({ ...errorFields('0A000', refusal.message), S: 'FATAL', V: 'FATAL', H: refusal.instruction }));
+    this.context.log.warn({ upstream: this.entry.config.name, agent: this.identity.agent, problem }, 'ended a PostgreSQL session whose reading of SQL changed');
+    void this.context.runtime.audit
+      .append({
+        type: 'decision',
+        agent: this.identity.agent,
+        token: this.identity.tokenId,
+        door: 'postgres',
+        upstream: this.entry.config.name,
+        action: 'sql:reading',
+        verdict: 'deny',
+        code: 'forbidden',
+        summary: problem,
+        reasons: [problem, 'Airlock ended the session, so that no statement is read two ways'],
+        policies: ['airlock/reading'],
+      })
+      .catch((error: Error) => this.context.log.warn({ err: error.message }, 'could not record the end of a session whose reading changed'));
+  }
+
   private parseCompleted(_message: ParseComplete): void {
     const pending = this.pendingParses.shift();
     if (!pending) return;
@@ -607,7 +685,7 @@ export class ProxySession {
   // ─── sending ──────────────────────────────────────────────────────────────────────────
 
   private send(frame: Buffer): void {
-    if (!this.closed) this.upstream.socket.write(frame);
+    if (!this.closed && !this.readingFailed) this.upstream.socket.write(frame);
   }
 
   private sendExtended(frame: Buffer): void {
@@ -619,6 +697,7 @@ export class ProxySession {
     this.send(frame);
     this.sentSyncs++;
     this.extendedSinceSync = false;
+    this.executedSinceSync = false;
     this.closedInWindow.clear();
   }
 
