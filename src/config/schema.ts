@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
 import { upstreamSchema } from './upstreams/index.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../classify/shell/context.js';
-import { postgresDoorSchema } from './upstreams/postgres.js';
+import { DEFAULT_BLAST_RADIUS, postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
 import { secretRefSchema } from './secret.js';
@@ -53,7 +53,7 @@ export const configSchema = z
       })
       .default({ http: { host: '127.0.0.1', port: 4100 } }),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
-    postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never' }),
+    postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never', blastRadius: DEFAULT_BLAST_RADIUS }),
     /** The address operators use to reach the console, for links in notifications. */
     publicUrl: z.url().optional(),
     /**

@@ -21,6 +21,11 @@ export interface GateRequest {
   readonly holdId?: string;
   /** The exact request in the door's own form, token removed; kept with a hold for replay. */
   readonly request?: unknown;
+  /**
+   * What the door measured of the operation's effect (`DELETE touched 100 of 100 rows`): put
+   * first among the reasons, so that the hold, the audit record and the console show it.
+   */
+  readonly evidence?: readonly string[];
 }
 
 export interface GateResult {
@@ -123,7 +128,9 @@ export class Gate {
     }
 
     const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
-    const { decision, signals } = await this.judge(context, auth.scopes);
+    const judged = await this.judge(context, auth.scopes);
+    const { signals } = judged;
+    const decision = request.evidence?.length ? { ...judged.decision, reasons: [...request.evidence, ...judged.decision.reasons] } : judged.decision;
 
     const who = { agent: auth.agent.name, tokenId: auth.token.id };
     const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
