@@ -1,5 +1,6 @@
 import type { Stdin } from '../analysis.js';
 import type { Word } from '../words.js';
+import { resolvePath } from '../context.js';
 import { unknownWhy, type Call, type Handler } from './call.js';
 
 /**
@@ -45,6 +46,7 @@ const shell: Handler = async (call) => {
       await fromStdin(call, call.invocation.stdin);
       return;
     }
+    if (await writtenEarlier(call, file.value, file.tilde)) return;
     call.part({
       action: `shell:${call.tool} script`,
       class: 'write',
@@ -55,6 +57,17 @@ const shell: Handler = async (call) => {
   }
   await fromStdin(call, call.invocation.stdin);
 };
+
+/**
+ * A script the same command line wrote (`echo 'rm -rf /' > /tmp/x.sh; bash /tmp/x.sh`) is read
+ * like the line itself; one written with text only known at run time has an unknown effect.
+ */
+export async function writtenEarlier(call: Call, path: string, tilde: boolean): Promise<boolean> {
+  const resolved = resolvePath(path, call.invocation.env.cwd, call.context.home, tilde);
+  if (resolved === undefined || !call.out.files.has(resolved)) return false;
+  await call.script(call.out.files.get(resolved), `the script ${path}, written earlier on the same line`);
+  return true;
+}
 
 async function fromStdin(call: Call, stdin: Stdin): Promise<void> {
   if (stdin.kind === 'static') {
@@ -83,6 +96,7 @@ const source: Handler = async (call) => {
     else call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} runs a file only known when it runs`));
     return;
   }
+  if (await writtenEarlier(call, file.value, file.tilde)) return;
   call.part({ action: 'shell:source', class: 'write', resources: [file.value], why: `runs the commands in ${file.value}, which Airlock does not see` });
 };
 
@@ -221,11 +235,31 @@ const awk: Handler = (call) => {
   call.part({ action: `shell:${call.tool}`, class: writes ? 'write' : 'read' });
 };
 
+/**
+ * `trap 'handler' SIGNAL…`: the handler is a command line run later (on exit, on a signal), so
+ * it is judged now. `trap - EXIT`, `trap '' INT` and `trap -p` run nothing.
+ */
+const trap: Handler = async (call) => {
+  const args = call.args.filter((a) => a.value !== '--');
+  const first = args[0];
+  if (!first || first.value === '-p' || first.value === '-l' || first.value === '-' || first.value === '') {
+    call.part({ action: 'shell:trap', class: 'read' });
+    return;
+  }
+  // `trap INT` (one word, a signal) resets it, like `trap - INT`.
+  if (args.length === 1 && first.value !== undefined && /^(SIG)?[A-Z0-9]+$/.test(first.value)) {
+    call.part({ action: 'shell:trap', class: 'read' });
+    return;
+  }
+  await call.script(first.value, 'the handler given to trap');
+};
+
 const SHELLS = ['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'busybox-sh', 'rbash'];
 
 export const SHELL_HANDLERS: Record<string, Handler> = {
   ...Object.fromEntries(SHELLS.map((name) => [name, shell])),
   eval: evalHandler,
+  trap,
   source,
   '.': source,
   python: interpreter(['-c'], ['-m', '-W', '-X']),
