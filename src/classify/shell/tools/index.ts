@@ -8,6 +8,7 @@ import { toolName, unknownWhy, type Call, type Handler } from './call.js';
 import { CLI_HANDLERS } from './cli.js';
 import { DATABASE_HANDLERS } from './databases.js';
 import { EDITOR_HANDLERS } from './editors.js';
+import { INTERPRETER_HANDLERS } from './interpreters.js';
 import { FILE_HANDLERS } from './files.js';
 import { GIT_HANDLERS } from './git.js';
 import { HTTP_HANDLERS } from './http.js';
@@ -19,6 +20,7 @@ import { splitWords } from '../../vocabulary/index.js';
 const HANDLERS = new Map<string, Handler>([
   ...Object.entries(WRAPPER_HANDLERS),
   ...Object.entries(SHELL_HANDLERS),
+  ...Object.entries(INTERPRETER_HANDLERS),
   ...Object.entries(FILE_HANDLERS),
   ...Object.entries(GIT_HANDLERS),
   ...Object.entries(HTTP_HANDLERS),

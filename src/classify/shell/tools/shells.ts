@@ -100,102 +100,6 @@ const source: Handler = async (call) => {
   call.part({ action: 'shell:source', class: 'write', resources: [file.value], why: `runs the commands in ${file.value}, which Airlock does not see` });
 };
 
-/**
- * Interpreters of other languages. Inline code is not shell: Airlock does not judge it, but
- * code that names a guarded upstream or runs in a pipe from elsewhere has an unknown effect.
- */
-function interpreter(inlineFlags: string[], valueOptions: string[] = []): Handler {
-  const inline = new Set(inlineFlags);
-  const values = new Set(valueOptions);
-  return async (call) => {
-    const args = call.args;
-    for (let i = 0; i < args.length; i++) {
-      const v = args[i]!.value;
-      if (v === undefined) break;
-      if (inline.has(v)) {
-        inlineCode(call, args[i + 1]);
-        return;
-      }
-      const joined = [...inline].find((flag) => flag.length === 2 && v.startsWith(flag) && v.length > 2);
-      if (joined) {
-        inlineCode(call, { ...args[i]!, value: v.slice(2) });
-        return;
-      }
-      if (v === '-m') {
-        const module = args[i + 1]?.value;
-        call.part({
-          action: `shell:${call.tool} -m ${module ?? '?'}`,
-          class: 'write',
-          resources: module ? [module] : [],
-          why: `runs the module ${module ?? '(unknown)'}; Airlock does not read its code`,
-        });
-        return;
-      }
-      if (values.has(v)) {
-        i++;
-        continue;
-      }
-      if (v === '-') return codeFromStdin(call);
-      if (!v.startsWith('-')) {
-        call.part({ action: `shell:${call.tool}`, class: 'write', resources: [v], why: `runs the program ${v}; Airlock does not read its code` });
-        return;
-      }
-    }
-    if (args.some((a) => a.value === undefined)) {
-      call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} runs a program only known when it runs`));
-      return;
-    }
-    return codeFromStdin(call);
-  };
-}
-
-function inlineCode(call: Call, code: Word | undefined): void {
-  if (!code || code.value === undefined) {
-    call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} runs code only known when it runs`));
-    return;
-  }
-  judgeForeignCode(call, code.value, 'inline code');
-}
-
-function codeFromStdin(call: Call): void {
-  const stdin = call.invocation.stdin;
-  if (stdin.kind === 'static') judgeForeignCode(call, stdin.text, `code from ${stdin.source}`);
-  else if (stdin.kind === 'dynamic') call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} runs code it reads from ${stdin.source}`));
-  else call.part({ action: `shell:${call.tool}`, class: 'write', why: `an interactive ${call.tool}` });
-}
-
-function judgeForeignCode(call: Call, code: string, what: string): void {
-  const upstream = call.context.upstreams.find((u) => {
-    if (u.kind !== 'graphql' && u.kind !== 'rest') return false;
-    const hosts = [...u.hosts];
-    try {
-      hosts.push(new URL(u.url).hostname);
-    } catch {
-      /* a config URL is validated when loaded */
-    }
-    return hosts.some((h) => code.includes(h));
-  });
-  if (upstream) {
-    call.part({
-      action: `shell:${call.tool}`,
-      class: 'destructive',
-      reach: 'remote',
-      upstream: upstream.name,
-      why: unknownWhy(`${call.tool} ${what} talks to upstream ${upstream.name}, and Airlock does not read ${call.tool}`),
-    });
-    return;
-  }
-  if (/\b(subprocess|os\.system|child_process|exec(Sync)?\(|system\(|spawn|popen|Runtime\.getRuntime|`)/.test(code)) {
-    call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} ${what} starts other programs`));
-    return;
-  }
-  call.part({
-    action: `shell:${call.tool}`,
-    class: 'write',
-    why: `${call.tool} ${what}; Airlock does not read ${call.tool}, and it names no guarded upstream`,
-  });
-}
-
 /** `ssh [options] host [command…]`: the command runs on another machine. */
 const ssh: Handler = async (call) => {
   const values = new Set(['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-Q', '-R', '-S', '-W', '-w', '-B']);
@@ -262,17 +166,6 @@ export const SHELL_HANDLERS: Record<string, Handler> = {
   trap,
   source,
   '.': source,
-  python: interpreter(['-c'], ['-m', '-W', '-X']),
-  python3: interpreter(['-c'], ['-m', '-W', '-X']),
-  python2: interpreter(['-c'], ['-m', '-W', '-X']),
-  node: interpreter(['-e', '--eval', '-p', '--print'], ['-r', '--require', '--import', '--loader']),
-  deno: interpreter(['eval']),
-  bun: interpreter(['-e', '--eval']),
-  ruby: interpreter(['-e'], ['-r', '-I']),
-  perl: interpreter(['-e', '-E'], ['-M', '-I']),
-  php: interpreter(['-r']),
-  lua: interpreter(['-e']),
-  osascript: interpreter(['-e']),
   ssh,
   awk,
   gawk: awk,
