@@ -237,7 +237,10 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       ).rejects.toBeInstanceOf(StoreConflictError);
       const uses = await Promise.all([store.operators.useCode('ana', 100, later(1)), other.operators.useCode('ana', 100, later(1))]);
       expect(uses.sort()).toEqual([false, true]);
-      expect(await store.operators.get('ana')).toMatchObject({ lastApprovalAt: later(1), totpSecretSealed: 'sealed' });
+      // A code used to sign in is not an approval.
+      expect(await store.operators.get('ana')).toMatchObject({ lastApprovalAt: undefined, totpSecretSealed: 'sealed' });
+      await store.operators.recordApproval('ana', later(1));
+      expect(await store.operators.get('ana')).toMatchObject({ lastApprovalAt: later(1) });
       expect(await store.operators.setPasswordHash('ana', 'scrypt$x')).toBe(true);
       expect(await store.operators.setPasswordHash('nobody', 'scrypt$x')).toBe(false);
       await store.operators.pruneCodes(101);
@@ -395,13 +398,24 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect(await store.activity.decisionsSince('deploy-bot', later(2), 3)).toEqual([later(3), later(5), later(7)]);
       const refusals = await store.activity.refusalsSince('deploy-bot', AT);
       expect(refusals).toEqual([
-        { seq: 7, at: later(7), verdict: 'deny', code: 'forbidden', action: 'graphql:volumeDelete', digest: 'd2', token: 'tok_1', holdId: undefined },
+        {
+          seq: 7,
+          at: later(7),
+          verdict: 'deny',
+          code: 'forbidden',
+          action: 'graphql:volumeDelete',
+          class: 'write',
+          digest: 'd2',
+          token: 'tok_1',
+          holdId: undefined,
+        },
         {
           seq: 9,
           at: later(9),
           verdict: 'hold',
           code: undefined,
           action: 'graphql:serviceUpdate',
+          class: 'write',
           digest: undefined,
           token: undefined,
           holdId: 'hold_waiting',

@@ -49,7 +49,23 @@ const RESOURCE_OPTION =
  * container images delete`): the path goes on after them. After a reading verb proper
  * (`get`, `list`) the next words are what is read.
  */
-const READ_NOUNS: ReadonlySet<string> = new Set(['logs', 'log', 'images', 'events', 'history', 'output', 'audit', 'docs', 'tree', 'top', 'status', 'info', 'version', 'check', 'query']);
+const READ_NOUNS: ReadonlySet<string> = new Set([
+  'logs',
+  'log',
+  'images',
+  'events',
+  'history',
+  'output',
+  'audit',
+  'docs',
+  'tree',
+  'top',
+  'status',
+  'info',
+  'version',
+  'check',
+  'query',
+]);
 
 export function commandWords(args: readonly Word[], spec: WordsSpec = {}): CommandWords {
   const values = new Set(spec.valueOptions ?? []);

@@ -45,13 +45,14 @@ export function postgresActivity(pool: PostgresPool): ActivityRepository {
         )
       ).rows;
       return rows.map((row) => {
-        const body = JSON.parse(row.body) as { code?: string; action?: string; digest?: string; token?: string; holdId?: string };
+        const body = JSON.parse(row.body) as { code?: string; action?: string; class?: string; digest?: string; token?: string; holdId?: string };
         return {
           seq: row.seq,
           at: row.at,
           verdict: row.verdict,
           code: body.code,
           action: body.action,
+          class: body.class,
           digest: body.digest,
           token: body.token,
           holdId: body.holdId,

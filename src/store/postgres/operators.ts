@@ -54,15 +54,13 @@ export function postgresOperators(pool: PostgresPool): OperatorRepository {
     async setPasswordHash(name, hash) {
       return ((await pool.query('UPDATE operators SET password_hash = $1 WHERE name = $2', [hash ?? null, name])).rowCount ?? 0) > 0;
     },
-    useCode(name, step, at) {
+    async useCode(name, step, at) {
       // The primary key decides which replica saw the code first; the loser inserts nothing.
-      return inTransaction(pool, async (client) => {
-        const fresh =
-          ((await client.query('INSERT INTO operator_codes (operator, step, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, step, at])).rowCount ??
-            0) > 0;
-        if (fresh) await client.query('UPDATE operators SET last_approval_at = $1 WHERE name = $2', [at, name]);
-        return fresh;
-      });
+      const inserted = await pool.query('INSERT INTO operator_codes (operator, step, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, step, at]);
+      return (inserted.rowCount ?? 0) > 0;
+    },
+    async recordApproval(name, at) {
+      await pool.query('UPDATE operators SET last_approval_at = $1 WHERE name = $2', [at, name]);
     },
     async pruneCodes(beforeStep) {
       await pool.query('DELETE FROM operator_codes WHERE step < $1', [beforeStep]);

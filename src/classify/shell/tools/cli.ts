@@ -264,7 +264,20 @@ const deck: Handler = (call) => {
 /** `tmux new-session 'cmd'`, `tmux send-keys 'cmd' Enter`: the command is run in a terminal. */
 const tmux: Handler = async (call) => {
   const sub = call.args[0]?.value;
-  const carrying = ['new-session', 'new', 'new-window', 'neww', 'split-window', 'splitw', 'send-keys', 'send', 'respawn-pane', 'respawn-window', 'run-shell', 'run'];
+  const carrying = [
+    'new-session',
+    'new',
+    'new-window',
+    'neww',
+    'split-window',
+    'splitw',
+    'send-keys',
+    'send',
+    'respawn-pane',
+    'respawn-window',
+    'run-shell',
+    'run',
+  ];
   if (sub && carrying.includes(sub)) {
     const parsed = parseArgs(call.args.slice(1), new Set(['-t', '-s', '-n', '-c', '-e', '-F', '-x', '-y', '-l']));
     const words = parsed.positionals.filter((w) => !/^(Enter|C-m|C-j|KPEnter)$/.test(w.value ?? ''));

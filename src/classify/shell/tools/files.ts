@@ -41,7 +41,9 @@ export function placeOf(word: Word, call: Call): Place {
   if (/(^|\/)\.$/.test(fixed) || /(^|\/)\.\.?$/.test(fixed)) return { kind: 'outside', path: shown };
   // `*` at the workspace's root is every file of the project.
   if (word.glob && container === workspace && /^(\.\/)?\*$/.test(text)) return { kind: 'workspace-root', path: shown };
-  return isInside(container, workspace) || isScratch(container) || SCRATCH.includes(container) ? { kind: 'inside', path: shown } : { kind: 'outside', path: shown };
+  return isInside(container, workspace) || isScratch(container) || SCRATCH.includes(container)
+    ? { kind: 'inside', path: shown }
+    : { kind: 'outside', path: shown };
 }
 
 /**
