@@ -234,6 +234,49 @@ describe('the hook airlock init writes', () => {
   });
 });
 
+type Settings = { hooks: Record<string, { command?: string; hooks?: { command: string }[] }[]> };
+
+describe('the hook airlock init writes for Cursor, Codex and Gemini CLI', () => {
+  const harnesses = [
+    {
+      name: 'cursor',
+      file: '.cursor/hooks.json',
+      command: (settings: Settings) => settings.hooks.beforeShellExecution![0]!.command!,
+      payload: (cwd: string) => payloads.cursorShell('rm -rf /srv/data', cwd),
+      denied: (stdout: string) => (JSON.parse(stdout) as { permission: string }).permission === 'deny',
+    },
+    {
+      name: 'codex',
+      file: '.codex/hooks.json',
+      command: (settings: Settings) => settings.hooks.PreToolUse![0]!.hooks![0]!.command,
+      payload: (cwd: string) => payloads.codex('rm -rf /srv/data', cwd),
+      denied: (stdout: string) =>
+        (JSON.parse(stdout) as { hookSpecificOutput: { permissionDecision: string } }).hookSpecificOutput.permissionDecision === 'deny',
+    },
+    {
+      name: 'gemini-cli',
+      file: '.gemini/settings.json',
+      command: (settings: Settings) => settings.hooks.BeforeTool![0]!.hooks![0]!.command,
+      payload: (cwd: string) => payloads.gemini('rm -rf /srv/data', cwd),
+      denied: (stdout: string) => (JSON.parse(stdout) as { decision: string }).decision === 'deny',
+    },
+  ];
+
+  it.each(harnesses)('$name: denies in its own form when Airlock cannot be reached, and exits 2 when the command cannot start', async (harness) => {
+    const dir = project();
+    expect((await init(harness.name, dir)).status).toBe(0);
+    const command = harness.command(JSON.parse(readFileSync(join(dir, harness.file), 'utf8')) as Settings);
+    expect(command).toContain(`${AIRLOCK_BIN} hook ${harness.name} || `);
+    const env = { AIRLOCK_AGENT_URL: `http://127.0.0.1:${await closedPort()}`, AIRLOCK_TOKEN: await agentToken() };
+    const input = JSON.stringify(harness.payload(dir));
+    const unreachable = await run('/bin/sh', ['-c', command], { input, env: harnessEnv(env), cwd: dir });
+    expect(unreachable.status).toBe(0);
+    expect(harness.denied(unreachable.stdout)).toBe(true);
+    const gone = await run('/bin/sh', ['-c', command.replace(process.execPath, '/nonexistent/bin/node')], { input, env: harnessEnv(env), cwd: dir });
+    expect(gone.status).toBe(2);
+  });
+});
+
 describe('airlock doctor', () => {
   function doctor(dir: string, env: NodeJS.ProcessEnv) {
     return run(process.execPath, [AIRLOCK_BIN, 'doctor', '--dir', dir], { env: harnessEnv(env), cwd: dir });
