@@ -15,14 +15,13 @@ export function registerStart(program: Command): void {
     .option(
       '--listen <name=host:port>',
       `override a listener, http or postgres (repeatable; also ${LISTEN_ENV.http}, ${LISTEN_ENV.postgres})`,
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .action(async (options: { port?: number; listen: string[] }, command: Command) => {
+    .action(async (options: { port?: number; listen?: string[] }, command: Command) => {
       const loaded = configOf(command);
       let config = options.port === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, http: { ...loaded.listen.http, port: options.port } } };
       try {
-        config = withListen(config, listenOverrides(options.listen, process.env));
+        config = withListen(config, listenOverrides(options.listen ?? [], process.env));
       } catch (error) {
         if (error instanceof ListenOverrideError) throw new CliError(error.message, 2);
         throw error;
