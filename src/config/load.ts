@@ -98,13 +98,13 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     file: resolve(file),
     storePath,
     auditHeadPath: config.audit.head ? at(config.audit.head) : join(dataDir, 'audit.head'),
-    policyFiles: config.policies.flatMap((path) => expandPolicyPath(at(path))),
+    policyFiles: config.policies.flatMap((path) => expandPolicyPaths(at(path))),
     upstreams: config.upstreams.map((upstream) => withAbsolutePaths(upstream, at)),
   };
 }
 
 /** A policy entry may name a file or a folder of `.cedar` files. */
-function expandPolicyPath(path: string): string[] {
+export function expandPolicyPaths(path: string): string[] {
   try {
     if (statSync(path).isDirectory()) {
       return readdirSync(path)

@@ -7,6 +7,9 @@ import { startAirlock } from '../../server/start.js';
 import { configOf } from '../context.js';
 import { CliError } from '../output.js';
 
+/** On SIGTERM, in-flight requests get this long to finish; a load balancer has seen /readyz fail by then. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export function registerStart(program: Command): void {
   program
     .command('start')
@@ -30,7 +33,7 @@ export function registerStart(program: Command): void {
       const missing = checkSecrets(config);
       let airlock: Awaited<ReturnType<typeof startAirlock>>;
       try {
-        airlock = await startAirlock(config);
+        airlock = await startAirlock(config, { shutdownGraceMs: SHUTDOWN_GRACE_MS });
       } catch (error) {
         const message = describeListenFailure(error, config);
         if (message) throw new CliError(message);
@@ -40,7 +43,7 @@ export function registerStart(program: Command): void {
       const lines = [
         `Airlock is running (config ${config.file})`,
         ...Object.entries(airlock.addresses).map(([name, address]) => `  ${name.padEnd(9)} ${address}`),
-        `  store     ${config.storePath}`,
+        `  store     ${airlock.runtime.store.location}`,
         `  upstreams ${config.upstreams.map((u) => `${u.name} (${u.kind}, ${u.environment})`).join(', ') || 'none'}`,
         `  policies  ${airlock.runtime.policies().policies.length} (${config.policyFiles.length} file${config.policyFiles.length === 1 ? '' : 's'} and the built-in rules)`,
         agents.length === 0
