@@ -3,7 +3,7 @@
  * state out of the source tree, and a port already in use is one line that names what to change.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,22 @@ describe('airlock start', () => {
     const { stdout } = await airlock.exited;
     expect(stdout).toContain(`store     ${join(state, 'airlock', 'airlock.db')}`);
     expect(files(join(ROOT, 'examples'))).toEqual(before);
+  });
+
+  it('says where state from an earlier version, kept beside the config, went', async () => {
+    const { dir, configPath } = writeTestConfig({ config: { dataDir: undefined } });
+    scratch.push(dir);
+    mkdirSync(join(dir, '.airlock'));
+    writeFileSync(join(dir, '.airlock', 'airlock.db'), '');
+    const state = join(dir, 'state');
+    const airlock = start(['--config', configPath, 'start'], { AIRLOCK_STATE_DIR: state });
+    await airlock.running;
+    airlock.child.kill('SIGTERM');
+    const { stdout } = await airlock.exited;
+    expect(stdout).toContain(
+      `warning: ${join(dir, '.airlock')} holds state from an earlier Airlock, which kept it beside the config; it now lives in ${state}.`,
+    );
+    expect(stdout).toContain(`set dataDir: .airlock in ${configPath}`);
   });
 
   it('says in one line which key to change when the HTTP port is in use, without a stack trace', async () => {

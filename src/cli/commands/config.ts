@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { checkSecrets, formatConfigProblem, loadConfig, type AirlockConfig } from '../../config/load.js';
@@ -47,10 +47,9 @@ export function registerConfig(program: Command): void {
       // What was written must load as it is: a config init that needs fixing is no start.
       const { problems } = checkConfig(loadConfig(target), { secrets: false });
       if (problems.length > 0) throw new CliError(`the config written to ${target} does not load:\n${problems.join('\n')}`);
-      const shown = relative(process.cwd(), target) || target;
       process.stdout.write(
         `Wrote ${target} and ${policies}/ (${readdirSync(policies).length} policy files).\n` +
-          `Edit the upstreams in it, then:\n  airlock --config ${shown} config check\n  airlock --config ${shown} start\n` +
+          `Edit the upstreams in it, then:\n  export AIRLOCK_CONFIG=${target}\n  airlock config check\n  airlock start\n` +
           `State (agents, tokens, holds, audit, keys) goes to ${loadConfig(target).dataDir} unless you set dataDir.\n`,
       );
     });

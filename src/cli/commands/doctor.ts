@@ -78,31 +78,38 @@ async function checkToken(url: string, token: string | undefined, reachable: boo
   }
 }
 
+/** The files a harness reads hooks from, in a project or the home folder. */
+function settingsFiles(harness: (typeof HARNESSES)[number]): string[] {
+  return harness === 'claude-code' ? [SETTINGS_FILE[harness], '.claude/settings.local.json'] : [SETTINGS_FILE[harness]];
+}
+
 /** Each harness's settings in the project and in the home folder. */
 function checkHooks(dir: string): Check[] {
   const checks: Check[] = [];
   const places = [...new Set([dir, homedir()])];
   for (const harness of HARNESSES) {
     for (const place of places) {
-      const file = join(place, SETTINGS_FILE[harness]);
-      if (!existsSync(file)) continue;
-      const shown = place === homedir() ? `~/${SETTINGS_FILE[harness]}` : SETTINGS_FILE[harness];
-      const what = `${HARNESS[harness].title} hook`;
-      const { commands, error } = installedHookCommands(harness, file);
-      if (error) checks.push({ ok: false, what, detail: `${shown} is ${error}` });
-      for (const line of commands) {
-        const probe = probeHookCommand(harness, line, { cwd: place === homedir() ? dir : place });
-        if (probe.kind === 'broken') {
-          const consequence = probe.failsClosed ? 'every command is refused' : `${HARNESS[harness].title} runs every command unjudged`;
-          checks.push({
-            ok: false,
-            what,
-            detail: `${shown}: does not run as ${HARNESS[harness].title} runs it (${probe.why}), so ${consequence}; rewrite it with airlock init ${harness}`,
-          });
-        } else if (probe.kind === 'deny') {
-          // The hook works; why it refused (no token, no Airlock) is the other checks' finding.
-          checks.push({ ok: true, what, detail: `${shown}: runs, and refused "${SAMPLE_COMMAND}": ${probe.reason.split(' Stop. ')[0]}` });
-        } else checks.push({ ok: true, what, detail: `${shown}: runs (sh -c, PATH=${MINIMAL_PATH}) and Airlock allowed "${SAMPLE_COMMAND}"` });
+      for (const name of settingsFiles(harness)) {
+        const file = join(place, name);
+        if (!existsSync(file)) continue;
+        const shown = place === homedir() ? `~/${name}` : name;
+        const what = `${HARNESS[harness].title} hook`;
+        const { commands, error } = installedHookCommands(harness, file);
+        if (error) checks.push({ ok: false, what, detail: `${shown} is ${error}` });
+        for (const line of commands) {
+          const probe = probeHookCommand(harness, line, { cwd: place === homedir() ? dir : place });
+          if (probe.kind === 'broken') {
+            const consequence = probe.failsClosed ? 'every command is refused' : `${HARNESS[harness].title} runs every command unjudged`;
+            checks.push({
+              ok: false,
+              what,
+              detail: `${shown}: does not run as ${HARNESS[harness].title} runs it (${probe.why}), so ${consequence}; rewrite it with airlock init ${harness}`,
+            });
+          } else if (probe.kind === 'deny') {
+            // The hook works; why it refused (no token, no Airlock) is the other checks' finding.
+            checks.push({ ok: true, what, detail: `${shown}: runs, and refused "${SAMPLE_COMMAND}": ${probe.reason.split(' Stop. ')[0]}` });
+          } else checks.push({ ok: true, what, detail: `${shown}: runs (sh -c, PATH=${MINIMAL_PATH}) and Airlock allowed "${SAMPLE_COMMAND}"` });
+        }
       }
     }
   }

@@ -5,7 +5,7 @@ import { DEFAULT_PROTECTED_BRANCHES, type ShellContext } from '../../classify/sh
 import { ConfigError } from '../../config/load.js';
 import { mostDangerousPart } from '../../core/operation.js';
 import { HARNESS, HARNESSES, isHarness } from '../../doors/hook/harnesses.js';
-import { hookCommandLine, MINIMAL_PATH, probeHookCommand, SAMPLE_COMMAND } from '../../doors/hook/launch.js';
+import { airlockEntry, hookCommandLine, MINIMAL_PATH, probeHookCommand, SAMPLE_COMMAND } from '../../doors/hook/launch.js';
 import { installHook, SETTINGS_FILE } from '../../doors/hook/install.js';
 import { hookCommand, HookUsageError } from '../../doors/hook/command.js';
 import { configOf } from '../context.js';
@@ -75,6 +75,10 @@ export function registerHook(program: Command): void {
         return;
       }
       const file = SETTINGS_FILE[name];
+      if (!options.command && airlockEntry().includes('/_npx/'))
+        process.stderr.write(
+          "warning: this Airlock runs from npx's cache, which npm may clear; the hook would then refuse every command. Install the airlock command (see the README) and run airlock init again.\n",
+        );
       process.stdout.write(result.changed ? `Airlock's hook is now in ${file}:\n  ${line}\n` : `${file} already runs Airlock's hook; nothing changed.\n`);
       process.stdout.write(`Ran it once as ${HARNESS[name].title} would (sh -c, PATH=${MINIMAL_PATH}) with the command "${SAMPLE_COMMAND}": `);
       if (probe.kind === 'allow') process.stdout.write('Airlock allowed it.\n');

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { describeListenFailure, LISTEN_ENV, ListenOverrideError, listenOverrides, withListen } from '../../config/listen.js';
 import { checkSecrets, formatConfigProblem } from '../../config/load.js';
@@ -16,14 +18,13 @@ export function registerStart(program: Command): void {
     .option(
       '--listen <name=host:port>',
       `override a listener, http or postgres (repeatable; also ${LISTEN_ENV.http}, ${LISTEN_ENV.postgres})`,
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .action(async (options: { port?: number; listen: string[] }, command: Command) => {
+    .action(async (options: { port?: number; listen?: string[] }, command: Command) => {
       const loaded = configOf(command);
       let config = options.port === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, http: { ...loaded.listen.http, port: options.port } } };
       try {
-        config = withListen(config, listenOverrides(options.listen, process.env));
+        config = withListen(config, listenOverrides(options.listen ?? [], process.env));
       } catch (error) {
         if (error instanceof ListenOverrideError) throw new CliError(error.message, 2);
         throw error;
@@ -50,6 +51,13 @@ export function registerStart(program: Command): void {
           : `  agents    ${agents.length}`,
         '',
       ];
+      const earlier = join(dirname(config.file), '.airlock');
+      if (config.dataDir !== earlier && existsSync(join(earlier, 'airlock.db'))) {
+        // Older versions kept state beside the config; say where it went rather than look empty.
+        lines.push(
+          `warning: ${earlier} holds state from an earlier Airlock, which kept it beside the config; it now lives in ${config.dataDir}.\n         Move it there, or set dataDir: .airlock in ${config.file} to keep using it.`,
+        );
+      }
       for (const problem of missing) {
         const index = Number(/^upstreams\[(\d+)\]/.exec(problem.key)?.[1]);
         const name = config.upstreams[index]?.name ?? problem.key;

@@ -4,12 +4,13 @@
  * from a home where nothing of Airlock is installed. Whatever goes wrong, the command is not run.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AIRLOCK_BIN, ROOT, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { recordAttack } from '../../support/attacks.js';
 import { payloads } from './support.js';
 
 const MINIMAL_PATH = '/usr/bin:/bin';
@@ -89,7 +90,27 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const DESTRUCTIVE = 'railway volume delete --volume vol_prod_db --yes';
+/** Data outside the project that a destructive command would delete. */
+function victim(): { dir: string; command: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-victim-'));
+  scratch.push(dir);
+  writeFileSync(join(dir, 'customers.db'), 'rows');
+  return { dir, command: `rm -rf ${dir}` };
+}
+
+/**
+ * One tool call as Claude Code handles it: the hook first; exit 2, or exit 0 with a deny,
+ * blocks; anything else (exit 127 included) lets the command run.
+ */
+async function claudeCodeToolCall(hookCommand: string, command: string, cwd: string, env: NodeJS.ProcessEnv) {
+  const hook = await asClaudeCode(hookCommand, payloads.claudeCode('Bash', { command }, cwd), cwd, env);
+  let denied = hook.status === 2;
+  if (hook.status === 0 && hook.stdout.trim()) {
+    denied = (JSON.parse(hook.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision === 'deny';
+  }
+  if (!denied) await run('/bin/sh', ['-c', command], { env: harnessEnv(), cwd });
+  return { hook, ran: !denied };
+}
 
 describe('the hook airlock init writes', () => {
   it('is not found as "airlock" on the harness PATH, so the test is meaningful', async () => {
@@ -106,10 +127,10 @@ describe('the hook airlock init writes', () => {
     const command = writtenCommand(dir);
     expect(command.startsWith(`${process.execPath} ${AIRLOCK_BIN} hook claude-code || `)).toBe(true);
 
-    const result = await asClaudeCode(command, payloads.claudeCode('Bash', { command: DESTRUCTIVE }, dir), dir, {
-      AIRLOCK_AGENT_URL: airlock.url,
-      AIRLOCK_TOKEN: token,
-    });
+    const target = victim();
+    const { hook: result, ran } = await claudeCodeToolCall(command, target.command, dir, { AIRLOCK_AGENT_URL: airlock.url, AIRLOCK_TOKEN: token });
+    expect(ran).toBe(false);
+    expect(existsSync(join(target.dir, 'customers.db'))).toBe(true);
     expect(result.status).toBe(0);
     const answer = JSON.parse(result.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
     expect(answer.hookSpecificOutput.permissionDecision).toBe('deny');
@@ -119,28 +140,63 @@ describe('the hook airlock init writes', () => {
     expect(record).toMatchObject({ agent: `coder-${agents}`, verdict: 'hold', class: 'destructive' });
     const holdId = /hold (hold_[a-z0-9]+)/.exec(answer.hookSpecificOutput.permissionDecisionReason)?.[1];
     expect(await airlock.airlock.runtime.store.holds.get(holdId!)).toMatchObject({ status: 'pending', agent: `coder-${agents}` });
+    recordAttack({
+      door: 'hook',
+      category: 'a hook that cannot judge',
+      attack: 'rm -rf outside the project, from a harness whose PATH has no airlock',
+      outcome: 'held',
+      effect: 'files still there',
+    });
   });
 
-  it('denies a destructive command when Airlock cannot be reached', async () => {
+  it('denies a destructive command when Airlock cannot be reached, and the data is still there', async () => {
     const dir = project();
     expect((await init('claude-code', dir)).status).toBe(0);
     const port = await closedPort();
-    const result = await asClaudeCode(writtenCommand(dir), payloads.claudeCode('Bash', { command: DESTRUCTIVE }, dir), dir, {
+    const target = victim();
+    const { hook, ran } = await claudeCodeToolCall(writtenCommand(dir), target.command, dir, {
       AIRLOCK_AGENT_URL: `http://127.0.0.1:${port}`,
       AIRLOCK_TOKEN: await agentToken(),
     });
-    const answer = JSON.parse(result.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
-    expect(answer.hookSpecificOutput.permissionDecision).toBe('deny');
+    expect(ran).toBe(false);
+    expect(existsSync(join(target.dir, 'customers.db'))).toBe(true);
+    const answer = JSON.parse(hook.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
     expect(answer.hookSpecificOutput.permissionDecisionReason).toContain('Airlock could not be reached');
+    recordAttack({
+      door: 'hook',
+      category: 'a hook that cannot judge',
+      attack: 'rm -rf outside the project while Airlock is down',
+      outcome: 'refused',
+      effect: 'files still there',
+    });
   });
 
   it('blocks with exit 2, the only failure Claude Code does not let through, when node or Airlock is gone', async () => {
     const dir = project();
     expect((await init('claude-code', dir)).status).toBe(0);
     const moved = writtenCommand(dir).replace(process.execPath, '/nonexistent/bin/node');
-    const result = await asClaudeCode(moved, payloads.claudeCode('Bash', { command: DESTRUCTIVE }, dir), dir, { AIRLOCK_TOKEN: await agentToken() });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain("Airlock's hook could not run, so the command was not run");
+    const target = victim();
+    const { hook, ran } = await claudeCodeToolCall(moved, target.command, dir, { AIRLOCK_TOKEN: await agentToken() });
+    expect(ran).toBe(false);
+    expect(existsSync(join(target.dir, 'customers.db'))).toBe(true);
+    expect(hook.status).toBe(2);
+    expect(hook.stderr).toContain("Airlock's hook could not run, so the command was not run");
+    recordAttack({
+      door: 'hook',
+      category: 'a hook that cannot judge',
+      attack: 'rm -rf outside the project when the hook command cannot start (node moved)',
+      outcome: 'refused',
+      effect: 'files still there',
+    });
+  });
+
+  it('shows why this matters: the bare "airlock hook" form, not found on PATH, lets the same command run', async () => {
+    const dir = project();
+    const target = victim();
+    const { hook, ran } = await claudeCodeToolCall('airlock hook claude-code', target.command, dir, { AIRLOCK_TOKEN: await agentToken() });
+    expect(hook.status).toBe(127);
+    expect(ran).toBe(true);
+    expect(existsSync(join(target.dir, 'customers.db'))).toBe(false);
   });
 
   it('quotes paths with spaces and quotes so that sh reads them as one word', async () => {
@@ -175,6 +231,49 @@ describe('the hook airlock init writes', () => {
     expect(broken.stderr).toContain('the hook command does not run as Codex would run it');
     expect(broken.stderr).toContain('nothing was written');
     expect(() => readFileSync(join(dir, '.codex/hooks.json'))).toThrow();
+  });
+});
+
+type Settings = { hooks: Record<string, { command?: string; hooks?: { command: string }[] }[]> };
+
+describe('the hook airlock init writes for Cursor, Codex and Gemini CLI', () => {
+  const harnesses = [
+    {
+      name: 'cursor',
+      file: '.cursor/hooks.json',
+      command: (settings: Settings) => settings.hooks.beforeShellExecution![0]!.command!,
+      payload: (cwd: string) => payloads.cursorShell('rm -rf /srv/data', cwd),
+      denied: (stdout: string) => (JSON.parse(stdout) as { permission: string }).permission === 'deny',
+    },
+    {
+      name: 'codex',
+      file: '.codex/hooks.json',
+      command: (settings: Settings) => settings.hooks.PreToolUse![0]!.hooks![0]!.command,
+      payload: (cwd: string) => payloads.codex('rm -rf /srv/data', cwd),
+      denied: (stdout: string) =>
+        (JSON.parse(stdout) as { hookSpecificOutput: { permissionDecision: string } }).hookSpecificOutput.permissionDecision === 'deny',
+    },
+    {
+      name: 'gemini-cli',
+      file: '.gemini/settings.json',
+      command: (settings: Settings) => settings.hooks.BeforeTool![0]!.hooks![0]!.command,
+      payload: (cwd: string) => payloads.gemini('rm -rf /srv/data', cwd),
+      denied: (stdout: string) => (JSON.parse(stdout) as { decision: string }).decision === 'deny',
+    },
+  ];
+
+  it.each(harnesses)('$name: denies in its own form when Airlock cannot be reached, and exits 2 when the command cannot start', async (harness) => {
+    const dir = project();
+    expect((await init(harness.name, dir)).status).toBe(0);
+    const command = harness.command(JSON.parse(readFileSync(join(dir, harness.file), 'utf8')) as Settings);
+    expect(command).toContain(`${AIRLOCK_BIN} hook ${harness.name} || `);
+    const env = { AIRLOCK_AGENT_URL: `http://127.0.0.1:${await closedPort()}`, AIRLOCK_TOKEN: await agentToken() };
+    const input = JSON.stringify(harness.payload(dir));
+    const unreachable = await run('/bin/sh', ['-c', command], { input, env: harnessEnv(env), cwd: dir });
+    expect(unreachable.status).toBe(0);
+    expect(harness.denied(unreachable.stdout)).toBe(true);
+    const gone = await run('/bin/sh', ['-c', command.replace(process.execPath, '/nonexistent/bin/node')], { input, env: harnessEnv(env), cwd: dir });
+    expect(gone.status).toBe(2);
   });
 });
 

@@ -83,6 +83,16 @@ describe('airlock init', () => {
     });
   });
 
+  it('names the config it was given in the hook, so that the hook finds the same Airlock', async () => {
+    const dir = project({ 'ops/airlock.yaml': 'listen: { http: 127.0.0.1:4999 }\n' });
+    const result = await airlockCli(['--config', join(dir, 'ops/airlock.yaml'), 'init', 'codex', '--dir', dir], '', { AIRLOCK_TOKEN: 'alk_x' });
+    expect(result.status, result.stderr).toBe(0);
+    const [group] = read(dir, '.codex/hooks.json').hooks.PreToolUse as { hooks: { command: string }[] }[];
+    expect(group!.hooks[0]!.command).toContain(`hook codex --config ${join(dir, 'ops/airlock.yaml')} || `);
+    // Run once before it was written, against that config's address: nothing listens there.
+    expect(result.stdout).toContain('Airlock could not be reached at http://127.0.0.1:4999');
+  });
+
   it('leaves a settings file that is not valid JSON untouched', async () => {
     const broken = '{ "hooks": { "PreToolUse": [ // a comment\n] }';
     const dir = project({ '.claude/settings.json': broken });

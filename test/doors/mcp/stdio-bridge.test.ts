@@ -31,7 +31,7 @@ function bridge(env: Record<string, string>): { client: Client; transport: Stdio
 describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => {
   it('lists and calls the tools through Airlock, and relays holds as they are', async () => {
     const token = await world.airlock.token('stdio-bot', ['write:staging']);
-    const { client, transport } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: world.airlock.url });
+    const { client, transport } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_AGENT_URL: world.airlock.url });
     await client.connect(transport);
     try {
       expect(client.getServerVersion()?.name).toBe('airlock');
@@ -55,7 +55,7 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
       doors: [createMcpDoor()],
     });
     const token = await first.token('restart-bot', ['write:staging']);
-    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_URL: first.url });
+    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_AGENT_URL: first.url });
     await client.connect(transport);
     let second: RunningAirlock | undefined;
     try {
@@ -80,7 +80,7 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
   });
 
   it('exits with a clear error when Airlock cannot be reached, forwarding nothing', () => {
-    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: 'alk_x', AIRLOCK_URL: 'http://127.0.0.1:9' } });
+    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: 'alk_x', AIRLOCK_AGENT_URL: 'http://127.0.0.1:9' } });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('cannot reach Airlock at http://127.0.0.1:9');
@@ -88,14 +88,14 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
   });
 
   it('refuses to start without a token', () => {
-    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: '', AIRLOCK_URL: world.airlock.url } });
+    const result = runCli(['mcp'], { env: { AIRLOCK_TOKEN: '', AIRLOCK_AGENT_URL: world.airlock.url } });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('set AIRLOCK_TOKEN');
   });
 
   it("passes Airlock's refusal of a bad token to the client, without echoing the token", async () => {
     const forged = `alk_${'B'.repeat(50)}`;
-    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: forged, AIRLOCK_URL: world.airlock.url });
+    const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: forged, AIRLOCK_AGENT_URL: world.airlock.url });
     await expect(client.connect(transport)).rejects.toThrow(/checksum|not an Airlock token|refused/);
     await client.close();
     expect(stderr()).not.toContain(forged);
