@@ -28,6 +28,8 @@ export function connectionConfig(connection: PostgresConnection): pg.ClientConfi
     application_name: 'airlock',
     connectionTimeoutMillis: 5_000,
     query_timeout: 15_000,
+    // A replica that stops mid-transaction (frozen, cut off) must not keep the audit lock.
+    idle_in_transaction_session_timeout: 30_000,
     keepAlive: true,
   };
 }
