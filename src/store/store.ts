@@ -43,6 +43,8 @@ export interface Store {
   readonly baselines: BaselineRepository;
   /** An agent's recent decisions, counted from the audit log: budgets and bursts. */
   readonly activity: ActivityRepository;
+  /** Units of a budget taken by decisions being made, so that replicas count each once. */
+  readonly budgetClaims: BudgetClaimRepository;
   /** Where the state is, for operators (a file path, or a postgres:// URL without its password). */
   readonly location: string;
   /** Whether the store answers and its schema is the one this version expects (`/readyz`). */
@@ -219,4 +221,34 @@ export interface ActivityRepository {
    * suspended, stopped or resumed, oldest first.
    */
   refusalsSince(agent: string, since: string): Promise<RefusalEvent[]>;
+}
+
+/**
+ * A budget counted once across every process that shares the store. A decision about to allow
+ * an operation that a budget limits claims one unit first; the claim is taken only if the
+ * operations that ran since the window began (the audit log) and the units other decisions hold
+ * (claims not yet released) leave room, checked and taken under one lock. Two replicas deciding
+ * at the same moment cannot both take the last unit.
+ *
+ * @example
+ * const claim = await store.budgetClaims.claim({ agent, operationClass: 'destructive', since, limit: 1, at, expiresAt });
+ * if (!claim) return refuse('budget used up');
+ * try { await recordAndForward(); } finally { await store.budgetClaims.release(claim); }
+ */
+export interface BudgetClaimRepository {
+  /** The claim's id, or undefined when the budget has no room. Claims whose `expiresAt` is past do not count. */
+  claim(request: BudgetClaimRequest): Promise<string | undefined>;
+  /** Gives the unit back (the decision was recorded, so the audit log counts it now; or it was not an allow). */
+  release(id: string): Promise<void>;
+}
+
+export interface BudgetClaimRequest {
+  readonly agent: string;
+  readonly operationClass: OperationClass;
+  /** The window's start: operations that ran after it count. */
+  readonly since: string;
+  readonly limit: number;
+  readonly at: string;
+  /** When the claim stops counting if it is never released (its process died). */
+  readonly expiresAt: string;
 }

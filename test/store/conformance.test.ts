@@ -402,6 +402,30 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     });
   });
 
+  describe('budget claims', () => {
+    const request = (at: string, limit: number) => ({ agent: 'deploy-bot', operationClass: 'write' as const, since: AT, limit, at, expiresAt: later(60) });
+
+    it('gives the last units of a budget once when several processes claim them at the same moment', async () => {
+      const others = [await fixture.open(), await fixture.open()];
+      await store.audit.appendBatch([decision(later(1)), decision(later(2), { class: 'read' })]);
+      const claims = await Promise.all([store, ...others, store, ...others].map((target) => target.budgetClaims.claim(request(later(3), 3))));
+      const taken = claims.filter((claim): claim is string => claim !== undefined);
+      expect(taken).toHaveLength(2);
+      expect(await store.budgetClaims.claim(request(later(3), 3))).toBeUndefined();
+      await others[0]!.budgetClaims.release(taken[0]!);
+      expect(await store.budgetClaims.claim(request(later(4), 3))).toBeDefined();
+      // Other classes and agents have budgets of their own.
+      expect(await store.budgetClaims.claim({ ...request(later(4), 1), operationClass: 'read' })).toBeUndefined();
+      expect(await store.budgetClaims.claim({ ...request(later(4), 1), agent: 'other' })).toBeDefined();
+    });
+
+    it('stops counting a claim its process never released once it expires', async () => {
+      expect(await store.budgetClaims.claim(request(later(1), 1))).toBeDefined();
+      expect(await store.budgetClaims.claim(request(later(2), 1))).toBeUndefined();
+      expect(await store.budgetClaims.claim(request(later(61), 1))).toBeDefined();
+    });
+  });
+
   it('reports itself healthy, with its schema current', async () => {
     expect(await store.health()).toEqual({ ok: true });
     expect(store.location).toContain(kind.name === 'sqlite' ? 'airlock.db' : 'airlock_test_');

@@ -1,5 +1,6 @@
 import { schema } from './001-schema.js';
 import { changes } from './002-changes.js';
+import { budgetClaims } from './003-budget-claims.js';
 
 /** Applied in order, each once. Append; never edit a shipped one. */
-export const POSTGRES_MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [schema, changes];
+export const POSTGRES_MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [schema, changes, budgetClaims];
