@@ -52,6 +52,10 @@ describe('/metrics', () => {
     const latency = families.get('airlock_decision_duration_seconds')!;
     expect(latency.type).toBe('histogram');
     expect(latency.samples.find((s) => s.name === 'airlock_decision_duration_seconds_count')).toMatchObject({ labels: { door: 'api' }, value: 2 });
+    const answered = families
+      .get('airlock_request_duration_seconds')!
+      .samples.find((s) => s.name === 'airlock_request_duration_seconds_count' && s.labels.door === 'api');
+    expect(answered?.value).toBe(2);
     expect(families.get('airlock_holds_pending')?.samples[0]?.value).toBe(1);
     expect(families.get('airlock_stop_active')?.samples[0]?.value).toBe(0);
     expect(families.get('airlock_agents')?.samples).toContainEqual({ name: 'airlock_agents', labels: { state: 'active' }, value: 1 });
