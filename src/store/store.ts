@@ -92,6 +92,11 @@ export interface ControlRepository {
   get(): Promise<ControlState>;
   setStopAll(stop: ControlState['stopAll']): Promise<void>;
   setFreeze(freeze: ControlState['freeze']): Promise<void>;
+  /**
+   * Asks every process sharing the store to re-read its policy files: with PostgreSQL each
+   * replica hears it through the change feed (`control` / `reload`) and reloads.
+   */
+  requestReload(request: { readonly by: string; readonly at: string }): Promise<void>;
 }
 
 export interface HoldRepository {
