@@ -79,6 +79,11 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect((await store.agents.list()).map((a) => a.name)).toEqual(['alpha', 'zeta']);
     });
 
+    it('lists names byte by byte, capitals and punctuation first, whatever the database’s locale', async () => {
+      for (const name of ['alpha', 'ab', 'Zeta', 'a-b']) await store.agents.add({ name }, AT);
+      expect((await store.agents.list()).map((a) => a.name)).toEqual(['Zeta', 'a-b', 'ab', 'alpha']);
+    });
+
     it('suspends and stops an agent with a reason, and answers undefined for one that does not exist', async () => {
       await store.agents.add({ name: 'bot' }, AT);
       expect(await store.agents.setState('bot', 'stopped', 'by ana: runaway')).toMatchObject({ state: 'stopped', stateReason: 'by ana: runaway' });
