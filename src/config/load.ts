@@ -136,8 +136,10 @@ function withAbsolutePaths<T extends UpstreamConfig>(upstream: T, at: (path: str
   return rewritten;
 }
 
-/** Every secret the config names, with where it is named. */
-export function secretRefsOf(config: Pick<ParsedConfig, 'upstreams'>): { key: string; path: (string | number)[]; ref: SecretRef }[] {
+/** Every secret the config names, with where it is named: the upstreams' credentials and the store's password. */
+export function secretRefsOf(
+  config: Pick<ParsedConfig, 'upstreams'> & { readonly store?: ParsedConfig['store'] },
+): { key: string; path: (string | number)[]; ref: SecretRef }[] {
   const found: { key: string; path: (string | number)[]; ref: SecretRef }[] = [];
   const walk = (value: unknown, path: (string | number)[]) => {
     if (Array.isArray(value))
@@ -156,6 +158,7 @@ export function secretRefsOf(config: Pick<ParsedConfig, 'upstreams'>): { key: st
   config.upstreams.forEach((upstream, i) => {
     walk(upstream, ['upstreams', i]);
   });
+  if (config.store && 'postgres' in config.store) walk(config.store.postgres, ['store', 'postgres']);
   return found;
 }
 

@@ -32,6 +32,12 @@ export class AirlockMetrics {
     ['door'],
     FORWARD_BUCKETS,
   );
+  private readonly requestSeconds = this.registry.histogram(
+    'airlock_request_duration_seconds',
+    'Time from a request reaching the HTTP listener to its answer finishing (decision, forwarding and answer), by door.',
+    ['door'],
+    FORWARD_BUCKETS,
+  );
   private readonly signals = this.registry.counter('airlock_signals_total', 'Anomaly signals raised on decisions, by signal.', ['signal']);
   private readonly storeErrors = this.registry.counter(
     'airlock_store_errors_total',
@@ -68,6 +74,11 @@ export class AirlockMetrics {
   /** For doors: the upstream's answer arrived `seconds` after the request was forwarded. */
   forwarded(door: string, seconds: number): void {
     this.forwardSeconds.observe({ door }, seconds);
+  }
+
+  /** The HTTP listener finished answering a request of this door (`http`, `mcp`, `api`, or `airlock` for its own pages). */
+  answered(door: string, seconds: number): void {
+    this.requestSeconds.observe({ door }, seconds);
   }
 
   storeError(during: string): void {

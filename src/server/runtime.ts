@@ -78,6 +78,16 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
     return engine;
   };
 
+  // Another replica (or an operator's SIGHUP to one) asked every replica to reload.
+  const stopListening = store.changes?.subscribe((change) => {
+    if (change === 'resync' || change.table !== 'control' || change.key !== 'reload') return;
+    try {
+      reloadPolicies();
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'policy reload failed; the previous policies stay in force');
+    }
+  });
+
   const watchers: FSWatcher[] = [];
   if (options.watchPolicies) {
     let timer: NodeJS.Timeout | undefined;
@@ -114,6 +124,7 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
     policies: () => engine,
     reloadPolicies,
     async close() {
+      stopListening?.();
       for (const watcher of watchers) watcher.close();
       await monitor.close();
       await audit.drain();

@@ -53,6 +53,8 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
     const api = getRequestListener(createApi(runtime, { draining: () => draining }).fetch);
     const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));
     server = createServer((request, response) => {
+      const started = performance.now();
+      response.once('finish', () => runtime.metrics.answered(doorOfPath(request.url), (performance.now() - started) / 1000));
       for (const handle of handlers) if (handle(request, response)) return;
       void api(request, response);
     });
@@ -106,4 +108,13 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
       return closing;
     },
   };
+}
+
+/** Which door a path on the HTTP listener belongs to, for the metrics' labels (never the path itself). */
+export function doorOfPath(url: string | undefined): string {
+  const path = url ?? '';
+  if (path.startsWith('/u/')) return 'http';
+  if (path === '/mcp' || path.startsWith('/mcp/') || path.startsWith('/mcp?')) return 'mcp';
+  if (path.startsWith('/v1/decide')) return 'api';
+  return 'airlock';
 }

@@ -43,6 +43,8 @@ export interface Store {
   readonly baselines: BaselineRepository;
   /** An agent's recent decisions, counted from the audit log: budgets and bursts. */
   readonly activity: ActivityRepository;
+  /** Units of a budget taken by decisions being made, so that replicas count each once. */
+  readonly budgetClaims: BudgetClaimRepository;
   /** Where the state is, for operators (a file path, or a postgres:// URL without its password). */
   readonly location: string;
   /** Whether the store answers and its schema is the one this version expects (`/readyz`). */
@@ -92,6 +94,11 @@ export interface ControlRepository {
   get(): Promise<ControlState>;
   setStopAll(stop: ControlState['stopAll']): Promise<void>;
   setFreeze(freeze: ControlState['freeze']): Promise<void>;
+  /**
+   * Asks every process sharing the store to re-read its policy files: with PostgreSQL each
+   * replica hears it through the change feed (`control` / `reload`) and reloads.
+   */
+  requestReload(request: { readonly by: string; readonly at: string }): Promise<void>;
 }
 
 export interface HoldRepository {
@@ -223,4 +230,34 @@ export interface ActivityRepository {
    * suspended, stopped or resumed, oldest first.
    */
   refusalsSince(agent: string, since: string): Promise<RefusalEvent[]>;
+}
+
+/**
+ * A budget counted once across every process that shares the store. A decision about to allow
+ * an operation that a budget limits claims one unit first; the claim is taken only if the
+ * operations that ran since the window began (the audit log) and the units other decisions hold
+ * (claims not yet released) leave room, checked and taken under one lock. Two replicas deciding
+ * at the same moment cannot both take the last unit.
+ *
+ * @example
+ * const claim = await store.budgetClaims.claim({ agent, operationClass: 'destructive', since, limit: 1, at, expiresAt });
+ * if (!claim) return refuse('budget used up');
+ * try { await recordAndForward(); } finally { await store.budgetClaims.release(claim); }
+ */
+export interface BudgetClaimRepository {
+  /** The claim's id, or undefined when the budget has no room. Claims whose `expiresAt` is past do not count. */
+  claim(request: BudgetClaimRequest): Promise<string | undefined>;
+  /** Gives the unit back (the decision was recorded, so the audit log counts it now; or it was not an allow). */
+  release(id: string): Promise<void>;
+}
+
+export interface BudgetClaimRequest {
+  readonly agent: string;
+  readonly operationClass: OperationClass;
+  /** The window's start: operations that ran after it count. */
+  readonly since: string;
+  readonly limit: number;
+  readonly at: string;
+  /** When the claim stops counting if it is never released (its process died). */
+  readonly expiresAt: string;
 }

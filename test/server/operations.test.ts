@@ -13,6 +13,7 @@ import { MetricsRegistry } from '../../src/server/metrics-text.js';
 import { AIRLOCK_BIN, ROOT, runCli, startAirlockProcess, startTestAirlock, writeTestConfig, type TestAirlock } from '../support/airlock.js';
 import type { DecideAnswer } from '../support/answers.js';
 import { freshPostgresDatabase } from '../store/stores.js';
+import { startRecordingServer } from '../holds/support.js';
 import { parsePrometheusText } from './prometheus-text.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -52,6 +53,10 @@ describe('/metrics', () => {
     const latency = families.get('airlock_decision_duration_seconds')!;
     expect(latency.type).toBe('histogram');
     expect(latency.samples.find((s) => s.name === 'airlock_decision_duration_seconds_count')).toMatchObject({ labels: { door: 'api' }, value: 2 });
+    const answered = families
+      .get('airlock_request_duration_seconds')!
+      .samples.find((s) => s.name === 'airlock_request_duration_seconds_count' && s.labels.door === 'api');
+    expect(answered?.value).toBe(2);
     expect(families.get('airlock_holds_pending')?.samples[0]?.value).toBe(1);
     expect(families.get('airlock_stop_active')?.samples[0]?.value).toBe(0);
     expect(families.get('airlock_agents')?.samples).toContainEqual({ name: 'airlock_agents', labels: { state: 'active' }, value: 1 });
@@ -84,7 +89,11 @@ describe('/readyz and /healthz', () => {
   it('on PostgreSQL: ready with the store reachable, unready (503) when the database goes away, and Airlock refuses meanwhile while /healthz stays alive', async () => {
     const database = await freshPostgresDatabase();
     cleanups.push(() => database.drop());
-    const airlock = await startTestAirlock({ config: { store: { postgres: database.url }, upstreams: [UPSTREAM] } });
+    const upstream = await startRecordingServer();
+    cleanups.push(() => upstream.close());
+    const airlock = await startTestAirlock({
+      config: { store: { postgres: database.url }, upstreams: [UPSTREAM, { name: 'api', kind: 'rest', url: upstream.url, environment: 'staging' }] },
+    });
     cleanups.push(() => airlock.close());
     const token = await airlock.token('deploy-bot', ['write:staging']);
     const ready = await fetch(`${airlock.url}/readyz`);
@@ -100,6 +109,11 @@ describe('/readyz and /healthz', () => {
     expect((await fetch(`${airlock.url}/healthz`)).status).toBe(200);
     const refused = await decide(airlock, token, { action: 'graphql:serviceUpdate', class: 'write', resources: ['stg-api'] });
     expect(refused).toMatchObject({ verdict: 'deny' });
+    // Through a door: refused in its own form, with the reason, and nothing reaches the upstream.
+    const door = await fetch(`${airlock.url}/u/api/v1/items`, { headers: { authorization: `Bearer ${token}` } });
+    expect(door.status).toBeGreaterThanOrEqual(500);
+    expect(await door.text()).toMatch(/nothing was forwarded/);
+    expect(upstream.received).toEqual([]);
     const metrics = parsePrometheusText(await (await fetch(`${airlock.url}/metrics`)).text());
     const errors = metrics.get('airlock_store_errors_total')!.samples;
     expect(errors.reduce((sum, s) => sum + s.value, 0)).toBeGreaterThanOrEqual(1);

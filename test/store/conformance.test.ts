@@ -79,6 +79,11 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect((await store.agents.list()).map((a) => a.name)).toEqual(['alpha', 'zeta']);
     });
 
+    it('lists names byte by byte, capitals and punctuation first, whatever the database’s locale', async () => {
+      for (const name of ['alpha', 'ab', 'Zeta', 'a-b']) await store.agents.add({ name }, AT);
+      expect((await store.agents.list()).map((a) => a.name)).toEqual(['Zeta', 'a-b', 'ab', 'alpha']);
+    });
+
     it('suspends and stops an agent with a reason, and answers undefined for one that does not exist', async () => {
       await store.agents.add({ name: 'bot' }, AT);
       expect(await store.agents.setState('bot', 'stopped', 'by ana: runaway')).toMatchObject({ state: 'stopped', stateReason: 'by ana: runaway' });
@@ -421,6 +426,30 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
           holdId: 'hold_waiting',
         },
       ]);
+    });
+  });
+
+  describe('budget claims', () => {
+    const request = (at: string, limit: number) => ({ agent: 'deploy-bot', operationClass: 'write' as const, since: AT, limit, at, expiresAt: later(60) });
+
+    it('gives the last units of a budget once when several processes claim them at the same moment', async () => {
+      const others = [await fixture.open(), await fixture.open()];
+      await store.audit.appendBatch([decision(later(1)), decision(later(2), { class: 'read' })]);
+      const claims = await Promise.all([store, ...others, store, ...others].map((target) => target.budgetClaims.claim(request(later(3), 3))));
+      const taken = claims.filter((claim): claim is string => claim !== undefined);
+      expect(taken).toHaveLength(2);
+      expect(await store.budgetClaims.claim(request(later(3), 3))).toBeUndefined();
+      await others[0]!.budgetClaims.release(taken[0]!);
+      expect(await store.budgetClaims.claim(request(later(4), 3))).toBeDefined();
+      // Other classes and agents have budgets of their own.
+      expect(await store.budgetClaims.claim({ ...request(later(4), 1), operationClass: 'read' })).toBeUndefined();
+      expect(await store.budgetClaims.claim({ ...request(later(4), 1), agent: 'other' })).toBeDefined();
+    });
+
+    it('stops counting a claim its process never released once it expires', async () => {
+      expect(await store.budgetClaims.claim(request(later(1), 1))).toBeDefined();
+      expect(await store.budgetClaims.claim(request(later(2), 1))).toBeUndefined();
+      expect(await store.budgetClaims.claim(request(later(61), 1))).toBeDefined();
     });
   });
 

@@ -3,7 +3,13 @@
  * caches by notification, and a replica whose listening connection is cut neither serves what
  * it cached nor stays deaf: it reads the store until it listens again.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/server/log.js';
+import { openRuntime } from '../../src/server/runtime.js';
+import { writeTestConfig } from '../support/airlock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import type { StoreChange } from '../../src/store/store.js';
@@ -101,5 +107,22 @@ describe('changes between PostgreSQL replicas', () => {
     expect(health.ok === false && health.problem).toMatch(/PostgreSQL does not answer/);
     // The test's own clean-up drops the database again: make that a no-op.
     database = { ...database, drop: async () => {} };
+  });
+
+  it('a reload asked of one replica makes every replica re-read its policy files', async () => {
+    const policy = (id: string) =>
+      `@id("${id}")\nforbid (principal, action == Airlock::Action::"destructive", resource) when { context.resources.contains("${id}") };\n`;
+    const folders = [0, 1].map(() => writeTestConfig({ config: { store: { postgres: database.url } }, policies: { 'a.cedar': policy('vol-a') } }));
+    const [a, b] = await Promise.all(folders.map(({ configPath }) => openRuntime(loadConfig(configPath), { log: silentLogger })));
+    try {
+      const before = b!.policies().policies.length;
+      writeFileSync(join(folders[1]!.dir, 'policies', 'a.cedar'), policy('vol-a') + policy('vol-b'));
+      expect(b!.policies().policies.length).toBe(before);
+      await a!.store.control.requestReload({ by: 'ana', at: new Date().toISOString() });
+      await expect.poll(() => b!.policies().policies.length, { interval: 10, timeout: 5000 }).toBe(before + 1);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      for (const { dir } of folders) rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,7 +40,8 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 /** A database of its own, dropped afterwards (with whatever connections a killed test left). */
 export async function freshPostgresDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `airlock_test_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  // A locale that does not sort byte by byte, as many installations have: the schema must not depend on it.
+  await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`));
   return {
     name,
     url: testPgUrl(name),

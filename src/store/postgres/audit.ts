@@ -32,30 +32,45 @@ export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings
     async appendBatch(entries, options) {
       if (entries.length === 0) return [];
       const sync = options?.sync ?? true;
-      const records = await inTransaction(pool, async (client) => {
-        if (!sync) await client.query("SET LOCAL synchronous_commit = 'off'");
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.audit]);
-        const head = (await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE')).rows[0]!;
-        const chained = chainEntries(entries, head);
-        await client.query(
-          `INSERT INTO audit (seq, at, type, agent, verdict, class, hold_id, body, hash)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
-          [
-            chained.map((c) => c.record.seq),
-            chained.map((c) => c.record.at),
-            chained.map((c) => c.record.type),
-            chained.map((c) => c.record.agent ?? null),
-            chained.map((c) => c.record.verdict ?? null),
-            chained.map((c) => c.record.class ?? null),
-            chained.map((c) => c.record.holdId ?? null),
-            chained.map((c) => c.body),
-            chained.map((c) => c.record.hash),
-          ],
-        );
-        const last = chained[chained.length - 1]!.record;
-        await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [last.seq, last.hash]);
-        return chained.map((c) => c.record);
-      });
+      const records = await inTransaction(
+        pool,
+        async (client) => {
+          // The advisory lock and the head row's lock in one round trip: either alone serialises
+          // appends (the row lock makes the read wait for, then see, the previous append's head);
+          // the advisory lock also keeps out anything else that takes it, such as a migration.
+          const head = (
+            await client.query<{ seq: number; hash: string }>(
+              'SELECT seq, hash FROM audit_head, (SELECT pg_advisory_xact_lock($1)) AS locked WHERE id = 1 FOR UPDATE OF audit_head',
+              [LOCKS.audit],
+            )
+          ).rows[0]!;
+          const chained = chainEntries(entries, head);
+          const last = chained[chained.length - 1]!.record;
+          // The records and the new head in one statement.
+          await client.query(
+            `WITH inserted AS (
+             INSERT INTO audit (seq, at, type, agent, verdict, class, hold_id, body, hash)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+           )
+           UPDATE audit_head SET seq = $10, hash = $11 WHERE id = 1`,
+            [
+              chained.map((c) => c.record.seq),
+              chained.map((c) => c.record.at),
+              chained.map((c) => c.record.type),
+              chained.map((c) => c.record.agent ?? null),
+              chained.map((c) => c.record.verdict ?? null),
+              chained.map((c) => c.record.class ?? null),
+              chained.map((c) => c.record.holdId ?? null),
+              chained.map((c) => c.body),
+              chained.map((c) => c.record.hash),
+              last.seq,
+              last.hash,
+            ],
+          );
+          return chained.map((c) => c.record);
+        },
+        { durable: sync },
+      );
       const last = records[records.length - 1]!;
       if (sync && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, last.at);
       return records;

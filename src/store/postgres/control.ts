@@ -23,5 +23,6 @@ export function postgresControl(pool: PostgresPool, cache: ChangeCache): Control
       }),
     setStopAll: (stop) => set('stopAll', stop),
     setFreeze: (freeze) => set('freeze', freeze),
+    requestReload: (request) => set('reload', request),
   };
 }

@@ -28,6 +28,8 @@ export function connectionConfig(connection: PostgresConnection): pg.ClientConfi
     application_name: 'airlock',
     connectionTimeoutMillis: 5_000,
     query_timeout: 15_000,
+    // A replica that stops mid-transaction (frozen, cut off) must not keep the audit lock.
+    idle_in_transaction_session_timeout: 30_000,
     keepAlive: true,
   };
 }
@@ -40,11 +42,15 @@ export function openPool(connection: PostgresConnection): PostgresPool {
   return pool;
 }
 
-/** Runs `work` in one transaction on one connection; rolls back when it throws. */
-export async function inTransaction<T>(pool: PostgresPool, work: (client: PostgresClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction on one connection; rolls back when it throws. `durable: false`
+ * commits without waiting for the WAL flush (for what can be lost in a PostgreSQL crash), set in
+ * the same round trip as BEGIN.
+ */
+export async function inTransaction<T>(pool: PostgresPool, work: (client: PostgresClient) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(options.durable === false ? "BEGIN; SET LOCAL synchronous_commit = 'off'" : 'BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

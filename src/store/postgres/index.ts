@@ -4,6 +4,7 @@ import { postgresActivity } from './activity.js';
 import { postgresAgents } from './agents.js';
 import { postgresAudit } from './audit.js';
 import { postgresBaselines } from './baselines.js';
+import { postgresBudgetClaims } from './budget-claims.js';
 import { ChangeCache } from './cache.js';
 import { ChangeFeed, type ChangeFeedOptions } from './changes.js';
 import { postgresControl } from './control.js';
@@ -71,6 +72,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     apiKeys: postgresApiKeys(pool),
     baselines: postgresBaselines(pool),
     activity: postgresActivity(pool),
+    budgetClaims: postgresBudgetClaims(pool),
     changes: feed,
     async health() {
       try {

@@ -29,5 +29,8 @@ export function sqliteControl(db: SqliteDatabase, cache: EpochCache): ControlRep
     async setFreeze(freeze) {
       set('freeze', freeze);
     },
+    async requestReload(request) {
+      upsert.run('reload', JSON.stringify(request));
+    },
   };
 }

@@ -14,6 +14,7 @@ import { sqliteSessions } from './sessions.js';
 import { sqliteApiKeys } from './api-keys.js';
 import { sqliteBaselines } from './baselines.js';
 import { sqliteActivity } from './activity.js';
+import { sqliteBudgetClaims } from './budget-claims.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -51,6 +52,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     apiKeys: sqliteApiKeys(db),
     baselines: sqliteBaselines(db),
     activity: sqliteActivity(db),
+    budgetClaims: sqliteBudgetClaims(db),
     location: options.path,
     async health() {
       try {

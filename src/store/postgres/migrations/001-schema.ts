@@ -8,49 +8,49 @@ export const schema = {
   id: '001-schema',
   sql: `
     CREATE TABLE agents (
-      name TEXT PRIMARY KEY,
-      state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended', 'stopped')),
-      state_reason TEXT,
-      description TEXT,
-      created_at TEXT NOT NULL
+      name TEXT COLLATE "C" PRIMARY KEY,
+      state TEXT COLLATE "C" NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended', 'stopped')),
+      state_reason TEXT COLLATE "C",
+      description TEXT COLLATE "C",
+      created_at TEXT COLLATE "C" NOT NULL
     );
     CREATE TABLE tokens (
-      id TEXT PRIMARY KEY,
-      agent TEXT NOT NULL,
-      hash TEXT NOT NULL,
-      scopes TEXT NOT NULL,
-      label TEXT,
-      created_at TEXT NOT NULL,
-      expires_at TEXT NOT NULL,
-      revoked_at TEXT
+      id TEXT COLLATE "C" PRIMARY KEY,
+      agent TEXT COLLATE "C" NOT NULL,
+      hash TEXT COLLATE "C" NOT NULL,
+      scopes TEXT COLLATE "C" NOT NULL,
+      label TEXT COLLATE "C",
+      created_at TEXT COLLATE "C" NOT NULL,
+      expires_at TEXT COLLATE "C" NOT NULL,
+      revoked_at TEXT COLLATE "C"
     );
     CREATE INDEX tokens_agent ON tokens (agent);
     CREATE TABLE control (
-      key TEXT PRIMARY KEY,
-      value TEXT NOT NULL
+      key TEXT COLLATE "C" PRIMARY KEY,
+      value TEXT COLLATE "C" NOT NULL
     );
     CREATE TABLE holds (
-      id TEXT PRIMARY KEY,
-      status TEXT NOT NULL,
-      agent TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      expires_at TEXT NOT NULL,
-      run_at TEXT,
-      body TEXT NOT NULL
+      id TEXT COLLATE "C" PRIMARY KEY,
+      status TEXT COLLATE "C" NOT NULL,
+      agent TEXT COLLATE "C" NOT NULL,
+      created_at TEXT COLLATE "C" NOT NULL,
+      expires_at TEXT COLLATE "C" NOT NULL,
+      run_at TEXT COLLATE "C",
+      body TEXT COLLATE "C" NOT NULL
     );
     CREATE INDEX holds_status ON holds (status, created_at);
     CREATE INDEX holds_expiry ON holds (status, expires_at);
     CREATE INDEX holds_schedule ON holds (status, run_at);
     CREATE TABLE audit (
       seq BIGINT PRIMARY KEY,
-      at TEXT NOT NULL,
-      type TEXT NOT NULL,
-      agent TEXT,
-      verdict TEXT,
-      class TEXT,
-      hold_id TEXT,
-      body TEXT NOT NULL,
-      hash TEXT NOT NULL
+      at TEXT COLLATE "C" NOT NULL,
+      type TEXT COLLATE "C" NOT NULL,
+      agent TEXT COLLATE "C",
+      verdict TEXT COLLATE "C",
+      class TEXT COLLATE "C",
+      hold_id TEXT COLLATE "C",
+      body TEXT COLLATE "C" NOT NULL,
+      hash TEXT COLLATE "C" NOT NULL
     );
     CREATE INDEX audit_agent ON audit (agent, seq);
     CREATE INDEX audit_type ON audit (type, seq);
@@ -64,43 +64,43 @@ export const schema = {
     CREATE TABLE audit_head (
       id INTEGER PRIMARY KEY CHECK (id = 1),
       seq BIGINT NOT NULL,
-      hash TEXT NOT NULL
+      hash TEXT COLLATE "C" NOT NULL
     );
     INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${'0'.repeat(64)}');
     CREATE TABLE operators (
-      name TEXT PRIMARY KEY,
-      created_at TEXT NOT NULL,
-      totp_secret TEXT NOT NULL,
-      password_hash TEXT,
-      last_approval_at TEXT
+      name TEXT COLLATE "C" PRIMARY KEY,
+      created_at TEXT COLLATE "C" NOT NULL,
+      totp_secret TEXT COLLATE "C" NOT NULL,
+      password_hash TEXT COLLATE "C",
+      last_approval_at TEXT COLLATE "C"
     );
     CREATE TABLE operator_codes (
-      operator TEXT NOT NULL,
+      operator TEXT COLLATE "C" NOT NULL,
       step BIGINT NOT NULL,
-      used_at TEXT NOT NULL,
+      used_at TEXT COLLATE "C" NOT NULL,
       PRIMARY KEY (operator, step)
     );
     CREATE TABLE failed_attempts (
-      subject TEXT NOT NULL,
-      at TEXT NOT NULL,
-      reason TEXT NOT NULL
+      subject TEXT COLLATE "C" NOT NULL,
+      at TEXT COLLATE "C" NOT NULL,
+      reason TEXT COLLATE "C" NOT NULL
     );
     CREATE INDEX failed_attempts_subject ON failed_attempts (subject, at);
     CREATE TABLE deliveries (
       id BIGSERIAL PRIMARY KEY,
-      key TEXT NOT NULL UNIQUE,
-      webhook TEXT NOT NULL,
-      event TEXT NOT NULL,
-      hold_id TEXT,
+      key TEXT COLLATE "C" NOT NULL UNIQUE,
+      webhook TEXT COLLATE "C" NOT NULL,
+      event TEXT COLLATE "C" NOT NULL,
+      hold_id TEXT COLLATE "C",
       audit_seq BIGINT NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+      status TEXT COLLATE "C" NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
       attempts INTEGER NOT NULL DEFAULT 0,
-      next_attempt_at TEXT NOT NULL,
-      leased_until TEXT,
-      last_error TEXT,
-      created_at TEXT NOT NULL,
-      delivered_at TEXT,
-      payload TEXT NOT NULL
+      next_attempt_at TEXT COLLATE "C" NOT NULL,
+      leased_until TEXT COLLATE "C",
+      last_error TEXT COLLATE "C",
+      created_at TEXT COLLATE "C" NOT NULL,
+      delivered_at TEXT COLLATE "C",
+      payload TEXT COLLATE "C" NOT NULL
     );
     CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
     CREATE INDEX deliveries_hold ON deliveries (hold_id);
@@ -109,29 +109,29 @@ export const schema = {
       seq BIGINT NOT NULL
     );
     CREATE TABLE baselines (
-      agent TEXT PRIMARY KEY,
-      updated_at TEXT NOT NULL,
-      body TEXT NOT NULL
+      agent TEXT COLLATE "C" PRIMARY KEY,
+      updated_at TEXT COLLATE "C" NOT NULL,
+      body TEXT COLLATE "C" NOT NULL
     );
     CREATE TABLE console_sessions (
-      id TEXT PRIMARY KEY,
-      operator TEXT NOT NULL,
-      csrf TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      seen_at TEXT NOT NULL,
-      expires_at TEXT NOT NULL,
-      ended_at TEXT
+      id TEXT COLLATE "C" PRIMARY KEY,
+      operator TEXT COLLATE "C" NOT NULL,
+      csrf TEXT COLLATE "C" NOT NULL,
+      created_at TEXT COLLATE "C" NOT NULL,
+      seen_at TEXT COLLATE "C" NOT NULL,
+      expires_at TEXT COLLATE "C" NOT NULL,
+      ended_at TEXT COLLATE "C"
     );
     CREATE INDEX console_sessions_operator ON console_sessions (operator);
     CREATE TABLE operator_api_keys (
-      id TEXT PRIMARY KEY,
-      operator TEXT NOT NULL,
-      hash TEXT NOT NULL,
-      label TEXT,
-      created_at TEXT NOT NULL,
-      expires_at TEXT,
-      revoked_at TEXT,
-      used_at TEXT
+      id TEXT COLLATE "C" PRIMARY KEY,
+      operator TEXT COLLATE "C" NOT NULL,
+      hash TEXT COLLATE "C" NOT NULL,
+      label TEXT COLLATE "C",
+      created_at TEXT COLLATE "C" NOT NULL,
+      expires_at TEXT COLLATE "C",
+      revoked_at TEXT COLLATE "C",
+      used_at TEXT COLLATE "C"
     );
     CREATE INDEX operator_api_keys_operator ON operator_api_keys (operator);
   `,

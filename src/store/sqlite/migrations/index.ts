@@ -4,7 +4,8 @@ import { baselineMigration } from './003-baseline.js';
 import { consoleMigration } from './004-console.js';
 import { changeEpochMigration } from './005-change-epoch.js';
 import { holdOperationMigration } from './006-hold-operation.js';
-import { observeMigration } from './007-observe.js';
+import { budgetClaimsMigration } from './007-budget-claims.js';
+import { observeMigration } from './008-observe.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -14,5 +15,6 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   consoleMigration,
   changeEpochMigration,
   holdOperationMigration,
+  budgetClaimsMigration,
   observeMigration,
 ];
