@@ -27,6 +27,11 @@ const STAGING_DELETE = { query: `mutation {\n  volumeDelete(volumeId: "${DEMO.vo
 const READ = { query: '{ projects { edges { node { name } } } }' };
 const STAGING_WRITE = { query: `mutation { serviceInstanceRedeploy(serviceId: "${DEMO.services.api}", environmentId: "${DEMO.environments.staging}") }` };
 
+/** Deleting this one volume waits an hour after approval: a scheduled hold with a Cancel button. */
+const DELAYED_VOLUME = 'vol-delayed-for-the-console';
+const DELAYED_POLICY = `@id("delayed-volume") @hold("mfa") @delay("1h")
+forbid (principal, action == Airlock::Action::"destructive", resource) when { context.resources.contains("${DELAYED_VOLUME}") };`;
+
 let airlock: ConsoleAirlock;
 let railway: RailwayStandIn;
 const credentialVariable = `AIRLOCK_TEST_RAILWAY_${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -88,6 +93,7 @@ beforeAll(async () => {
       // The console is under test, not the behaviour baseline: keep the reasons to the policy's.
       baseline: { ignore: ['first-destructive', 'first-environment', 'first-upstream', 'refusal-burst', 'rate-burst'], suspendOn: [] },
     },
+    policies: { 'delayed.cedar': DELAYED_POLICY },
   });
   alice = await airlock.operator('alice');
   // The incident agent's token: it may write in staging, nothing more.
@@ -108,21 +114,27 @@ beforeAll(async () => {
     if (message.type() === 'error' && !provoked) problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
-  // Navigating away cuts what the page had in flight (the event stream, a fragment refresh):
-  // a request aborted by a navigation that started after it is not a failure of the page.
+  // Navigating away cuts what the page had in flight (the event stream, a fragment refresh the
+  // stream asked for): a request aborted by a navigation that was under way when it started, or
+  // began after it, is not a failure of the page.
   let navigations = 0;
-  const startedAfter = new WeakMap<Request, number>();
-  const navigated = () => navigations++;
+  let navigating = false;
+  const startedAt = new WeakMap<Request, { navigations: number; navigating: boolean }>();
   page.on('request', (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigated();
-    else startedAfter.set(request, navigations);
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      navigations++;
+      navigating = true;
+    } else startedAt.set(request, { navigations, navigating });
   });
   page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame()) navigated();
+    if (frame !== page.mainFrame()) return;
+    navigations++;
+    navigating = false;
   });
   page.on('requestfailed', (request) => {
     const error = request.failure()?.errorText ?? '';
-    const cutByNavigation = error.includes('ERR_ABORTED') && (startedAfter.get(request) ?? navigations) < navigations;
+    const started = startedAt.get(request);
+    const cutByNavigation = error.includes('ERR_ABORTED') && started !== undefined && (started.navigating || started.navigations < navigations);
     if (!cutByNavigation && !request.url().includes('/v1/admin/events')) problems.push(`request: ${request.url()} ${error}`);
   });
 });
@@ -425,6 +437,30 @@ describe('the operators’ console in a browser', { timeout: 120_000 }, () => {
       await add.getByLabel('Name').fill('deploy-bot');
       await add.getByRole('button', { name: 'Add agent' }).click();
       await failure(add, 'deploy-bot');
+    });
+
+    it('starting a freeze without a reason, and cancelling a scheduled hold someone else already cancelled', async () => {
+      await page.goto(`${airlock.url}/freeze`);
+      await page.locator('#live-status[data-state="live"]').waitFor();
+      await page.getByLabel('Reason (told to the agents)').fill('   ');
+      await page.getByRole('button', { name: 'Freeze agents' }).click();
+      await failure(page.locator('form[data-api="POST /v1/admin/freeze"]'), 'reason');
+
+      const held = await agentAsks(
+        { query: `mutation { volumeDelete(volumeId: "${DELAYED_VOLUME}") }` },
+        await airlock.token('delayed-bot', ['write:staging']),
+      );
+      const holdId = held.refusal!.holdId!;
+      await admin().approveHold({ id: holdId, code: alice.code() });
+      await page.goto(`${airlock.url}/holds`);
+      await page.locator('#live-status[data-state="live"]').waitFor();
+      const row = page.locator('#holds-other tr', { hasText: holdId });
+      await row.waitFor({ timeout: 30_000 });
+      // Cancelled by another process sharing the store, which this page has not heard of yet.
+      await airlock.airlock.runtime.store.holds.transition(holdId, ['scheduled'], 'cancelled', { decidedBy: 'bob', decision: 'not today' });
+      page.once('dialog', (dialog) => void dialog.accept());
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      await failure(row, `hold ${holdId} is cancelled`);
     });
 
     it('creating an API key with a wrong code', async () => {
