@@ -285,29 +285,51 @@ describe('operator actions through the admin API', () => {
   });
 });
 
-/** Reads server-sent events until `until` says stop; returns what was read. */
-async function readEvents(response: Response, until: (events: { event: string; id?: string; data: string }[]) => boolean) {
+type StreamEvent = { event: string; id?: string; data: string };
+
+/**
+ * Reads a server-sent event stream as it arrives. `until` resolves once the events read so far
+ * satisfy the check (the request's own AbortSignal is the deadline); reading can go on after it.
+ */
+function eventsOf(response: Response) {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: { event: string; id?: string; data: string }[] = [];
+  const events: StreamEvent[] = [];
   let buffer = '';
-  while (!until(events)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const match = /^(\w+): ?(.*)$/.exec(line);
-        if (match) fields[match[1]!] = fields[match[1]!] ? `${fields[match[1]!]}\n${match[2]}` : match[2]!;
+  return {
+    events,
+    async until(check: (events: StreamEvent[]) => boolean): Promise<StreamEvent[]> {
+      while (!check(events)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before the awaited event (read: ${events.map((e) => e.event).join(', ') || 'nothing'})`);
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields: Record<string, string> = {};
+          for (const line of block.split('\n')) {
+            const match = /^(\w+): ?(.*)$/.exec(line);
+            if (match) fields[match[1]!] = fields[match[1]!] ? `${fields[match[1]!]}\n${match[2]}` : match[2]!;
+          }
+          if (fields.event || fields.data) events.push({ event: fields.event ?? 'message', ...(fields.id ? { id: fields.id } : {}), data: fields.data ?? '' });
+        }
       }
-      if (fields.event || fields.data) events.push({ event: fields.event ?? 'message', ...(fields.id ? { id: fields.id } : {}), data: fields.data ?? '' });
-    }
-  }
-  await reader.cancel();
-  return events;
+      return events;
+    },
+    close: () => reader.cancel(),
+  };
 }
+
+/** Reads server-sent events until `until` says stop; returns what was read. */
+async function readEvents(response: Response, until: (events: StreamEvent[]) => boolean) {
+  const stream = eventsOf(response);
+  try {
+    return await stream.until(until);
+  } finally {
+    await stream.close();
+  }
+}
+
+const ready = (events: StreamEvent[]) => events.some((e) => e.event === 'ready');
 
 describe('the live audit stream', { timeout: 60_000 }, () => {
   it('sends each durable record as it is written, with its seq as the event id', async () => {
@@ -315,10 +337,12 @@ describe('the live audit stream', { timeout: 60_000 }, () => {
     const stream = await api(`/events?csrf=${encodeURIComponent(session.csrf)}`, { session, csrf: null, signal: AbortSignal.timeout(30_000) });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
-    const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit' && JSON.parse(e.data).action === 'graphql:projectDelete'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const live = eventsOf(stream);
+    // Subscribed once `ready` arrives: what is written from then on is sent.
+    await live.until(ready);
     await decide({ action: 'graphql:projectDelete', class: 'destructive', resources: ['proj-1'] }, {}, await tokenFor('stream-bot'));
-    const events = await reading;
+    const events = await live.until((events) => events.some((e) => e.event === 'audit' && JSON.parse(e.data).action === 'graphql:projectDelete'));
+    await live.close();
     expect(events[0]!.event).toBe('ready');
     const record = events.find((e) => e.event === 'audit' && JSON.parse(e.data).action === 'graphql:projectDelete')!;
     expect(JSON.parse(record.data)).toMatchObject({ type: 'decision', verdict: 'hold', agent: 'stream-bot' });
@@ -339,7 +363,9 @@ describe('the live audit stream', { timeout: 60_000 }, () => {
   it('sends records that another process wrote to the store (the CLI on the Airlock host)', async () => {
     const session = await signIn(airlock.url, alice);
     const stream = await api('/events?type=agent.added', { session, signal: AbortSignal.timeout(30_000) });
-    const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit'));
+    const live = eventsOf(stream);
+    await live.until(ready);
+    const reading = live.until((events) => events.some((e) => e.event === 'audit')).finally(() => live.close());
     const added = await runCliAsync(['--config', airlock.configPath, 'agent', 'add', 'cli-made-bot']);
     expect(added.status, added.stderr).toBe(0);
     const [record] = (await reading).filter((e) => e.event === 'audit').map((e) => JSON.parse(e.data));
@@ -349,15 +375,17 @@ describe('the live audit stream', { timeout: 60_000 }, () => {
   it('filters by agent, event type and verdict', async () => {
     const session = await signIn(airlock.url, alice);
     const stream = await api('/events?type=decision&verdict=deny', { session, signal: AbortSignal.timeout(30_000) });
-    const reading = readEvents(stream, (events) => events.some((e) => e.event === 'audit'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const live = eventsOf(stream);
+    await live.until(ready);
     await decide({ action: 'graphql:me', class: 'read' }, {}, await tokenFor('filter-bot')); // allowed: not sent
     await fetch(`${airlock.url}/v1/decide`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ operation: { action: 'x', class: 'read' } }),
     });
-    const events = (await reading).filter((e) => e.event === 'audit').map((e) => JSON.parse(e.data));
+    // The refused decision is written after the allowed one: once it is here, the allowed one would have been too.
+    const events = (await live.until((events) => events.some((e) => e.event === 'audit'))).filter((e) => e.event === 'audit').map((e) => JSON.parse(e.data));
+    await live.close();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'decision', verdict: 'deny', code: 'unauthenticated' });
   });

@@ -46,6 +46,11 @@ async function send(url: string, path: string) {
   return { status: response.status, body: (await response.json()) as DecideAnswer };
 }
 
+/** Resolves once the wall clock has reached `at` (ms), checked against the clock itself. */
+async function untilTime(at: number): Promise<void> {
+  while (Date.now() <= at) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, at - Date.now() + 1)));
+}
+
 function kill(process: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     process.once('exit', () => resolve());
@@ -98,8 +103,9 @@ describe('a killed Airlock', () => {
     const before = json<{ id: string; status: string; runAt?: string; expiresAt: string }[]>('hold', 'list');
     expect(before.map((h) => h.status).sort()).toEqual(['pending', 'scheduled', 'scheduled']);
     const scheduledSoon = before.find((h) => h.id === soon.body.holdId)!;
-    // Stay down until its delay is over, so that it comes due while nothing is running.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(scheduledSoon.runAt ?? '') - Date.now()) + 500));
+    // Stay down until its time has come (the wall clock passing runAt is the event), so that it
+    // comes due while nothing is running.
+    await untilTime(Date.parse(scheduledSoon.runAt ?? ''));
     expect(upstream.received.filter((r) => r.url === '/v1/volumes/vol-c')).toHaveLength(0);
 
     airlock = await startAirlockProcess(configPath);
@@ -114,8 +120,14 @@ describe('a killed Airlock', () => {
 
     // The agent asking again gets the same pending hold, not a new one.
     expect((await send(airlock.url, '/v1/volumes/vol-a')).body.holdId).toBe(pending.body.holdId);
-    // Ran once, and stays run once.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Ran once, and stays run once: it is `executed`, which no transition leaves, and it was
+    // started (`hold.running`, written before it is sent) exactly once.
+    const records = cli('audit', 'tail', '--lines', '500', '--json')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; holdId?: string });
+    expect(records.filter((r) => r.type === 'hold.running' && r.holdId === soon.body.holdId)).toHaveLength(1);
+    expect(records.find((r) => r.type === 'hold.executed' && r.holdId === soon.body.holdId)).toBeDefined();
     expect(upstream.received.filter((r) => r.url === '/v1/volumes/vol-c')).toHaveLength(1);
     expect(upstream.received.filter((r) => r.url !== '/v1/volumes/vol-c')).toHaveLength(0);
 

@@ -9,6 +9,7 @@ import { LocalAdmin } from '../../src/admin/local-admin.js';
 import { totpCode } from '../../src/identity/totp.js';
 import { startTestAirlock, type TestAirlock, type TestAirlockOptions } from '../support/airlock.js';
 import type { DecideAnswer } from '../support/answers.js';
+import type { AuditRecord } from '../../src/store/records.js';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -163,4 +164,28 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The next audit record this process writes that passes `check`: an event to wait on, with its
+ * own deadline. Call it before the action that writes the record.
+ */
+export function nextRecord(
+  audit: { subscribe(listener: (record: AuditRecord) => void): () => void },
+  check: (record: AuditRecord) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<AuditRecord> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    const unsubscribe = audit.subscribe((record) => {
+      if (!check(record)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(record);
+    });
+  });
 }

@@ -72,12 +72,17 @@ describe('waiting for a decision', () => {
 
   it('waits when a policy says @wait, even where the upstream answers at once', async () => {
     const answer = world.send('DELETE', '/v1/caches/cache-1');
+    let answered = false;
+    void answer.then(() => (answered = true));
     const id = await eventually(
       async () => (await world.admin().listHolds({ status: ['pending'] })).find((h) => h.operation.action === 'cacheDelete')?.id,
       'the cache hold',
     );
-    // Longer than the upstream's own 1s wait: the policy's 30s applies.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A request sent after it, under the upstream's own 1s wait, gets its held answer: the cache
+    // request, under the policy's 30s, is still open then.
+    const later = await world.send('DELETE', '/v1/volumes/vol-12');
+    expect(later.body.verdict).toBe('hold');
+    expect(answered).toBe(false);
     world.clock.advance(30_000);
     await world.admin('alice').approveHold({ id, code: code() });
     expect((await answer).status).toBe(200);

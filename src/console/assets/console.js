@@ -123,12 +123,23 @@
     return data;
   }
 
+  /** A failure is shown in the form that failed, where the operator is looking; a form without a box gets one. */
   function showError(form, message) {
-    const box = form.querySelector('.form-error');
-    if (box) {
-      box.textContent = message;
-      box.hidden = false;
-    } else toast(message, 'error');
+    let box = form.querySelector('.form-error');
+    if (!box) {
+      box = document.createElement('p');
+      box.className = 'form-error';
+      box.setAttribute('role', 'alert');
+      form.append(box);
+    }
+    box.textContent = message;
+    box.hidden = false;
+    if (!form.isConnected) toast(message, 'error');
+  }
+
+  /** What identifies a form across a refresh of its region: the action it sends and its label. */
+  function formKey(form) {
+    return `${form.dataset.api ?? ''}|${form.getAttribute('aria-label') ?? ''}`;
   }
 
   async function callApi(verb, path, body) {
@@ -212,7 +223,14 @@
   }
 
   async function fetchFragment(url) {
-    const response = await fetch(url, { credentials: 'same-origin', headers: { 'x-csrf-token': csrf ?? '' } });
+    let response;
+    try {
+      response = await fetch(url, { credentials: 'same-origin', headers: { 'x-csrf-token': csrf ?? '' } });
+    } catch {
+      // Cut off (the operator navigated away, or Airlock is restarting): the stream's next
+      // "ready" catches up, so a lost refresh loses nothing.
+      return undefined;
+    }
     if (response.status === 401) {
       signedOut();
       return undefined;
@@ -236,7 +254,22 @@
       if (input.type !== 'hidden' && input.value) typed.set(input.id, input.value);
     });
     const focused = region.contains(document.activeElement) ? document.activeElement.id : undefined;
+    // A failure just shown must survive the refresh its own audit record triggers (a rejected
+    // code is recorded, and the record refreshes the very region the form is in).
+    const errors = new Map();
+    region.querySelectorAll('form[data-api]').forEach((form) => {
+      const box = form.querySelector('.form-error');
+      if (box && !box.hidden && box.textContent) errors.set(formKey(form), box.textContent);
+    });
     region.innerHTML = markup;
+    region.querySelectorAll('form[data-api]').forEach((form) => {
+      const message = errors.get(formKey(form));
+      if (message === undefined) return;
+      errors.delete(formKey(form));
+      showError(form, message);
+    });
+    // The form is gone (its hold was decided meanwhile, say): say it where everything is said.
+    for (const message of errors.values()) toast(message, 'error');
     for (const [id, value] of typed) {
       const input = document.getElementById(id);
       if (input && region.contains(input)) input.value = value;

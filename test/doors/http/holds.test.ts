@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../../../src/demo/railway-standin.js';
 import { replayHttpRequest, type StoredHttpRequest } from '../../../src/doors/http/index.js';
+import { nextRecord } from '../../holds/support.js';
 import { graphql, startWorld, type HttpDoorWorld } from './support.js';
 
 const DELETE_STAGING = { query: `mutation { volumeDelete(volumeId: "${DEMO.volumes.stagingDb}") }` };
@@ -41,12 +42,9 @@ describe('held HTTP requests', () => {
     world = await startWorld({ config: { holds: { mode: 'wait', wait: '20s' } } });
     const token = await world.airlock.token('patient-agent', ['write:staging', 'read:*']);
     const { store, clock } = world.airlock.airlock.runtime;
+    const held = nextRecord(world.airlock.airlock.runtime.audit, (r) => r.agent === 'patient-agent' && r.verdict === 'hold', 'the hold');
     const pending = graphql(world, token, DELETE_STAGING);
-    let holdId: string | undefined;
-    while (!holdId) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      holdId = (await store.holds.list({ agent: 'patient-agent', status: ['pending'] }))[0]?.id;
-    }
+    const holdId = (await held).holdId!;
     await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
     const answer = await pending;
     expect(answer.status).toBe(200);
@@ -57,12 +55,9 @@ describe('held HTTP requests', () => {
     world = await startWorld({ config: { holds: { mode: 'wait', wait: '20s' } } });
     const token = await world.airlock.token('patient-agent', ['write:staging', 'read:*']);
     const { store } = world.airlock.airlock.runtime;
+    const held = nextRecord(world.airlock.airlock.runtime.audit, (r) => r.agent === 'patient-agent' && r.verdict === 'hold', 'the hold');
     const pending = graphql(world, token, DELETE_STAGING);
-    let holdId: string | undefined;
-    while (!holdId) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      holdId = (await store.holds.list({ agent: 'patient-agent', status: ['pending'] }))[0]?.id;
-    }
+    const holdId = (await held).holdId!;
     await store.holds.transition(holdId, ['pending'], 'denied', { decidedBy: 'alice', decision: 'not during the sale' });
     const answer = await pending;
     expect(answer.status).toBe(403);
