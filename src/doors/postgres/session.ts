@@ -443,11 +443,16 @@ export class ProxySession {
   private captured(frame: Buffer): Promise<Buffer[]> {
     return new Promise((resolve) => {
       const frames: Buffer[] = [];
-      this.windowModes.set(this.sentSyncs, { frames, done: () => resolve(frames) });
+      const aborted = () => resolve(frames);
+      this.abort.signal.addEventListener('abort', aborted, { once: true });
+      const done = () => {
+        this.abort.signal.removeEventListener('abort', aborted);
+        resolve(frames);
+      };
+      this.windowModes.set(this.sentSyncs, { frames, done });
       this.send(frame);
       this.sentSyncs++;
-      if (this.closed) resolve(frames);
-      else this.abort.signal.addEventListener('abort', () => resolve(frames), { once: true });
+      if (this.closed) done();
       // Out now: the answer is awaited while the rest of the inbox waits behind it.
       this.upstream.socket.uncork();
       this.upstream.socket.cork();
