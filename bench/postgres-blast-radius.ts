@@ -2,8 +2,8 @@
  * What the blast-radius guard adds to a statement: an UPDATE whose WHERE Airlock cannot prove
  * narrow runs in a transaction of its own (BEGIN … COMMIT around it, and a bounded count of the
  * table when it touched more than a few rows), where a provably narrow one is forwarded as is.
- * One client, one statement at a time, node-postgres over the simple protocol; medians of
- * interleaved rounds, direct and through Airlock.
+ * One client, one statement at a time, node-postgres over the simple protocol; medians,
+ * direct and through Airlock.
  *
  *   npx tsx bench/postgres-blast-radius.ts [--statements 500] [--rounds 3]
  *
@@ -40,16 +40,6 @@ const CASES: { name: string; sql: (i: number) => string }[] = [
   },
 ];
 
-async function timeStatements(client: pg.Client, sql: (i: number) => string): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < STATEMENTS; i++) {
-    const started = performance.now();
-    await client.query(sql(i));
-    samples.push(performance.now() - started);
-  }
-  return median(samples);
-}
-
 async function main(): Promise<void> {
   const database = `airlock_bench_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'airlock-blast-'));
@@ -81,20 +71,27 @@ async function main(): Promise<void> {
     const through = new pg.Client({ host, port: Number(port), user: 'bench-bot', password: token, database: 'bench' });
     await direct.connect();
     await through.connect();
-    console.log(`blast-radius guard, ${STATEMENTS} statements per run, ${ROUNDS} interleaved rounds, on ${machine()}`);
-    const results = new Map<string, number[]>();
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const { name, sql } of CASES) {
-        for (const [target, client] of [
-          ['direct', direct],
-          ['airlock', through],
-        ] as const) {
-          const key = `${name}|${target}`;
-          results.set(key, [...(results.get(key) ?? []), await timeStatements(client, sql)]);
+    console.log(`blast-radius guard, ${STATEMENTS * ROUNDS} statements of each kind, interleaved, on ${machine()}`);
+    // Interleaved statement by statement, so that a busy moment of the machine falls on every
+    // case and target alike.
+    const samples = new Map<string, number[]>();
+    const targets = [
+      ['direct', direct],
+      ['airlock', through],
+    ] as const;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < STATEMENTS; i++) {
+        for (const { name, sql } of CASES) {
+          for (const [target, client] of targets) {
+            const started = performance.now();
+            await client.query(sql(round * STATEMENTS + i));
+            const key = `${name}|${target}`;
+            samples.set(key, [...(samples.get(key) ?? []), performance.now() - started]);
+          }
         }
       }
     }
-    const at = (name: string, target: string) => median(results.get(`${name}|${target}`)!);
+    const at = (name: string, target: string) => median(samples.get(`${name}|${target}`)!);
     const narrow = at(CASES[0]!.name, 'airlock');
     printTable(
       'median ms per statement',
