@@ -112,6 +112,8 @@ export class ProxySession {
   /** A Bind being measured: settled once its pipeline's Sync is answered, before anything after it is sent. */
   private measuring: Promise<void> | undefined;
   private internalNames = 0;
+  /** The last window whose answer held an ErrorResponse (it may come before the window's Sync is sent). */
+  private lastFailedWindow = -1;
   /** As of the last ReadyForQuery. */
   private transactionStatus: TransactionStatus = 'I';
   /** The server reported a reading Airlock does not parse with: nothing more is forwarded. */
@@ -313,10 +315,10 @@ export class ProxySession {
     if (radius?.kind === 'measure' && !verdict.holdId) {
       const opened = await this.openMeasured(false);
       if (this.closed) return;
-      const answer = opened ? this.capture() : undefined;
+      const answer = opened && opened !== 'skip' ? this.capture() : undefined;
       this.send(message.raw);
       this.sentSyncs++;
-      if (!opened || !answer) return;
+      if (!opened || opened === 'skip' || !answer) return;
       this.flushUpstream();
       await this.settleMeasured(await answer, opened.inBlock, radius, parts, operation, request, analysis.holdId);
       return;
@@ -362,12 +364,15 @@ export class ProxySession {
    * client already sent in this window, which get a Sync of their own first, so that the
    * savepoint is opened before the statement and after them.
    */
-  private async openMeasured(earlier: boolean): Promise<{ inBlock: boolean } | undefined> {
+  private async openMeasured(earlier: boolean): Promise<{ inBlock: boolean } | 'skip' | undefined> {
+    const quiet = this.sentSyncs;
     if (earlier) {
-      this.windowModes.set(this.sentSyncs, 'quiet');
+      this.windowModes.set(quiet, 'quiet');
       this.sendSync(toServer.sync());
     }
     if (!(await this.readingConfirmed())) return undefined;
+    // One of those earlier messages failed: PostgreSQL would skip the rest until Sync; so does the door.
+    if (earlier && this.lastFailedWindow === quiet) return 'skip';
     const status = this.transactionStatus;
     if (status === 'E') return undefined;
     const inBlock = status === 'T';
@@ -587,6 +592,11 @@ export class ProxySession {
     if (radius?.kind === 'measure' && !verdict.holdId) {
       const opened = await this.openMeasured(earlier);
       if (this.closed) return;
+      if (opened === 'skip') {
+        this.extendedSinceSync = true;
+        this.skipUntilSync = true;
+        return;
+      }
       if (opened) {
         const answer = this.capture();
         this.measuring = answer.then((frames) => this.settleMeasured(frames, opened.inBlock, radius, parts, operation, request, holdInText));
@@ -833,6 +843,7 @@ export class ProxySession {
           this.windowDone();
           continue;
         }
+        if (code === 0x45 /* E */) this.lastFailedWindow = this.receivedRfqs;
         if (mode && mode !== 'quiet') {
           if (code === 0x5a /* Z */) {
             this.windowModes.delete(this.receivedRfqs);

@@ -156,6 +156,19 @@ describe('statements that touch more rows than the blast radius', () => {
     expect(await orders()).toEqual(FULL);
   });
 
+  it('skips a measured Bind after a failed Parse in its pipeline, as PostgreSQL does', async () => {
+    const connection = await RawConnection.login(world.host, world.port, 'tidy-bot', token, world.upstream);
+    connection.send(Buffer.concat([wire.parse('taken', 'DELETE FROM orders WHERE id = 1'), wire.sync()]));
+    await connection.until((f) => f.type === 'Z');
+    connection.frames.length = 0;
+    // The name is taken: this Parse fails upstream, and the Bind must not run the older statement.
+    connection.send(Buffer.concat([wire.parse('taken', 'DELETE FROM orders WHERE id > 0'), wire.bind('', 'taken'), wire.execute(), wire.sync()]));
+    await connection.until((f) => f.type === 'Z');
+    expect(connection.frames.map((f) => (f.type === 'E' ? `E:${f.fields.C}` : f.type))).toEqual(['E:42P05', 'Z']);
+    connection.close();
+    expect(await orders()).toEqual(FULL);
+  });
+
   it('holds up front what it cannot measure: a DELETE sent with other statements', async () => {
     const error = await refusal('SELECT 1; DELETE FROM orders WHERE id > 0');
     expect(error.detail).toMatch(/only when it is sent alone/);
