@@ -999,9 +999,9 @@ export function errorFields(code: string, message: string): Record<string, strin
   return { S: 'ERROR', V: 'ERROR', C: code, M: message };
 }
 
-/** The tag of the last CommandComplete among frames. */
+/** The tag of the first CommandComplete among frames: the measured statement's, which ran first in its window. */
 function commandTagOf(frames: readonly Buffer[]): string | undefined {
-  const complete = frames.findLast((frame) => frame[0] === 0x43 /* C */);
+  const complete = frames.find((frame) => frame[0] === 0x43 /* C */);
   return complete?.toString('utf8', 5, complete.length - 1);
 }
 

@@ -87,6 +87,21 @@ describe('statements that touch more rows than the blast radius', () => {
     });
   }
 
+  it('measures a MERGE and holds it past the radius', async () => {
+    const sql = 'MERGE INTO orders o USING (SELECT 1 AS k) s ON o.id > s.k WHEN MATCHED THEN UPDATE SET amount = 0';
+    const error = await refusal(sql);
+    expect(error.code).toBe('42501');
+    expect(error.message).toContain('MERGE touched 99 of 100 rows');
+    expect(await orders()).toEqual(FULL);
+    recordAttack({
+      door: 'postgres',
+      category: 'deleting everything with a WHERE',
+      attack: sql,
+      outcome: 'held',
+      effect: 'all 100 rows kept their amounts, checked on PostgreSQL',
+    });
+  });
+
   it('holds it from psql too', async () => {
     const result = await psql(world, 'tidy-bot', token, ['-c', 'DELETE FROM orders WHERE id > 0']);
     expect(result.stderr).toMatch(/42501: Airlock is holding this operation for a human \(hold hold_/);
