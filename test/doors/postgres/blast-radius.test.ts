@@ -87,6 +87,14 @@ describe('statements that touch more rows than the blast radius', () => {
     });
   }
 
+  it('shows the measured count in airlock hold show', async () => {
+    const error = await refusal('DELETE FROM orders WHERE id > 0');
+    const shown = world.airlock.cli(['hold', 'show', holdIdIn(error.message)!]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/why held\s+this DELETE touched 100 of 100 rows of "orders", more than the blast radius/);
+    expect(shown.stdout).toContain('sql:DeleteStmt [destructive]');
+  });
+
   it('measures a MERGE and holds it past the radius', async () => {
     const sql = 'MERGE INTO orders o USING (SELECT 1 AS k) s ON o.id > s.k WHEN MATCHED THEN UPDATE SET amount = 0';
     const error = await refusal(sql);
