@@ -22,4 +22,6 @@ export interface DoorContext {
   readonly plaintext: PostgresDoorConfig['plaintext'];
   readonly cancels: CancelRegistry;
   readonly log: Logger;
+  /** Connections that have not finished logging in (login.ts caps them). */
+  readonly logins: { pending: number };
 }

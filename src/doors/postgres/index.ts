@@ -56,6 +56,7 @@ export function createPostgresDoor(): DoorModule {
         plaintext: runtime.config.postgres.plaintext,
         cancels: new CancelRegistry(),
         log: runtime.log,
+        logins: { pending: 0 },
       };
       const sockets = new Set<Socket>();
       const server: Server = createServer((socket) => {

@@ -75,8 +75,36 @@ function fatal(code: string, message: string, hint?: string): LoginRefused {
   return new LoginRefused({ ...errorFields(code, message), S: 'FATAL', V: 'FATAL', ...(hint ? { H: hint } : {}) });
 }
 
+/**
+ * Connections logging in at once. Each costs little, but a flood that never finishes its
+ * startup would otherwise hold sockets until LOGIN_TIMEOUT_MS; past the cap, new connections
+ * are answered as PostgreSQL answers past max_connections, and sessions already open are not
+ * touched.
+ */
+export const MAX_PENDING_LOGINS = 256;
+
 export async function serveConnection(raw: Socket, context: DoorContext): Promise<void> {
   raw.setNoDelay(true);
+  if (context.logins.pending >= MAX_PENDING_LOGINS) {
+    raw.end(
+      toClient.errorResponse({
+        ...errorFields('53300', 'sorry, too many clients are logging in to Airlock at once'),
+        S: 'FATAL',
+        V: 'FATAL',
+        H: 'Try again in a moment.',
+      }),
+    );
+    return;
+  }
+  context.logins.pending++;
+  try {
+    await serveLogin(raw, context);
+  } finally {
+    context.logins.pending--;
+  }
+}
+
+async function serveLogin(raw: Socket, context: DoorContext): Promise<void> {
   let socket: Socket | TLSSocket = raw;
   let incoming = new Incoming(raw);
   const timer = setTimeout(() => socket.destroy(), LOGIN_TIMEOUT_MS);

@@ -146,6 +146,11 @@ class BodyReader {
   get remaining(): number {
     return this.frame.length - this.at;
   }
+  /** As PostgreSQL's pq_getmsgend: bytes past a message's last field are an error, not ignored. */
+  end<T>(message: T): T {
+    if (this.at !== this.frame.length) throw new ProtocolError('invalid message format: bytes after the last field');
+    return message;
+  }
   private need(n: number): void {
     if (this.at + n > this.frame.length) throw new ProtocolError('message shorter than its fields');
   }
@@ -156,9 +161,9 @@ export function parseStartup(frame: Buffer): StartupPhaseMessage {
   const code = body.int32();
   switch (code) {
     case SSL_REQUEST_CODE:
-      return new SSLRequest(frame);
+      return body.end(new SSLRequest(frame));
     case GSSENC_REQUEST_CODE:
-      return new GSSENCRequest(frame);
+      return body.end(new GSSENCRequest(frame));
     case CANCEL_REQUEST_CODE: {
       const processId = body.int32();
       return new CancelRequest(frame, processId, body.rest());
@@ -166,11 +171,8 @@ export function parseStartup(frame: Buffer): StartupPhaseMessage {
     default: {
       if (code >> 16 !== 3) throw new ProtocolError(`unsupported frontend protocol ${code >> 16}.${code & 0xffff}: Airlock speaks protocol 3`);
       const parameters: Record<string, string> = {};
-      while (body.remaining > 1) {
-        const key = body.cstring();
-        if (key === '') break;
-        parameters[key] = body.cstring();
-      }
+      for (let key = body.cstring(); key !== ''; key = body.cstring()) parameters[key] = body.cstring();
+      if (body.remaining !== 0) throw new ProtocolError('invalid startup packet layout: expected terminator as last byte');
       return new StartupMessage(frame, code, parameters);
     }
   }
@@ -181,7 +183,7 @@ export function parseFrontend(frame: Buffer): FrontendMessage {
   const body = new BodyReader(frame, 5);
   switch (code) {
     case 0x51 /* Q */:
-      return new Query(frame, body.cstring());
+      return body.end(new Query(frame, body.cstring()));
     case 0x50 /* P */:
       {
         const statement = body.cstring();
@@ -189,7 +191,7 @@ export function parseFrontend(frame: Buffer): FrontendMessage {
         const count = body.int16();
         const types: number[] = [];
         for (let i = 0; i < count; i++) types.push(body.uint32());
-        return new Parse(frame, statement, text, types);
+        return body.end(new Parse(frame, statement, text, types));
       }
     case 0x42 /* B */:
       {
@@ -198,43 +200,47 @@ export function parseFrontend(frame: Buffer): FrontendMessage {
         const formatCount = body.int16();
         const formats: number[] = [];
         for (let i = 0; i < formatCount; i++) formats.push(body.int16());
+        if (formats.some((format) => format !== 0 && format !== 1)) throw new ProtocolError('unsupported parameter format code in Bind');
         const parameterCount = body.int16();
+        if (formatCount > 1 && formatCount !== parameterCount)
+          throw new ProtocolError(`bind message has ${formatCount} parameter formats but ${parameterCount} parameters`);
         const parameters: (Buffer | null)[] = [];
         for (let i = 0; i < parameterCount; i++) {
           const length = body.int32();
+          if (length < -1) throw new ProtocolError(`invalid parameter length ${length} in Bind`);
           parameters.push(length < 0 ? null : body.bytes(length));
         }
         const resultCount = body.int16();
         const results: number[] = [];
         for (let i = 0; i < resultCount; i++) results.push(body.int16());
-        return new Bind(frame, portal, statement, formats, parameters, results);
+        return body.end(new Bind(frame, portal, statement, formats, parameters, results));
       }
     case 0x44 /* D */:
       {
         const kind = String.fromCharCode(body.byte());
         if (kind !== 'S' && kind !== 'P') throw new ProtocolError(`invalid Describe target ${kind}`);
-        return new Describe(frame, kind, body.cstring());
+        return body.end(new Describe(frame, kind, body.cstring()));
       }
     case 0x45 /* E */:
-      return new Execute(frame, body.cstring(), body.int32());
+      return body.end(new Execute(frame, body.cstring(), body.int32()));
     case 0x43 /* C */:
       {
         const kind = String.fromCharCode(body.byte());
         if (kind !== 'S' && kind !== 'P') throw new ProtocolError(`invalid Close target ${kind}`);
-        return new Close(frame, kind, body.cstring());
+        return body.end(new Close(frame, kind, body.cstring()));
       }
     case 0x53 /* S */:
-      return new Sync(frame);
+      return body.end(new Sync(frame));
     case 0x48 /* H */:
-      return new Flush(frame);
+      return body.end(new Flush(frame));
     case 0x58 /* X */:
-      return new Terminate(frame);
+      return body.end(new Terminate(frame));
     case 0x64 /* d */:
       return new CopyData(frame);
     case 0x63 /* c */:
-      return new CopyDone(frame);
+      return body.end(new CopyDone(frame));
     case 0x66 /* f */:
-      return new CopyFail(frame, body.cstring());
+      return body.end(new CopyFail(frame, body.cstring()));
     case 0x70 /* p */:
       return new PasswordMessage(frame, body.rest());
     case 0x46 /* F */:

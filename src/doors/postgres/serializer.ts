@@ -122,6 +122,7 @@ export const toServer = {
   },
   describePortal: (portal: string): Buffer => w().byte(0x50).cstring(portal).frame('D'),
   execute: (portal: string, maxRows = 0): Buffer => w().cstring(portal).int32(maxRows).frame('E'),
+  close: (kind: 'S' | 'P', name: string): Buffer => w().byte(kind.charCodeAt(0)).cstring(name).frame('C'),
   sync: (): Buffer => w().frame('S'),
   terminate: (): Buffer => w().frame('X'),
 };

@@ -60,13 +60,16 @@ interface Poison {
 
 const POISON = /airlock_refused_([0-9a-f]{16})/;
 const SAVEPOINT = 'airlock_blast_radius';
+/** ErrorResponse, NoticeResponse, NotificationResponse, ReadyForQuery. */
+const FINAL_FRAMES = new Set([0x45, 0x4e, 0x41, 0x5a]);
 
 /**
  * How the door treats the answer to a window it sent itself: `internal` is dropped whole,
- * `final` is the client's answer but for its command tag (the COMMIT that ends a measured
- * statement), a capture is kept for the door to read.
+ * `final` ends the client's answer (errors, notices and the ReadyForQuery of the COMMIT that ends
+ * a measured statement), `quiet` is the client's but for its ReadyForQuery (a Sync the door
+ * added), a capture is kept for the door to read.
  */
-type WindowMode = 'internal' | 'final' | { readonly frames: Buffer[]; readonly done: () => void };
+type WindowMode = 'internal' | 'final' | 'quiet' | { readonly frames: Buffer[]; readonly done: () => void };
 
 /** A statement to measure, or one to hold up front because it cannot be measured. */
 type Radius = (BlastRadius & { kind: 'measure' | 'unmeasurable' }) & { readonly index: number };
@@ -106,6 +109,11 @@ export class ProxySession {
   private readonly upstreamReader: FrameReader;
   /** Windows the door sent itself (blast-radius savepoints and counts), by window number. */
   private readonly windowModes = new Map<number, WindowMode>();
+  /** A Bind being measured: settled once its pipeline's Sync is answered, before anything after it is sent. */
+  private measuring: Promise<void> | undefined;
+  private internalNames = 0;
+  /** The last window whose answer held an ErrorResponse (it may come before the window's Sync is sent). */
+  private lastFailedWindow = -1;
   /** As of the last ReadyForQuery. */
   private transactionStatus: TransactionStatus = 'I';
   /** The server reported a reading Airlock does not parse with: nothing more is forwarded. */
@@ -227,7 +235,7 @@ export class ProxySession {
       case 'sync':
         this.skipUntilSync = false;
         this.sendSync(frame);
-        return undefined;
+        return this.measuring ? this.takeMeasuring() : undefined;
       case 'close':
         this.onCloseStatement(message);
         this.sendExtended(frame);
@@ -268,6 +276,7 @@ export class ProxySession {
     // A Query after unsynced extended messages: Sync them first, so that every message the
     // upstream gets has exactly one ReadyForQuery to count.
     if (this.extendedSinceSync) this.sendSync(toServer.sync());
+    if (this.measuring) await this.takeMeasuring();
     if (!readingIndependent(message.text) && !(await this.readingConfirmed())) return;
     const analysis = analyzeSql(message.text, this.entry.classifier);
     if (!analysis.ok) {
@@ -304,7 +313,14 @@ export class ProxySession {
     this.prepared.delete('');
     // An approved hold was seen by a human: it runs as approved, unmeasured.
     if (radius?.kind === 'measure' && !verdict.holdId) {
-      await this.measured(message.raw, radius, parts, operation, request, analysis.holdId);
+      const opened = await this.openMeasured(false);
+      if (this.closed) return;
+      const answer = opened && opened !== 'skip' ? this.capture() : undefined;
+      this.send(message.raw);
+      this.sentSyncs++;
+      if (!opened || opened === 'skip' || !answer) return;
+      this.flushUpstream();
+      await this.settleMeasured(await answer, opened.inBlock, radius, parts, operation, request, analysis.holdId);
       return;
     }
     this.send(message.raw);
@@ -314,8 +330,9 @@ export class ProxySession {
   // ─── blast radius ─────────────────────────────────────────────────────────────────────
 
   /**
-   * The one write of `statements` that must be measured (only a statement sent alone in a
-   * simple Query can be), or held up front because it cannot be.
+   * The one write of `statements` that must be measured (a statement sent alone: a simple Query
+   * of one statement, or a Bind with no Execute before it in its pipeline), or held up front
+   * because it cannot be.
    */
   private radiusOf(statements: readonly SqlStatement[], extended: boolean): Radius | undefined {
     for (let index = 0; index < statements.length; index++) {
@@ -324,18 +341,10 @@ export class ProxySession {
       const radius = blastRadiusOf(statement.part.text ?? '');
       if (radius.kind === 'narrow') continue;
       if (radius.kind === 'unmeasurable') return { ...radius, index };
-      if (extended)
-        return {
-          kind: 'unmeasurable',
-          why: `Airlock measures a ${radius.verb} it cannot prove narrow only in a simple query, not a prepared statement`,
-          index,
-        };
-      if (statements.length > 1)
-        return {
-          kind: 'unmeasurable',
-          why: `Airlock measures a ${radius.verb} it cannot prove narrow only when it is sent alone, not with other statements`,
-          index,
-        };
+      const unmeasurable = (why: string): Radius => ({ kind: 'unmeasurable', why: `Airlock measures a ${radius.verb} it cannot prove narrow ${why}`, index });
+      if (statements.length > 1) return unmeasurable('only when it is sent alone, not with other statements');
+      if (extended && (this.executedSinceSync || this.measuring))
+        return unmeasurable('only when no other statement runs before it in the same pipeline (send Sync first)');
       return { ...radius, index };
     }
     return undefined;
@@ -349,55 +358,72 @@ export class ProxySession {
   }
 
   /**
-   * Runs the statement inside a savepoint (in a transaction of its own in autocommit), reads the
-   * rows it touched from its command tag, and keeps it only if that is within the blast radius
-   * or the gate allows it as destructive (an approved hold, a policy); otherwise rolls it back to
-   * the savepoint and answers with the hold. The client sees its statement's own answer and the
-   * transaction status it would have had.
+   * Opens a savepoint (a transaction of the door's own in autocommit) for a statement to be
+   * measured; undefined when there is nothing to measure in (a failed transaction block, where
+   * PostgreSQL refuses the statement anyway). `earlier`: extended-protocol messages of the
+   * client already sent in this window, which get a Sync of their own first, so that the
+   * savepoint is opened before the statement and after them.
    */
-  private async measured(
-    raw: Buffer,
+  private async openMeasured(earlier: boolean): Promise<{ inBlock: boolean } | 'skip' | undefined> {
+    const quiet = this.sentSyncs;
+    if (earlier) {
+      this.windowModes.set(quiet, 'quiet');
+      this.sendSync(toServer.sync());
+    }
+    if (!(await this.readingConfirmed())) return undefined;
+    // One of those earlier messages failed: PostgreSQL would skip the rest until Sync; so does the door.
+    if (earlier && this.lastFailedWindow === quiet) return 'skip';
+    const status = this.transactionStatus;
+    if (status === 'E') return undefined;
+    const inBlock = status === 'T';
+    this.sendInternal([inBlock ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN'], 'internal');
+    return { inBlock };
+  }
+
+  /**
+   * Reads the rows the statement touched from its command tag and keeps it only if that is
+   * within the blast radius or the gate allows it as destructive (an approved hold, a policy);
+   * otherwise rolls it back to the savepoint and answers with the hold. The client sees its
+   * statement's own answer and the transaction status it would have had.
+   */
+  private async settleMeasured(
+    answer: readonly Buffer[],
+    inBlock: boolean,
     radius: Radius & { kind: 'measure' },
     parts: readonly OperationPart[],
     operation: Operation,
     request: unknown,
     holdInText: string | undefined,
   ): Promise<void> {
-    if (!(await this.readingConfirmed())) return;
-    const status = this.transactionStatus;
-    if (status === 'E') {
-      // PostgreSQL refuses it anyway, until the failed transaction ends.
-      this.send(raw);
-      this.sentSyncs++;
-      return;
-    }
-    const inBlock = status === 'T';
-    this.sendInternal(inBlock ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN', 'internal');
-    const answer = await this.captured(raw);
     if (this.closed) return;
     const end = inBlock ? `RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
     const keep = () => {
       this.passCaptured(answer.slice(0, -1));
-      this.sendInternal(end, 'final');
+      this.sendInternal([end], 'final');
     };
     if (answer.some((frame) => frame[0] === 0x45 /* E */)) {
       // It failed as it would have: in a client's block the block is failed; alone, rolled back.
       if (inBlock) this.passCaptured(answer);
       else {
         this.passCaptured(answer.slice(0, -1));
-        this.sendInternal('ROLLBACK', 'final');
+        this.sendInternal(['ROLLBACK'], 'final');
       }
       return;
     }
     const config = this.context.runtime.config.postgres.blastRadius;
-    const count = affectedRows(commandTagOf(answer) ?? '');
+    const tag = commandTagOf(answer);
+    // A Bind never executed touched nothing; a portal suspended part way cannot be counted.
+    const suspended = answer.some((frame) => frame[0] === 0x73 /* s */);
+    const count = tag === undefined ? (suspended ? undefined : 0) : affectedRows(tag);
     let total: number | undefined;
-    let counted = true;
+    let counted = count !== undefined;
     const limit = count === undefined ? undefined : rowsToCount(count, config);
     if (limit !== undefined) {
-      const rows = await this.captured(toServer.query(`SELECT count(*) FROM (SELECT 1 FROM ${radius.relation} LIMIT ${limit}) AS airlock_rows`));
+      const rows = this.capture();
+      this.sendInternal([`SELECT count(*) FROM (SELECT 1 FROM ${radius.relation} LIMIT ${limit}) AS airlock_rows`]);
+      this.flushUpstream();
+      const remaining = firstValueOf(await rows);
       if (this.closed) return;
-      const remaining = firstValueOf(rows);
       counted = remaining !== undefined;
       if (remaining !== undefined) total = radius.verb === 'DELETE' ? remaining + count! : remaining;
     }
@@ -405,14 +431,13 @@ export class ProxySession {
       keep();
       return;
     }
-    const rollback = () => this.sendInternal(inBlock ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'ROLLBACK', 'internal');
     const rowsOf = total === undefined ? '' : ` of ${total}${limit !== undefined && total >= limit ? '+' : ''}`;
-    const evidence =
-      count === undefined || !counted
-        ? `Airlock could not count the rows this ${radius.verb} touched in ${radius.relation}, so it rolled it back`
-        : `this ${radius.verb} touched ${count}${rowsOf} rows of ${radius.relation}, more than the blast radius (${describeBlastRadius(config)}); Airlock rolled it back`;
+    const evidence = !counted
+      ? `Airlock could not count the rows this ${radius.verb} touched in ${radius.relation}, so it rolled it back`
+      : `this ${radius.verb} touched ${count}${rowsOf} rows of ${radius.relation}, more than the blast radius (${describeBlastRadius(config)}); Airlock rolled it back`;
     const escalated = this.operationOf(this.escalated(parts, radius, evidence), '', [], operation.summary, operation.digest);
     const holdId = holdInText ?? this.pendingHoldId;
+    // Not waiting for operators here: the statement's locks are held until it is settled.
     const { verdict } = await this.context.runtime.gate.decide({
       operation: escalated,
       token: this.identity.token,
@@ -426,38 +451,61 @@ export class ProxySession {
       keep();
       return;
     }
-    rollback();
+    this.sendInternal(inBlock ? [`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, `RELEASE SAVEPOINT ${SAVEPOINT}`] : ['ROLLBACK'], 'internal');
     const refusal: Exclude<typeof verdict, { kind: 'allow' }> =
       verdict.kind === 'allow' ? { kind: 'deny', code: 'unavailable', reasons: [evidence], policies: ['airlock/blast-radius'] } : verdict;
-    this.refuseSimple(this.refusalFields(refusal, escalated), refusal.kind === 'deny' && refusal.code === 'unauthenticated');
+    this.refuseInWindowOfItsOwn(this.refusalFields(refusal, escalated), refusal.kind === 'deny' && refusal.code === 'unauthenticated');
   }
 
-  /** Sends a Query of the door's own, whose answer is treated as `mode` says. */
-  private sendInternal(sql: string, mode: 'internal' | 'final'): void {
-    this.windowModes.set(this.sentSyncs, mode);
-    this.send(toServer.query(sql));
+  /**
+   * Sends statements of the door's own in one Sync window, whose answer is treated as `mode`
+   * says. In the extended protocol, under names of their own: a simple Query would drop the
+   * client's unnamed prepared statement, and a Bind to the unnamed portal its unnamed portal.
+   */
+  private sendInternal(sqls: readonly string[], mode?: 'internal' | 'final'): void {
+    if (mode) this.windowModes.set(this.sentSyncs, mode);
+    const frames: Buffer[] = [];
+    for (const sql of sqls) {
+      const name = `airlock_internal_${++this.internalNames}`;
+      frames.push(toServer.parse(name, sql), toServer.bind(name, name, [], []), toServer.execute(name), toServer.close('P', name), toServer.close('S', name));
+    }
+    frames.push(toServer.sync());
+    this.send(Buffer.concat(frames));
     this.sentSyncs++;
   }
 
-  /** Sends a Query frame and resolves with every frame of its answer, up to its ReadyForQuery. */
-  private captured(frame: Buffer): Promise<Buffer[]> {
+  /** Resolves with every frame of the answer to the next window sent, up to its ReadyForQuery. */
+  private capture(): Promise<Buffer[]> {
     return new Promise((resolve) => {
       const frames: Buffer[] = [];
-      this.windowModes.set(this.sentSyncs, { frames, done: () => resolve(frames) });
-      this.send(frame);
-      this.sentSyncs++;
-      if (this.closed) resolve(frames);
-      else this.abort.signal.addEventListener('abort', () => resolve(frames), { once: true });
-      // Out now: the answer is awaited while the rest of the inbox waits behind it.
-      this.upstream.socket.uncork();
-      this.upstream.socket.cork();
+      const aborted = () => resolve(frames);
+      this.abort.signal.addEventListener('abort', aborted, { once: true });
+      const done = () => {
+        this.abort.signal.removeEventListener('abort', aborted);
+        resolve(frames);
+      };
+      this.windowModes.set(this.sentSyncs, { frames, done });
+      if (this.closed) done();
     });
+  }
+
+  /** Out now: what is sent next is awaited while the rest of the inbox waits behind it. */
+  private flushUpstream(): void {
+    this.upstream.socket.uncork();
+    this.upstream.socket.cork();
   }
 
   private passCaptured(frames: readonly Buffer[]): void {
     const passed = new PassedFrames(this.client, redactorFor(this.context.runtime.config));
     for (const frame of frames) passed.add(frame);
     passed.flush();
+  }
+
+  /** A refusal as a failed Parse with a Sync of its own, leaving the client's statements as they are. */
+  private refuseInWindowOfItsOwn(fields: NoticeFields, fatal = false): void {
+    const nonce = this.poison(fields, fatal);
+    this.send(Buffer.concat([toServer.parse(`airlock_refused_${nonce}`, `airlock_refused_${nonce}`), toServer.sync()]));
+    this.sentSyncs++;
   }
 
   /**
@@ -504,6 +552,7 @@ export class ProxySession {
   }
 
   private async onBind(message: Bind): Promise<void> {
+    const earlier = this.extendedSinceSync;
     this.extendedSinceSync = true;
     const prepared = await this.statementFor(message.statement);
     if (this.closed) return;
@@ -521,9 +570,10 @@ export class ProxySession {
       this.refuseExtended(guarded);
       return;
     }
+    const radius = this.radiusOf(prepared.statements, true);
     const parts = this.escalated(
       prepared.statements.map((s) => this.resolved(s)),
-      this.radiusOf(prepared.statements, true),
+      radius,
     );
     const parameters = message.parameters.map((value, i) =>
       Buffer.concat([Buffer.from([message.formatOf(i), value === null ? 1 : 0]), value ?? Buffer.alloc(0)]),
@@ -539,7 +589,28 @@ export class ProxySession {
     }
     if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict, true))) return;
     this.applyEffects(prepared.statements);
+    if (radius?.kind === 'measure' && !verdict.holdId) {
+      const opened = await this.openMeasured(earlier);
+      if (this.closed) return;
+      if (opened === 'skip') {
+        this.extendedSinceSync = true;
+        this.skipUntilSync = true;
+        return;
+      }
+      if (opened) {
+        const answer = this.capture();
+        this.measuring = answer.then((frames) => this.settleMeasured(frames, opened.inBlock, radius, parts, operation, request, holdInText));
+      }
+      this.extendedSinceSync = true;
+    }
     this.send(message.raw);
+  }
+
+  private takeMeasuring(): Promise<void> | undefined {
+    const measuring = this.measuring;
+    this.measuring = undefined;
+    if (measuring) this.flushUpstream();
+    return measuring;
   }
 
   private onCloseStatement(message: Close): void {
@@ -572,7 +643,10 @@ export class ProxySession {
    * then false).
    */
   private async readingConfirmed(): Promise<boolean> {
-    if (this.sentSyncs > 0) await this.windowAnswered(this.sentSyncs - 1);
+    if (this.receivedRfqs < this.sentSyncs) {
+      this.flushUpstream();
+      await this.windowAnswered(this.sentSyncs - 1);
+    }
     return !this.closed;
   }
 
@@ -763,16 +837,25 @@ export class ProxySession {
       for (let frame = this.upstreamReader.next(); frame; frame = this.upstreamReader.next()) {
         const code = frame[0]!;
         const mode = code === 0x53 /* S */ ? undefined : this.windowModes.get(this.receivedRfqs);
-        if (mode) {
+        if (mode === 'quiet' && code === 0x5a /* Z */) {
+          this.windowModes.delete(this.receivedRfqs);
+          this.transactionStatus = (parseBackend(frame) as ReadyForQuery).status;
+          this.windowDone();
+          continue;
+        }
+        if (code === 0x45 /* E */) this.lastFailedWindow = this.receivedRfqs;
+        if (mode && mode !== 'quiet') {
           if (code === 0x5a /* Z */) {
             this.windowModes.delete(this.receivedRfqs);
             this.transactionStatus = (parseBackend(frame) as ReadyForQuery).status;
             this.windowDone();
           }
           if (mode === 'final') {
-            if (code !== 0x43 /* C */) passed.add(frame);
+            if (FINAL_FRAMES.has(code)) passed.add(frame);
           } else if (mode !== 'internal') {
-            mode.frames.push(Buffer.from(frame));
+            // The client's own window, kept back: its bookkeeping and refusals as in any other.
+            if (code === 0x31 /* 1 */) this.parseCompleted(parseBackend(frame) as ParseComplete);
+            mode.frames.push(code === 0x45 /* E */ ? this.refusalIn(frame) : Buffer.from(frame));
             if (code === 0x5a) mode.done();
           }
           continue;
@@ -855,6 +938,16 @@ export class ProxySession {
       .catch((error: Error) => this.context.log.warn({ err: error.message }, 'could not record the end of a session whose reading changed'));
   }
 
+  /** An ErrorResponse, or the refusal it stands for when it is the door's own poisoned statement. */
+  private refusalIn(frame: Buffer): Buffer {
+    const error = parseBackend(frame) as ErrorResponse;
+    const nonce = POISON.exec(error.fields.M ?? '')?.[1];
+    const poison = nonce ? this.poisons.get(nonce) : undefined;
+    if (!poison) return Buffer.from(frame);
+    this.poisons.delete(nonce!);
+    return toClient.errorResponse(poison.fields);
+  }
+
   private parseCompleted(_message: ParseComplete): void {
     const pending = this.pendingParses.shift();
     if (!pending) return;
@@ -906,9 +999,9 @@ export function errorFields(code: string, message: string): Record<string, strin
   return { S: 'ERROR', V: 'ERROR', C: code, M: message };
 }
 
-/** The tag of the last CommandComplete among frames. */
+/** The tag of the first CommandComplete among frames: the measured statement's, which ran first in its window. */
 function commandTagOf(frames: readonly Buffer[]): string | undefined {
-  const complete = frames.findLast((frame) => frame[0] === 0x43 /* C */);
+  const complete = frames.find((frame) => frame[0] === 0x43 /* C */);
   return complete?.toString('utf8', 5, complete.length - 1);
 }
 

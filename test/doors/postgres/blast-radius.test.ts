@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { recordAttack } from '../../support/attacks.js';
+import { RawConnection } from './raw.js';
 import { agentClient, holdIdIn, psql, startPostgresWorld, type PostgresWorld } from './support.js';
+import { wire } from './wire.js';
 
 const SETUP = `
 CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL);
@@ -19,7 +21,7 @@ let token: string;
 let client: pg.Client;
 
 beforeAll(async () => {
-  world = await startPostgresWorld({ prefix: 'blast', setup: SETUP });
+  world = await startPostgresWorld({ prefix: 'blast', setup: SETUP, config: { postgres: { plaintext: 'loopback' } } });
   token = await world.airlock.token('tidy-bot', ['read:*', 'write:*']);
 });
 
@@ -44,8 +46,8 @@ async function orders(): Promise<{ rows: number; amount: number }> {
 
 const FULL = { rows: 100, amount: 50_500 };
 
-async function refusal(sql: string, values?: unknown[]): Promise<Error & { code?: string; detail?: string }> {
-  const outcome = await client.query(sql, values).then(
+async function refusal(sql: string | pg.QueryConfig, values?: readonly unknown[]): Promise<Error & { code?: string; detail?: string }> {
+  const outcome = await client.query(sql as string, values as unknown[] | undefined).then(
     () => undefined,
     (error: Error) => error,
   );
@@ -85,6 +87,29 @@ describe('statements that touch more rows than the blast radius', () => {
     });
   }
 
+  it('shows the measured count in airlock hold show', async () => {
+    const error = await refusal('DELETE FROM orders WHERE id > 0');
+    const shown = world.airlock.cli(['hold', 'show', holdIdIn(error.message)!]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/why held\s+this DELETE touched 100 of 100 rows of "orders", more than the blast radius/);
+    expect(shown.stdout).toContain('sql:DeleteStmt [destructive]');
+  });
+
+  it('measures a MERGE and holds it past the radius', async () => {
+    const sql = 'MERGE INTO orders o USING (SELECT 1 AS k) s ON o.id > s.k WHEN MATCHED THEN UPDATE SET amount = 0';
+    const error = await refusal(sql);
+    expect(error.code).toBe('42501');
+    expect(error.message).toContain('MERGE touched 99 of 100 rows');
+    expect(await orders()).toEqual(FULL);
+    recordAttack({
+      door: 'postgres',
+      category: 'deleting everything with a WHERE',
+      attack: sql,
+      outcome: 'held',
+      effect: 'all 100 rows kept their amounts, checked on PostgreSQL',
+    });
+  });
+
   it('holds it from psql too', async () => {
     const result = await psql(world, 'tidy-bot', token, ['-c', 'DELETE FROM orders WHERE id > 0']);
     expect(result.stderr).toMatch(/42501: Airlock is holding this operation for a human \(hold hold_/);
@@ -103,10 +128,67 @@ describe('statements that touch more rows than the blast radius', () => {
     expect((await store.holds.get(holdId))?.status).toBe('executed');
   });
 
-  it('holds up front what it cannot measure: a prepared statement', async () => {
-    const error = await refusal('DELETE FROM orders WHERE id > $1', [0]);
+  it('measures and holds a prepared statement over the extended protocol', async () => {
+    for (const [sql, values, touched] of [
+      ['DELETE FROM orders WHERE id > $1', [0], 'DELETE touched 100 of 100 rows'],
+      ['UPDATE orders SET amount = 0 WHERE amount >= $1', [0], 'UPDATE touched 100 of 100 rows'],
+      ['DELETE FROM orders WHERE id >= $1 AND id <= $2', [1, 100], 'DELETE touched 100 of 100 rows'],
+    ] as const) {
+      const error = await refusal(sql, [...values]);
+      expect(error.code).toBe('42501');
+      expect(error.message).toContain(touched);
+      expect(await orders()).toEqual(FULL);
+      recordAttack({
+        door: 'postgres',
+        category: 'deleting everything with a WHERE',
+        attack: `${sql} (extended protocol, parameters ${values.join(', ')})`,
+        outcome: 'held',
+        effect: 'all 100 rows still there with their amounts, checked on PostgreSQL',
+      });
+    }
+  });
+
+  it('keeps a named prepared statement usable after one of its executions is held', async () => {
+    const wide = { name: 'wide_delete', text: 'DELETE FROM orders WHERE id > $1 RETURNING id' };
+    expect((await client.query({ ...wide, values: [98] })).rows).toEqual([{ id: 99 }, { id: 100 }]);
+    const error = await refusal({ ...wide, values: [0] });
     expect(error.code).toBe('42501');
-    expect(error.detail).toMatch(/measures a DELETE it cannot prove narrow only in a simple query/);
+    expect(error.message).toContain('DELETE touched 98 of 98 rows');
+    expect((await client.query({ ...wide, values: [97] })).rows).toEqual([{ id: 98 }]);
+    expect((await orders()).rows).toBe(97);
+  });
+
+  it('holds up front a statement it cannot measure because another ran before it in the same pipeline', async () => {
+    const connection = await RawConnection.login(world.host, world.port, 'tidy-bot', token, world.upstream);
+    connection.send(
+      Buffer.concat([
+        wire.parse('', 'SELECT 1'),
+        wire.bind('', ''),
+        wire.execute(),
+        wire.parse('', 'DELETE FROM orders WHERE id > 0'),
+        wire.bind('', ''),
+        wire.execute(),
+        wire.sync(),
+      ]),
+    );
+    const refused = await connection.until((f) => f.type === 'E');
+    expect(refused.fields.C).toBe('42501');
+    expect(refused.fields.D).toMatch(/only when no other statement runs before it in the same pipeline/);
+    await connection.until((f) => f.type === 'Z');
+    connection.close();
+    expect(await orders()).toEqual(FULL);
+  });
+
+  it('skips a measured Bind after a failed Parse in its pipeline, as PostgreSQL does', async () => {
+    const connection = await RawConnection.login(world.host, world.port, 'tidy-bot', token, world.upstream);
+    connection.send(Buffer.concat([wire.parse('taken', 'DELETE FROM orders WHERE id = 1'), wire.sync()]));
+    await connection.until((f) => f.type === 'Z');
+    connection.frames.length = 0;
+    // The name is taken: this Parse fails upstream, and the Bind must not run the older statement.
+    connection.send(Buffer.concat([wire.parse('taken', 'DELETE FROM orders WHERE id > 0'), wire.bind('', 'taken'), wire.execute(), wire.sync()]));
+    await connection.until((f) => f.type === 'Z');
+    expect(connection.frames.map((f) => (f.type === 'E' ? `E:${f.fields.C}` : f.type))).toEqual(['E:42P05', 'Z']);
+    connection.close();
     expect(await orders()).toEqual(FULL);
   });
 
@@ -116,20 +198,26 @@ describe('statements that touch more rows than the blast radius', () => {
     expect(await orders()).toEqual(FULL);
   });
 
-  it('rolls back to its own savepoint inside a client transaction, leaving the client work and savepoints alone', async () => {
-    await client.query('BEGIN');
-    await client.query("INSERT INTO notes VALUES (1, 'kept')");
-    await client.query('SAVEPOINT mine');
-    const error = await refusal('DELETE FROM orders WHERE id > 0');
-    expect(error.code).toBe('42501');
-    // A refused statement fails the block, as any error does in PostgreSQL.
-    expect((await refusal('SELECT 1')).code).toBe('25P02');
-    await client.query('ROLLBACK TO SAVEPOINT mine');
-    expect((await client.query('SELECT count(*)::int AS n FROM orders')).rows[0]).toEqual({ n: 100 });
-    await client.query('COMMIT');
-    expect((await world.db.query('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
-    expect(await orders()).toEqual(FULL);
-  });
+  it.each([
+    ['simple', 'DELETE FROM orders WHERE id > 0', undefined],
+    ['extended', 'DELETE FROM orders WHERE id > $1', [0]],
+  ])(
+    'rolls back to its own savepoint inside a client transaction, leaving the client work and savepoints alone (%s protocol)',
+    async (_protocol, sql, values) => {
+      await client.query('BEGIN');
+      await client.query("INSERT INTO notes VALUES (1, 'kept')");
+      await client.query('SAVEPOINT mine');
+      const error = await refusal(sql, values);
+      expect(error.code).toBe('42501');
+      // A refused statement fails the block, as any error does in PostgreSQL.
+      expect((await refusal('SELECT 1')).code).toBe('25P02');
+      await client.query('ROLLBACK TO SAVEPOINT mine');
+      expect((await client.query('SELECT count(*)::int AS n FROM orders')).rows[0]).toEqual({ n: 100 });
+      await client.query('COMMIT');
+      expect((await world.db.query('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
+      expect(await orders()).toEqual(FULL);
+    },
+  );
 });
 
 describe('statements within the blast radius', () => {
@@ -149,10 +237,17 @@ describe('statements within the blast radius', () => {
     expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
+  it('keeps a measured delete over the extended protocol, committed in autocommit', async () => {
+    const result = await client.query('DELETE FROM orders WHERE id > $1 RETURNING id', [97]);
+    expect(result.rows).toEqual([{ id: 98 }, { id: 99 }, { id: 100 }]);
+    expect((await orders()).rows).toBe(97);
+  });
+
   it('keeps a measured delete inside the client transaction, which the client can still roll back', async () => {
     await client.query('BEGIN');
     expect((await client.query('DELETE FROM orders WHERE id > 90')).rowCount).toBe(10);
-    expect((await client.query('SELECT count(*)::int AS n FROM orders')).rows[0]).toEqual({ n: 90 });
+    expect((await client.query('DELETE FROM orders WHERE id > $1', [85])).rowCount).toBe(5);
+    expect((await client.query('SELECT count(*)::int AS n FROM orders')).rows[0]).toEqual({ n: 85 });
     await client.query('ROLLBACK');
     expect(await orders()).toEqual(FULL);
   });
