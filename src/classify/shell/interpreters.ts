@@ -41,9 +41,9 @@ interface Patterns {
 
 const PATTERNS: Record<Language, Patterns> = {
   python: {
-    deletes:
-      /(?<![A-Za-z0-9_$])(shutil\.rmtree|rmtree|os\.remove|os\.unlink|os\.rmdir|os\.removedirs|os\.truncate|send2trash|\.unlink|\.rmdir|\.rmtree)\s*\(/g,
-    writes: /(?<![A-Za-z0-9_$])(open|io\.open|codecs\.open|\.write_text|\.write_bytes|shutil\.copy(?:file|2|tree)?|shutil\.move|os\.rename|os\.replace|\.rename|\.replace)\s*\(/g,
+    deletes: /(?<![A-Za-z0-9_$])(shutil\.rmtree|rmtree|os\.remove|os\.unlink|os\.rmdir|os\.removedirs|os\.truncate|send2trash|\.unlink|\.rmdir|\.rmtree)\s*\(/g,
+    writes:
+      /(?<![A-Za-z0-9_$])(open|io\.open|codecs\.open|\.write_text|\.write_bytes|shutil\.copy(?:file|2|tree)?|shutil\.move|os\.rename|os\.replace|\.rename|\.replace)\s*\(/g,
     commands:
       /(?<![A-Za-z0-9_$])(os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|os\.exec[lv]p?e?|os\.spawn[lv]p?e?|pty\.spawn|commands\.getoutput)\s*\(/g,
     evaluates: /(?<![A-Za-z0-9_$])(exec|eval|compile|__import__|runpy\.run_path|importlib\.import_module)\s*\(/g,
@@ -61,7 +61,8 @@ const PATTERNS: Record<Language, Patterns> = {
     deletes:
       /(?<![A-Za-z0-9_$])(FileUtils\.(?:rm_rf|rm_r|rm_f|rm|remove_dir|remove_entry(?:_secure)?|remove_file|rmdir|rmtree|remove)|File\.(?:delete|unlink)|Dir\.(?:rmdir|delete|unlink)|\.rmtree|Pathname\.new\([^)]*\)\.(?:delete|unlink|rmtree)|File\.truncate)\s*\(?/g,
     writes: /(?<![A-Za-z0-9_$])(File\.write|IO\.write|File\.open|FileUtils\.(?:cp|cp_r|mv|ln_s|ln_sf|install|copy)|File\.rename)\s*\(?/g,
-    commands: /(?<![A-Za-z0-9_$])(system|exec|spawn|IO\.popen|Open3\.(?:capture2e?|capture3|popen2e?|popen3|pipeline\w*)|Process\.spawn|Kernel\.system|Kernel\.exec)\s*\(?/g,
+    commands:
+      /(?<![A-Za-z0-9_$])(system|exec|spawn|IO\.popen|Open3\.(?:capture2e?|capture3|popen2e?|popen3|pipeline\w*)|Process\.spawn|Kernel\.system|Kernel\.exec)\s*\(?/g,
     evaluates: /(?<![A-Za-z0-9_$])(eval|instance_eval|class_eval|module_eval|send|public_send|load|require)\s*\(?/g,
     inlineCommands: /`([^`]*)`|%x\(([^)]*)\)|%x\{([^}]*)\}|%x\[([^\]]*)\]/g,
   },
@@ -146,7 +147,8 @@ function stringAt(code: string, at: number): { text: string; end: number } | und
 /** The mode argument of `open(path, mode)`: a write when it truncates or creates. */
 function opensForWrite(code: string, from: number, language: Language): boolean {
   const rest = code.slice(from, from + 200);
-  if (language === 'perl') return /^\s*\(?\s*[\w$]+\s*,\s*['"]\s*(\+?>|>>)|^\s*\(?\s*[\w$]+\s*,\s*['"]\s*>/.test(rest) || /^\s*\(?\s*[\w$]+\s*,\s*['"]>/.test(rest);
+  if (language === 'perl')
+    return /^\s*\(?\s*[\w$]+\s*,\s*['"]\s*(\+?>|>>)|^\s*\(?\s*[\w$]+\s*,\s*['"]\s*>/.test(rest) || /^\s*\(?\s*[\w$]+\s*,\s*['"]>/.test(rest);
   return /^[^)]*?,\s*(mode\s*=\s*)?['"][^'"]*[wax+][^'"]*['"]/.test(rest) || /^[^)]*?,\s*\{[^}]*flags?\s*:\s*['"][wa]/.test(rest);
 }
 
@@ -157,7 +159,11 @@ function destroyingCalls(code: string): string[] {
   const found: string[] = [];
   for (const match of code.matchAll(/\.?\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
     const words = splitWords(match[1]!);
-    if (words.length >= 2 && DESTROYING_FIRST.has(words[0]!) && !/^(remove|clear|delete)(Listener|EventListener|Timeout|Interval|Item|Attribute|Child|Class|Prefix|Suffix)s?$/.test(match[1]!))
+    if (
+      words.length >= 2 &&
+      DESTROYING_FIRST.has(words[0]!) &&
+      !/^(remove|clear|delete)(Listener|EventListener|Timeout|Interval|Item|Attribute|Child|Class|Prefix|Suffix)s?$/.test(match[1]!)
+    )
       found.push(match[1]!);
   }
   for (const match of code.matchAll(/\b(destroy_all|delete_all|destroy!|drop_table|truncate_all|flushall|flushdb)\b/g)) found.push(match[1]!);
@@ -208,7 +214,12 @@ export function readForeignCode(language: Language, code: string): ForeignCode {
   for (const match of code.matchAll(patterns.commands)) {
     const name = match[1]!.replace(/^new\s+/, '');
     // Ruby's and Perl's `exec`/`system` need an argument; JavaScript's `exec` is also RegExp's.
-    if (language === 'javascript' && name === 'exec' && /\/[gimsuy]*\.\s*exec\s*\($|\b(re|regex|regexp|pattern)\w*\.exec\s*\($/i.test(code.slice(0, match.index + match[0].length))) continue;
+    if (
+      language === 'javascript' &&
+      name === 'exec' &&
+      /\/[gimsuy]*\.\s*exec\s*\($|\b(re|regex|regexp|pattern)\w*\.exec\s*\($/i.test(code.slice(0, match.index + match[0].length))
+    )
+      continue;
     const argument = literalAt(code, match.index + match[0].length);
     const line = argument.list ? argument.list.map(shellQuote).join(' ') : argument.value;
     // `spawn('rm', ['-rf', '/'])`, `Deno.Command('rm', { args: […] })`: a program and its arguments.

@@ -11,7 +11,12 @@ export function shellOfExCommand(command: string): string | null | undefined {
   const text = command.trim().replace(/^:+\s*/, '');
   const bang = /^(?:[%.,$\d'<>\s]*)(?:r(?:ead)?|w(?:rite)?|[0-9,$.%]*)?\s*!(.*)$/s.exec(text);
   if (bang) return bang[1]!.replace(/^!/, '');
-  if (/\b(system|systemlist|jobstart|termopen|execute|exe|luado|lua|py3?|python3?|perl|ruby|terminal|term|shell|sh|make|grep|cexpr)\b|libcall|\bsource\b|\bso\b/.test(text)) return undefined;
+  if (
+    /\b(system|systemlist|jobstart|termopen|execute|exe|luado|lua|py3?|python3?|perl|ruby|terminal|term|shell|sh|make|grep|cexpr)\b|libcall|\bsource\b|\bso\b/.test(
+      text,
+    )
+  )
+    return undefined;
   return null;
 }
 

@@ -34,14 +34,17 @@ export function placeOf(word: Word, call: Call): Place {
   const text = word.value ?? word.prefix;
   const fixed = word.glob ? text.replace(/[*?[].*$/, '') : text;
   if (word.value === undefined && fixed === '') return { kind: 'outside', path: shown };
-  const container =
+  const found =
     fixed === '' ? env.cwd : fixed.endsWith('/') ? resolvePath(fixed, env.cwd, home, word.tilde) : resolvePath(`${fixed}/..`, env.cwd, home, word.tilde);
-  if (container === undefined) return { kind: 'outside', path: shown };
+  if (found === undefined) return { kind: 'outside', path: shown };
+  const container = normalise(found);
   // `.*` also matches `..`.
   if (/(^|\/)\.$/.test(fixed) || /(^|\/)\.\.?$/.test(fixed)) return { kind: 'outside', path: shown };
   // `*` at the workspace's root is every file of the project.
   if (word.glob && container === workspace && /^(\.\/)?\*$/.test(text)) return { kind: 'workspace-root', path: shown };
-  return isInside(container, workspace) || isScratch(container) || SCRATCH.includes(container) ? { kind: 'inside', path: shown } : { kind: 'outside', path: shown };
+  return isInside(container, workspace) || isScratch(container) || SCRATCH.includes(container)
+    ? { kind: 'inside', path: shown }
+    : { kind: 'outside', path: shown };
 }
 
 /**

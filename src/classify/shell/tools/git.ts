@@ -43,7 +43,17 @@ const READS = new Set([
  */
 const COMMAND_SETTINGS =
   /^(core\.(sshcommand|pager|editor|fsmonitor|hookspath|askpass|gitproxy)|sequence\.editor|diff\.external|diff\.[^.]+\.(textconv|command)|merge\.[^.]+\.driver|filter\.[^.]+\.(clean|smudge|process)|credential(\.[^.]+)?\.helper|gpg(\.[^.]+)?\.program|pager\.[^.]+|uploadpack\.packobjectshook|remote\.[^.]+\.(uploadpack|receivepack)|url\.[^.]+\.insteadof|protocol\.[^.]+\.allow|include\.path|includeif\..+\.path)$/i;
-const COMMAND_VARIABLES = new Set(['GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_EDITOR', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'GIT_PROXY_COMMAND', 'GIT_SEQUENCE_EDITOR', 'GIT_CONFIG_PARAMETERS']);
+const COMMAND_VARIABLES = new Set([
+  'GIT_SSH_COMMAND',
+  'GIT_SSH',
+  'GIT_EDITOR',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_ASKPASS',
+  'GIT_PROXY_COMMAND',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_CONFIG_PARAMETERS',
+]);
 
 async function carriedSetting(call: Call, key: string, value: string | undefined, how: string): Promise<void> {
   const lower = key.toLowerCase();
@@ -133,8 +143,7 @@ const git: Handler = async (call) => {
       const dashes = rest.some((w) => w.value === '--');
       const everything = parsed.positionals.some((w) => w.value === '.' || w.value === ':/' || w.glob);
       const stagedOnly = sub === 'restore' && has(parsed, '-S', '--staged') && !has(parsed, '-W', '--worktree');
-      const discards =
-        sub === 'restore' ? !stagedOnly && parsed.positionals.length > 0 : dashes || everything || has(parsed, '-f', '--force', '-p', '--patch');
+      const discards = sub === 'restore' ? !stagedOnly && parsed.positionals.length > 0 : dashes || everything || has(parsed, '-f', '--force', '-p', '--patch');
       if (discards && !has(parsed, '-b', '-B', '--orphan')) {
         call.part({ action: `${action} --`, class: 'destructive', why: 'discards uncommitted changes, which git cannot bring back' });
         return;
@@ -144,7 +153,12 @@ const git: Handler = async (call) => {
     }
     case 'reset': {
       if (has(parsed, '--hard')) {
-        call.part({ action: `${action} --hard`, class: 'destructive', resources: branch ? [branch] : [], why: 'discards uncommitted changes, which git cannot bring back' });
+        call.part({
+          action: `${action} --hard`,
+          class: 'destructive',
+          resources: branch ? [branch] : [],
+          why: 'discards uncommitted changes, which git cannot bring back',
+        });
         return;
       }
       if (has(parsed, '--merge', '--keep') && protectedBranch(branch)) {

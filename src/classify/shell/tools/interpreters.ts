@@ -42,7 +42,10 @@ function interpreter(spec: InterpreterSpec): Handler {
     }
     if (first !== undefined && spec.runVerbs?.includes(first) && args.length > 1) {
       // `deno run x.ts` / `bun run script` run a file or a package script: judged like one.
-      return runScript(call, args.slice(1).filter((w) => !w.value?.startsWith('-')));
+      return runScript(
+        call,
+        args.slice(1).filter((w) => !w.value?.startsWith('-')),
+      );
     }
     for (let i = 0; i < args.length; i++) {
       const v = args[i]!.value;
@@ -115,7 +118,8 @@ async function codeFromStdin(call: Call, language: Language | undefined): Promis
 /** Functions that only read the path they are given: naming a path outside the workspace to them is harmless. */
 const READS_PATH =
   /(open|readFileSync|readFile|read_text|read_bytes|File\.read|IO\.read|readlines|file_get_contents|file|exists|existsSync|isfile|isdir|listdir|scandir|readdirSync|readdir|stat|statSync|lstat|glob|load|Path|expanduser|chdir|getsize|walk|realpath|access|accessSync|require|import|from|source|sys\.path\.(?:append|insert))\s*\(\s*(?:\d+\s*,\s*)?$/;
-const HARMLESS_PATHS = /^\/(dev\/(null|stdin|stdout|stderr|tty|urandom|random)|proc\/(self|cpuinfo|meminfo|version|loadavg|uptime)|etc\/(os-release|hostname|passwd|group|hosts|resolv\.conf|timezone|lsb-release)|usr\/(bin|local\/bin|share|lib|include)\b|bin\/|sys\/class)/;
+const HARMLESS_PATHS =
+  /^\/(dev\/(null|stdin|stdout|stderr|tty|urandom|random)|proc\/(self|cpuinfo|meminfo|version|loadavg|uptime)|etc\/(os-release|hostname|passwd|group|hosts|resolv\.conf|timezone|lsb-release)|usr\/(bin|local\/bin|share|lib|include)\b|bin\/|sys\/class)/;
 
 export async function judgeForeignCode(call: Call, language: Language | undefined, code: string, what: string): Promise<void> {
   const upstream = call.context.upstreams.find((u) => {
@@ -174,7 +178,12 @@ export async function judgeForeignCode(call: Call, language: Language | undefine
   }
   for (const name of found.destroyingCalls) {
     judged = true;
-    call.part({ action: `shell:${call.tool} ${name}`, class: 'destructive', reach: 'remote', why: `${call.tool} ${what} calls ${name}, named for destroying what it acts on` });
+    call.part({
+      action: `shell:${call.tool} ${name}`,
+      class: 'destructive',
+      reach: 'remote',
+      why: `${call.tool} ${what} calls ${name}, named for destroying what it acts on`,
+    });
   }
   for (const name of found.evaluates) {
     judged = true;
@@ -191,7 +200,11 @@ export async function judgeForeignCode(call: Call, language: Language | undefine
     return !READS_PATH.test(code.slice(Math.max(0, at - 60), Math.max(0, at - 1)));
   });
   if (outside.length > 0) {
-    call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} ${what} names ${outside.join(', ')}, outside the workspace, in a way Airlock cannot judge`), outside);
+    call.unknown(
+      `shell:${call.tool}`,
+      unknownWhy(`${call.tool} ${what} names ${outside.join(', ')}, outside the workspace, in a way Airlock cannot judge`),
+      outside,
+    );
     return;
   }
   call.part({ action: `shell:${call.tool}`, class: 'write', why: `${call.tool} ${what}: no call Airlock reads deletes, overwrites or runs anything` });
@@ -234,4 +247,10 @@ export const INTERPRETER_HANDLERS: Record<string, Handler> = {
   osascript: interpreter({ language: undefined, inline: ['-e'] }),
   rails,
   'gitlab-rails': rails,
+  /** `java -jar tool.jar verb …`: the jar's own words are read. */
+  java: async (call) => {
+    const jar = call.args.findIndex((a) => a.value === '-jar');
+    if (jar >= 0) return runScript(call, call.args.slice(jar + 1));
+    call.part({ action: 'shell:java', class: 'write', why: 'runs a Java program; Airlock does not read its code' });
+  },
 };
