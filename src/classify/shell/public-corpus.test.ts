@@ -18,7 +18,7 @@ interface PublicCase {
   readonly airlock?: { readonly label: 'dangerous' | 'benign' | 'skip'; readonly why: string };
 }
 
-const SOURCES = ['dcg'] as const;
+const SOURCES = ['dcg', 'cc-safety-net'] as const;
 
 const context: ShellContext = {
   workspace: '/home/dev/app',
