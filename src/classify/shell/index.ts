@@ -48,7 +48,8 @@ export type ShellClassification =
 export async function classifyShell(command: string, context: ShellContext): Promise<ShellClassification> {
   const analysis = new Analysis(context);
   const cwd = context.cwd ?? context.workspace;
-  if (command.trim() === '') return { ok: false, error: 'the command is empty' };
+  if (command.trim() === '')
+    return { ok: true, parts: [{ action: 'shell:empty', class: 'read', resources: [], why: 'an empty command runs nothing' }], upstreams: [], local: true };
   await analyseScript(command, { cwd, remote: false }, { kind: 'none' }, 0, analysis);
 
   const rawCredentials = await findRawCredentials(

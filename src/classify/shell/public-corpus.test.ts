@@ -15,10 +15,10 @@ interface PublicCase {
   readonly label: 'dangerous' | 'benign';
   readonly from?: string;
   /** Airlock's own reading where it differs from the source's label, with why. */
-  readonly airlock?: { readonly label: 'dangerous' | 'benign'; readonly why: string };
+  readonly airlock?: { readonly label: 'dangerous' | 'benign' | 'skip'; readonly why: string };
 }
 
-const SOURCES = ['dcg'] as const;
+const SOURCES = ['dcg', 'cc-safety-net'] as const;
 
 const context: ShellContext = {
   workspace: '/home/dev/app',
@@ -47,6 +47,7 @@ describe('the public shell corpora', () => {
       let benign = 0;
       for (const c of doc.cases) {
         const label = c.airlock?.label ?? c.label;
+        if (label === 'skip') continue;
         const { held, class: cls } = await verdict(c.command);
         if (label === 'dangerous') {
           dangerous++;
@@ -65,6 +66,6 @@ describe('the public shell corpora', () => {
       process.stdout.write(`${report}\n`);
       expect(recall).toBeGreaterThanOrEqual(0.95);
       expect(passed).toBeGreaterThanOrEqual(0.995);
-    }, 120_000);
+    }, 600_000);
   }
 });

@@ -100,8 +100,14 @@ export function commandWords(args: readonly Word[], spec: WordsSpec = {}): Comma
         collecting = false;
         // `get secret …` reads a credential: the noun after a reading verb still counts.
         const next = args[i + 1]?.value;
-        if (next && credentialNounIn(splitWords(next))) path.push(args[++i]!.value!);
+        if (next && !next.startsWith('-') && credentialNounIn(splitWords(next))) path.push(args[++i]!.value!);
       }
+      continue;
+    }
+    // `-s http://host/ delete-job`: a word that is no name after an option is that option's value.
+    const previous = args[i - 1]?.value;
+    if (collecting && path.length === 0 && v !== undefined && previous?.startsWith('-') && !previous.includes('=')) {
+      resources.push(v);
       continue;
     }
     collecting = false;
@@ -167,7 +173,9 @@ export function judgeWords(path: readonly string[], flags: readonly string[] = [
   if (destructive) return { class: 'destructive', why: `"${destructive}" destroys what it names` };
   const flag = destructiveFlag(flags);
   if (flag) return { class: 'destructive', why: `${flag} deletes what it names` };
-  const credential = credentialNounIn(words);
+  // `secretsmanager get-resource-policy`: a verb that names its own object is about that object.
+  const last = splitWords(path.at(-1) ?? '');
+  const credential = last.length > 1 && readIn(last) !== undefined ? credentialNounIn(last) : credentialNounIn(words);
   if (credential) {
     // Listing credentials shows their names; getting one hands out its value.
     if ([...words, ...flagWords].some((w) => LISTING_VERBS.has(w))) return { class: 'read', why: `lists ${credential}s without their values` };

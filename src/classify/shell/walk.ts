@@ -199,8 +199,8 @@ class Walker {
     await this.substitutionsIn(node, env);
     for (const r of inherited) await this.substitutionsIn(r, env);
 
-    const { redirects, stdin: input } = readRedirects(allRedirects, stdin, this.out);
-    const argv = name ? [evaluateWord(name.namedChildren.filter((c): c is Node => c !== null)), ...groupWords(argNodes)] : [];
+    const { redirects, stdin: input, extra } = readRedirects(allRedirects, stdin, this.out);
+    const argv = name ? [evaluateWord(name.namedChildren.filter((c): c is Node => c !== null)), ...groupWords(argNodes), ...extra] : [...extra];
     for (const word of argv) if (word.value !== undefined) this.out.values.push(word.value);
     for (const { name: variable, value } of assignments) {
       if (value.value !== undefined) {
@@ -223,7 +223,9 @@ class Walker {
       depth: this.depth,
     };
     await classifyInvocation(invocation, this.out);
-    if (argv[0]!.value === 'cd' || argv[0]!.value === 'pushd') changeDirectory(argv.slice(1), env, this.out);
+    // `builtin cd ..` and `command cd ..` move too.
+    const mover = argv[0]!.value === 'builtin' || argv[0]!.value === 'command' ? 1 : 0;
+    if (argv[mover]?.value === 'cd' || argv[mover]?.value === 'pushd') changeDirectory(argv.slice(mover + 1), env, this.out);
   }
 
   /** Runs the commands inside `$(…)`, `<(…)` and `>(…)` found in a node's words. */
@@ -271,8 +273,14 @@ function groupWords(nodes: readonly Node[]): Word[] {
   return groups.map((group) => evaluateWord(group));
 }
 
-function readRedirects(nodes: readonly Node[], stdin: Stdin, out: Analysis): { redirects: Redirect[]; stdin: Stdin } {
+/**
+ * The redirections of a command. tree-sitter-bash hangs words that follow a redirection's
+ * target (`rm -rf > /dev/null /`) under the redirection; Bash passes them to the command as
+ * arguments, so they come back as `extra`.
+ */
+function readRedirects(nodes: readonly Node[], stdin: Stdin, out: Analysis): { redirects: Redirect[]; stdin: Stdin; extra: Word[] } {
   const redirects: Redirect[] = [];
+  const extra: Word[] = [];
   let input = stdin;
   for (const node of nodes) {
     if (node.type === 'heredoc_redirect') {
@@ -284,7 +292,9 @@ function readRedirects(nodes: readonly Node[], stdin: Stdin, out: Analysis): { r
     const op = node.children.find((c) => c && !c.isNamed)?.type ?? '';
     const fd = node.children.find((c) => c?.type === 'file_descriptor')?.text;
     const targetNodes = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'file_descriptor');
-    const target = targetNodes.length > 0 ? evaluateWord(targetNodes) : undefined;
+    const [first, ...more] = groupWords(targetNodes);
+    const target = first;
+    extra.push(...more);
     if (node.type === 'herestring_redirect') {
       if (target?.value !== undefined) out.values.push(target.value);
       input =
@@ -296,7 +306,7 @@ function readRedirects(nodes: readonly Node[], stdin: Stdin, out: Analysis): { r
     if (op === '<' && (fd === undefined || fd === '0')) input = { kind: 'dynamic', source: `the file ${target?.raw ?? ''}` };
     redirects.push({ op, fd, target });
   }
-  return { redirects, stdin: input };
+  return { redirects, stdin: input, extra };
 }
 
 /** What a command writes to its standard output, when it is known before it runs. */
@@ -315,6 +325,10 @@ function outputOf(node: Node, extra: readonly Node[] = []): Stdin {
     command.namedChildren.filter((c): c is Node => c !== null && c.type !== 'command_name' && c.type !== 'variable_assignment' && !REDIRECTS.has(c.type)),
   );
   redirects.push(...command.namedChildren.filter((c): c is Node => c !== null && REDIRECTS.has(c.type)));
+  for (const redirect of redirects) {
+    if (redirect.type !== 'file_redirect') continue;
+    words.push(...groupWords(redirect.namedChildren.filter((c): c is Node => c !== null && c.type !== 'file_descriptor')).slice(1));
+  }
   const nameNode = command.childForFieldName('name');
   const name = nameNode ? evaluateWord(nameNode.namedChildren.filter((c): c is Node => c !== null)).value : undefined;
   if (words.some((w) => w.value === undefined)) return dynamic;

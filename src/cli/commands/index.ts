@@ -50,7 +50,7 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
       (await import('./classify-rest.js')).registerClassifyRest,
       (await import('./classify-sql.js')).registerClassifySql,
       (await import('./classify-mcp.js')).registerClassifyMcp,
-      (await import('./hook.js')).registerHook,
+      (await import('./classify-shell.js')).registerClassifyShell,
     ],
   },
   { names: ['hook'], summary: "judge a coding agent's tool call, as its harness's hook", load: async () => [(await import('./hook.js')).registerHook] },

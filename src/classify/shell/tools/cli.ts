@@ -230,6 +230,53 @@ function skipToWord(args: readonly Word[]): { rest: readonly Word[]; dynamic: bo
   return { rest: args.slice(i), dynamic: i < args.length && args[i]!.value === undefined };
 }
 
+/** `scp src… host:/path`: the destination on the other machine is written over. */
+const scp: Handler = (call) => {
+  const parsed = parseArgs(call.args, new Set(['-P', '-i', '-o', '-F', '-c', '-l', '-S', '-J']));
+  const dest = parsed.positionals.at(-1)?.value;
+  const remote = dest !== undefined ? /^(?:scp:\/\/)?(?:[^@/:]+@)?([^/:]+):(.*)$/.exec(dest) : null;
+  if (!remote || parsed.positionals.length < 2) {
+    call.part({ action: 'shell:scp', class: 'write', reach: remote ? 'remote' : 'local', resources: parsed.positionals.map((w) => w.value ?? w.raw) });
+    return;
+  }
+  const [, host, path] = remote;
+  const outside = path!.startsWith('/') && !/^\/(tmp|var\/tmp)(\/|$)|^\/(home|Users)\/[^/]+(\/|$)/.test(path!);
+  call.part({
+    action: 'shell:scp',
+    class: outside ? 'destructive' : 'write',
+    reach: 'remote',
+    resources: [`${host}:${path}`],
+    why: outside ? `writes over ${path} on ${host}, outside any home or scratch folder there` : `copies files to ${host}`,
+  });
+};
+
+/** Programs that read their commands on standard input (`nsupdate`): the commands are what is judged. */
+function commandsOnStdin(destroying: RegExp): Handler {
+  return (call) => {
+    const stdin = call.invocation.stdin;
+    if (stdin.kind !== 'static') {
+      call.unknown(`shell:${call.tool}`, unknownWhy(`${call.tool} reads commands from ${stdin.kind === 'dynamic' ? stdin.source : 'the terminal'}`));
+      return;
+    }
+    const destroys = destroying.test(stdin.text);
+    call.part({
+      action: `shell:${call.tool}`,
+      class: destroys ? 'destructive' : 'write',
+      reach: 'remote',
+      why: destroys ? `the commands given to ${call.tool} delete` : undefined,
+    });
+  };
+}
+
+/** Tools whose own words mislead the general reading. */
+function destroysOn(words: readonly string[], spec: CliSpec = { depth: 2 }): Handler {
+  return (call) => {
+    const { path } = verbPath(call.args, spec);
+    const word = path.find((p) => words.includes(p));
+    lexicon(call, spec, word ? { class: 'destructive', why: `${call.tool} ${word} deletes data for good` } : {});
+  };
+}
+
 /** rclone: `sync` and `move` delete at the destination or the source by design. */
 const rclone: Handler = (call) => {
   const { path } = verbPath(call.args, { depth: 1 });
@@ -312,6 +359,12 @@ export const CLI_HANDLERS: Record<string, Handler> = {
   gcloud: cli({ depth: 4, valueOptions: ['--project', '--account', '--configuration', '--format', '--verbosity', '--impersonate-service-account'] }),
   gsutil,
   deck,
+  scp,
+  'ssh-add': (call) => call.part({ action: 'shell:ssh-add', class: 'privilege', why: 'adds or removes keys an agent signs in with' }),
+  'ssh-keygen': (call) => call.part({ action: 'shell:ssh-keygen', class: 'privilege', why: 'makes or changes keys and the hosts trusted' }),
+  nsupdate: commandsOnStdin(/^\s*(update\s+)?(delete|del)\b/im),
+  borg: destroysOn(['compact', 'recreate', 'break-lock'], { depth: 1 }),
+  splunk: destroysOn(['clean'], { depth: 2 }),
   tmux,
   screen: (call) => call.part({ action: 'shell:screen', class: 'write', why: 'manages terminal sessions' }),
   az: cli({ depth: 4, valueOptions: ['--subscription', '-o', '--output', '--query'] }),

@@ -16,7 +16,8 @@ export type Place =
   | { readonly kind: 'outside'; readonly path: string };
 
 /** Where a path argument lands; a path Airlock cannot resolve counts as outside. */
-export function placeOf(word: Word, call: Call): Place {
+export function placeOf(given: Word, call: Call): Place {
+  const word = withKnownVariable(given, call);
   const { env } = call.invocation;
   const { home, workspace: rawWorkspace } = call.context;
   const workspace = normalise(rawWorkspace);
@@ -28,15 +29,16 @@ export function placeOf(word: Word, call: Call): Place {
     if (resolved === workspace) return { kind: 'workspace-root', path: resolved };
     return isInside(resolved, workspace) || isScratch(resolved) ? { kind: 'inside', path: resolved } : { kind: 'outside', path: resolved };
   }
-  if (inTmpdir(word)) return { kind: 'inside', path: shown };
+  if (inTmpdir(word, call)) return { kind: 'inside', path: shown };
   // A pattern or an expansion: only the fixed text before it is known. The names it can
   // become all live in the directory that fixed text ends in.
   const text = word.value ?? word.prefix;
   const fixed = word.glob ? text.replace(/[*?[].*$/, '') : text;
   if (word.value === undefined && fixed === '') return { kind: 'outside', path: shown };
-  const container =
+  const found =
     fixed === '' ? env.cwd : fixed.endsWith('/') ? resolvePath(fixed, env.cwd, home, word.tilde) : resolvePath(`${fixed}/..`, env.cwd, home, word.tilde);
-  if (container === undefined) return { kind: 'outside', path: shown };
+  if (found === undefined) return { kind: 'outside', path: shown };
+  const container = normalise(found);
   // `.*` also matches `..`.
   if (/(^|\/)\.$/.test(fixed) || /(^|\/)\.\.?$/.test(fixed)) return { kind: 'outside', path: shown };
   // `*` at the workspace's root is every file of the project.
@@ -67,8 +69,30 @@ export function isScratch(path: string): boolean {
   return SCRATCH.some((root) => path.startsWith(`${root}/`) && path.length > root.length + 1);
 }
 
-/** `$TMPDIR/x`, `"${TMPDIR:-/tmp}/x"`: under the temporary folder, whatever it is. */
-function inTmpdir(word: Word): boolean {
+/**
+ * `"$dir/x"` where the line set `dir` to a known text (`dir=/var/lib; rm -rf "$dir/x"`,
+ * `TMPDIR=/Users rm -rf $TMPDIR/x`): the word with that text in place.
+ */
+function withKnownVariable(word: Word, call: Call): Word {
+  if (word.value !== undefined) return word;
+  const match = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))([^$`"'\\*?[]*)"?$/.exec(word.raw);
+  if (!match) return word;
+  const name = match[1] ?? match[2]!;
+  const assigned = assignedValue(name, call);
+  if (assigned === undefined) return word;
+  const value = assigned + match[3]!;
+  return { raw: value, value, prefix: value, glob: false, tilde: false };
+}
+
+function assignedValue(name: string, call: Call): string | undefined {
+  const own = call.invocation.assignments.filter((a) => a.name === name).at(-1);
+  if (own) return own.value.value;
+  return call.out.assignments.filter((a) => a.name === name).at(-1)?.value;
+}
+
+/** `$TMPDIR/x`, `"${TMPDIR:-/tmp}/x"`: under the temporary folder, unless the line set TMPDIR. */
+function inTmpdir(word: Word, call: Call): boolean {
+  if (call.invocation.assignments.some((a) => a.name === 'TMPDIR') || call.out.assignments.some((a) => a.name === 'TMPDIR')) return false;
   return word.prefix === '' && /^the expansion \$\{?TMPDIR\b/.test(word.dynamic ?? '') && /TMPDIR[^/]*\/[^.]/.test(word.raw) && !word.raw.includes('..');
 }
 

@@ -1,4 +1,5 @@
 import { branchIsProtected } from '../context.js';
+import type { Word } from '../words.js';
 import { has, parseArgs, unknownWhy, type Call, type Handler } from './call.js';
 
 /**
@@ -70,6 +71,31 @@ async function carriedSetting(call: Call, key: string, value: string | undefined
   await call.script(value, `the command git runs for ${key} (${how})`);
 }
 
+/** Options of checkout, restore and switch that take a value (`-b name`, `--conflict merge`, `--track direct`). */
+const CHECKOUT_VALUES = new Set([
+  '-b',
+  '-B',
+  '-c',
+  '-C',
+  '--orphan',
+  '--conflict',
+  '-U',
+  '--unified',
+  '--inter-hunk-context',
+  '--pathspec-from-file',
+  '-s',
+  '--source',
+]);
+
+/** `--track direct`, `--recurse-submodules on-demand`: optional values, which only these words can be. */
+function withoutOptionalValues(words: readonly Word[]): Word[] {
+  return words.filter(
+    (w, i) =>
+      !(words[i - 1]?.value === '--track' && /^(direct|inherit)$/.test(w.value ?? '')) &&
+      !(words[i - 1]?.value === '--recurse-submodules' && /^(checkout|on-demand|yes|no)$/.test(w.value ?? '')),
+  );
+}
+
 const git: Handler = async (call) => {
   const args = call.args;
   for (const { name, value } of call.invocation.assignments) {
@@ -88,7 +114,8 @@ const git: Handler = async (call) => {
     }
     i += GLOBAL_VALUE_OPTIONS.has(flag) ? 2 : 1;
   }
-  const sub = args[i]?.value;
+  // Case-insensitive file systems find `git-CHECKOUT` as git-checkout.
+  const sub = args[i]?.value?.toLowerCase();
   const rest = args.slice(i + 1);
   if (sub === undefined) {
     call.part({
@@ -140,11 +167,19 @@ const git: Handler = async (call) => {
     }
     case 'checkout':
     case 'restore': {
+      const parsed = parseArgs(withoutOptionalValues(rest), CHECKOUT_VALUES);
       const dashes = rest.some((w) => w.value === '--');
       const everything = parsed.positionals.some((w) => w.value === '.' || w.value === ':/' || w.glob);
       const stagedOnly = sub === 'restore' && has(parsed, '-S', '--staged') && !has(parsed, '-W', '--worktree');
-      const discards = sub === 'restore' ? !stagedOnly && parsed.positionals.length > 0 : dashes || everything || has(parsed, '-f', '--force', '-p', '--patch');
-      if (discards && !has(parsed, '-b', '-B', '--orphan')) {
+      // `git checkout main a.txt`: a tree and paths, the paths' changes replaced by the tree's.
+      const fromFile = [...parsed.flags, ...parsed.options.keys()].some((f) => f.startsWith('--pathspec-from-file'));
+      const forced = has(parsed, '-f', '--force');
+      const branching = has(parsed, '-b', '-B', '--orphan');
+      const discards =
+        sub === 'restore'
+          ? (!stagedOnly && parsed.positionals.length > 0) || fromFile
+          : dashes || everything || fromFile || forced || has(parsed, '-p', '--patch') || (parsed.positionals.length >= 2 && !branching);
+      if (discards && (forced || !branching)) {
         call.part({ action: `${action} --`, class: 'destructive', why: 'discards uncommitted changes, which git cannot bring back' });
         return;
       }
@@ -204,6 +239,25 @@ const git: Handler = async (call) => {
     case 'filter-repo':
       call.part({ action, class: protectedBranch(branch) ? 'destructive' : 'write', why: 'rewrites history' });
       return;
+    case 'switch': {
+      const parsed = parseArgs(withoutOptionalValues(rest), CHECKOUT_VALUES);
+      const discards = has(parsed, '-f', '--force', '--discard-changes');
+      call.part({
+        action: discards ? `${action} --discard-changes` : action,
+        class: discards ? 'destructive' : 'write',
+        ...(discards ? { why: 'discards uncommitted changes, which git cannot bring back' } : {}),
+      });
+      return;
+    }
+    case 'worktree': {
+      const verb = parsed.positionals[0]?.value;
+      if (verb === 'remove' && has(parsed, '-f', '--force')) {
+        call.part({ action: `${action} remove --force`, class: 'destructive', why: 'removes a worktree with its uncommitted changes' });
+        return;
+      }
+      call.part({ action, class: verb === 'list' || verb === undefined ? 'read' : 'write' });
+      return;
+    }
     case 'stash': {
       const verb = parsed.positionals[0]?.value;
       if (verb === 'clear' || verb === 'drop') {
@@ -222,7 +276,6 @@ const git: Handler = async (call) => {
     }
     case 'remote':
     case 'tag':
-    case 'worktree':
     case 'submodule': {
       const first = parsed.positionals[0]?.value;
       const listing =

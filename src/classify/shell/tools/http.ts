@@ -500,6 +500,14 @@ function restOrFailure(method: string, path: string): ClassifyResult {
   try {
     return classifyRest(method, path);
   } catch (error) {
+    // The root path names nothing to read words from: the method alone says what it does.
+    if (path === '/' || path.startsWith('/?')) {
+      const cls = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 'read' : method === 'DELETE' ? 'destructive' : 'write';
+      return {
+        ok: true,
+        parts: [{ action: `rest:${method} /`, class: cls, resources: [], why: `${method} to the root of a host`, text: `${method} ${path}` }],
+      };
+    }
     return { ok: false, error: `the REST classifier failed (${(error as Error).message})` };
   }
 }

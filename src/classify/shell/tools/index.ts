@@ -52,7 +52,8 @@ export async function classifyInvocation(invocation: Invocation, out: Analysis):
     outputRedirects(call);
     return;
   }
-  const handler = HANDLERS.get(call.tool);
+  // Case-insensitive file systems run `GIT` as git.
+  const handler = HANDLERS.get(call.tool) ?? HANDLERS.get(call.tool.toLowerCase());
   if (handler) await handler(call);
   else defaultHandler(call);
   outputRedirects(call);

@@ -247,4 +247,10 @@ export const INTERPRETER_HANDLERS: Record<string, Handler> = {
   osascript: interpreter({ language: undefined, inline: ['-e'] }),
   rails,
   'gitlab-rails': rails,
+  /** `java -jar tool.jar verb …`: the jar's own words are read. */
+  java: async (call) => {
+    const jar = call.args.findIndex((a) => a.value === '-jar');
+    if (jar >= 0) return runScript(call, call.args.slice(jar + 1));
+    call.part({ action: 'shell:java', class: 'write', why: 'runs a Java program; Airlock does not read its code' });
+  },
 };

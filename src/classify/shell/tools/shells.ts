@@ -33,6 +33,10 @@ const shell: Handler = async (call) => {
   }
   if (wantsString) {
     commandString = args[i];
+    if (!commandString) {
+      call.part({ action: `shell:${call.tool} -c`, class: 'read', why: `${call.tool} -c without a command runs nothing` });
+      return;
+    }
     await call.script(commandString?.value, `the script given to ${call.tool} -c`);
     return;
   }

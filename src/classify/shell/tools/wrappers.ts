@@ -1,3 +1,4 @@
+import type { Stdin } from '../analysis.js';
 import type { Word } from '../words.js';
 import { staticWord } from '../words.js';
 import { unknownWhy, type Call, type Handler } from './call.js';
@@ -117,41 +118,133 @@ const timeout: Handler = async (call) => {
   await call.reenter(rest.slice(1));
 };
 
-/** `xargs [options] [command [initial-arguments]]`: the command gets more arguments from its input. */
+/**
+ * `xargs [options] [command [initial-arguments]]`: the command gets more arguments from its
+ * input. Input known before the line runs (`echo / | xargs rm -rf`) is used as it is; other
+ * input stands as one word only known at run time. `-I R` puts each input line where R is.
+ */
 const xargs: Handler = async (call) => {
-  const { rest, dynamic } = skipOptions(
-    call.args,
-    new Set([
-      '-a',
-      '-d',
-      '-E',
-      '-e',
-      '-I',
-      '-i',
-      '-L',
-      '-l',
-      '-n',
-      '-P',
-      '-s',
-      '--arg-file',
-      '--delimiter',
-      '--max-args',
-      '--max-procs',
-      '--max-lines',
-      '--max-chars',
-      '--replace',
-      '--eof',
-      '--process-slot-var',
-    ]),
-  );
-  if (dynamic) {
-    call.unknown('shell:xargs', unknownWhy('xargs is given options only known when it runs'));
+  const args = call.args;
+  let replace: string | undefined;
+  // `-a file`: the items come from a file Airlock does not see, not from standard input.
+  let fromFile = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === undefined) {
+      call.unknown('shell:xargs', unknownWhy('xargs is given options only known when it runs'));
+      return;
+    }
+    if (v === '--') {
+      i++;
+      break;
+    }
+    if (!v.startsWith('-')) break;
+    if (v === '-I') replace = args[++i]?.value ?? '{}';
+    else if (v.startsWith('-I')) replace = v.slice(2);
+    else if (v === '-i' || v === '--replace') replace = '{}';
+    else if (v.startsWith('-i')) replace = v.slice(2);
+    else if (v.startsWith('--replace=')) replace = v.slice(10) || '{}';
+    else if (v === '-a' || v === '--arg-file' || v.startsWith('--arg-file=')) {
+      fromFile = true;
+      if (!v.includes('=')) i++;
+    } else if (XARGS_VALUES.has(v)) i++;
+  }
+  const command = args.length > i ? args.slice(i) : [staticWord('echo')];
+  const items = fromFile ? undefined : inputItems(call.invocation.stdin, replace !== undefined);
+  await runWithInput(call, command, replace, items, fromFile ? 'a file xargs reads' : 'the input of xargs');
+};
+
+const XARGS_VALUES = new Set([
+  '-a',
+  '-d',
+  '-E',
+  '-e',
+  '-L',
+  '-l',
+  '-n',
+  '-P',
+  '-s',
+  '--arg-file',
+  '--delimiter',
+  '--max-args',
+  '--max-procs',
+  '--max-lines',
+  '--max-chars',
+  '--eof',
+  '--process-slot-var',
+]);
+
+/** The items a known input gives: lines for `-I`, words otherwise; undefined when only known at run time. */
+function inputItems(stdin: Stdin, lines: boolean): string[] | undefined {
+  if (stdin.kind !== 'static') return undefined;
+  const items = lines ? stdin.text.split('\n').filter((l) => l.trim() !== '') : stdin.text.split(/\s+/).filter(Boolean);
+  return items.map((item) => item.replace(/^(['"])(.*)\1$/, '$2'));
+}
+
+const MAX_ITEMS = 32;
+
+/** Runs `command` once per item (with `replace` substituted) or with the items appended. */
+async function runWithInput(call: Call, command: readonly Word[], replace: string | undefined, items: string[] | undefined, source: string): Promise<void> {
+  const unknownItem: Word = { raw: '{input}', value: undefined, prefix: '', glob: false, tilde: false, dynamic: source };
+  if (items !== undefined && items.length > MAX_ITEMS) items = undefined;
+  if (replace !== undefined) {
+    const each = items ?? [undefined];
+    for (const item of each) {
+      const argv = command.map((w) => {
+        if (w.value === undefined || !w.value.includes(replace)) return w;
+        if (item === undefined) return { ...unknownItem, prefix: w.value.slice(0, w.value.indexOf(replace)) };
+        return staticWord(w.value.split(replace).join(item));
+      });
+      await call.reenter(argv, { stdin: { kind: 'none' } });
+    }
     return;
   }
-  const command = rest.length > 0 ? rest : [staticWord('echo')];
-  // Arguments read from input are unknown: stand for them with one dynamic word.
-  const fromInput: Word = { raw: '{input}', value: undefined, prefix: '', glob: false, tilde: false, dynamic: 'the input of xargs' };
-  await call.reenter([...command, fromInput], { stdin: { kind: 'none' } });
+  const added = items === undefined ? [unknownItem] : items.map(staticWord);
+  await call.reenter([...command, ...added], { stdin: { kind: 'none' } });
+}
+
+/**
+ * GNU `parallel [options] command ::: args…`: each argument (or input line) is put where `{}`
+ * is, or appended; with no command, each argument is itself a command line.
+ */
+const parallel: Handler = async (call) => {
+  const args = call.args;
+  let i = 0;
+  let remote = false;
+  for (; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === undefined || !v.startsWith('-')) break;
+    if (v === '-S' || v === '--sshlogin') remote = true;
+    if (
+      ['-S', '--sshlogin', '-j', '--jobs', '-N', '-n', '--max-args', '-d', '--delimiter', '--joblog', '--results', '--tmpdir', '-a', '--arg-file'].includes(v)
+    )
+      i++;
+  }
+  const rest = args.slice(i);
+  const marker = rest.findIndex((w) => w.value === ':::' || w.value === '::::' || w.value === ':::+');
+  const command = marker < 0 ? rest : rest.slice(0, marker);
+  let items: string[] | undefined;
+  if (marker < 0) items = inputItems(call.invocation.stdin, true);
+  else if (rest.slice(marker).some((w) => w.value === '::::' || (w.value === undefined && true))) items = undefined;
+  else
+    items = rest
+      .slice(marker)
+      .filter((w) => !w.value!.startsWith(':::'))
+      .map((w) => w.value!);
+  if (remote) {
+    call.unknown('shell:parallel -S', unknownWhy('parallel runs the commands on other machines'));
+    return;
+  }
+  if (command.length === 0) {
+    for (const item of items ?? [undefined]) await call.script(item, 'a command line given to parallel');
+    return;
+  }
+  const replace = command.some((w) => w.value !== undefined && /\{\d*\}/.test(w.value)) ? '{}' : undefined;
+  const normalised = command.map((w) =>
+    w.value !== undefined ? { ...w, value: w.value.replace(/\{\d+\}/g, '{}'), prefix: w.value.replace(/\{\d+\}/g, '{}') } : w,
+  );
+  await runWithInput(call, normalised, replace, items, 'the arguments of parallel');
 };
 
 /** `watch [options] command`: the words are joined and run by `sh -c`. */
@@ -222,6 +315,7 @@ export const WRAPPER_HANDLERS: Record<string, Handler> = {
   timeout,
   gtimeout: timeout,
   xargs,
+  parallel,
   watch,
   flock,
   nohup: wrapper([]),
