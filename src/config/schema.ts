@@ -5,6 +5,7 @@ import { DEFAULT_PROTECTED_BRANCHES } from '../classify/shell/context.js';
 import { postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
+import { egressSchema } from './egress.js';
 
 const isoInstant = z.iso.datetime({ offset: true, error: 'an ISO 8601 time such as 2026-12-24T18:00:00Z' });
 const weekTime = z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d$/, 'a weekday and UTC time such as "fri 18:00"');
@@ -41,8 +42,12 @@ export const configSchema = z
         http: listenSchema.default({ host: '127.0.0.1', port: 4100 }),
         /** The PostgreSQL door; off when absent. */
         postgres: listenSchema.optional(),
+        /** The egress door, an HTTPS proxy for the agent's sandbox (docs/egress-door.md); off when absent. */
+        egress: listenSchema.optional(),
       })
       .default({ http: { host: '127.0.0.1', port: 4100 } }),
+    /** Hosts the egress door tunnels without opening them (package registries, docs). */
+    egress: egressSchema.prefault({}),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
     postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never' }),
     /** The address operators use to reach the console, for links in notifications. */
