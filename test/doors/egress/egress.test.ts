@@ -76,6 +76,24 @@ describe("the egress door, with the agent's own curl through HTTPS_PROXY", () =>
     });
   });
 
+  it('runs a held call once after an operator approves it, when the agent quotes the hold through the proxy', async () => {
+    const staging = DEMO.volumes.stagingDb;
+    const query = `mutation { volumeDelete(volumeId: "${staging}") }`;
+    const held = JSON.parse(finalResponse((await railwayGraphql(world, `Bearer ${agentToken}`, query, ['-i'])).stdout).body);
+    const holdId = held.errors[0].extensions.holdId as string;
+    expect(holdId).toMatch(/^hold_/);
+    expect(world.railway.volume(staging)).toBeDefined();
+    const { store, clock } = world.airlock.airlock.runtime;
+    await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+
+    const approved = await railwayGraphql(world, `Bearer ${agentToken}`, query, ['-H', `Airlock-Hold: ${holdId}`]);
+    expect(JSON.parse(approved.stdout)).toEqual({ data: { volumeDelete: true } });
+    expect(world.railway.volume(staging)).toBeUndefined();
+    const again = finalResponse((await railwayGraphql(world, `Bearer ${agentToken}`, query, ['-i', '-H', `Airlock-Hold: ${holdId}`])).stdout);
+    expect(again.status).toBe(403);
+    expect(world.railway.received.filter((request) => request.body.includes(staging) && request.body.includes('volumeDelete'))).toHaveLength(1);
+  });
+
   it('refuses a real-looking Railway token from the agent as a tripwire, forwards nothing, and records why', async () => {
     const found = 'f3b2c1d0-9a8e-4f7d-b6c5-a4e3d2c1b0a9';
     const before = world.railway.received.length;
