@@ -65,18 +65,24 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 
   /** Records a decision of the proxy itself; false when the record could not be written (then nothing goes through). */
   const record = async (caller: Caller | undefined, action: string, summary: string, authority: Authority, verdict: Refused | undefined) => {
+    // Opening a connection to a guarded upstream changes nothing (each request inside is recorded
+    // on its own), so under `changes` durability its record, like a read's, skips its own sync.
+    const sync = !(action === 'egress:open' && !verdict && config.audit.durability !== 'all');
     try {
-      await runtime.audit.append({
-        type: 'decision',
-        ...(caller?.agent ? { agent: caller.agent, token: caller.tokenId } : {}),
-        door: 'egress',
-        action,
-        resources: [authority.host],
-        summary,
-        verdict: verdict ? verdict.kind : 'allow',
-        ...(verdict?.kind === 'deny' ? { code: verdict.code } : {}),
-        ...(verdict ? { reasons: verdict.reasons, policies: verdict.policies } : { policies: ['airlock/egress'] }),
-      });
+      await runtime.audit.append(
+        {
+          type: 'decision',
+          ...(caller?.agent ? { agent: caller.agent, token: caller.tokenId } : {}),
+          door: 'egress',
+          action,
+          resources: [authority.host],
+          summary,
+          verdict: verdict ? verdict.kind : 'allow',
+          ...(verdict?.kind === 'deny' ? { code: verdict.code } : {}),
+          ...(verdict ? { reasons: verdict.reasons, policies: verdict.policies } : { policies: ['airlock/egress'] }),
+        },
+        { sync },
+      );
       return true;
     } catch (error) {
       runtime.log.error({ err: (error as Error).message }, 'egress door: the audit record could not be written');
