@@ -22,6 +22,8 @@ interface Caller {
   readonly token: string | undefined;
   readonly agent: string | undefined;
   readonly tokenId: string | undefined;
+  /** Why the caller may not go anywhere now (stopped, suspended), if so. */
+  readonly stopped?: string;
 }
 
 /** A tunnel the door opened: the host the agent asked for and the upstream that answers for it. */
@@ -60,7 +62,28 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     if (presented.kind === 'bad') return { ok: false, refusal: egressRefusal('unauthenticated', presented.reason) };
     const auth = await authenticate(runtime.store, presented.token, runtime.clock());
     if (!auth.ok) return { ok: false, refusal: egressRefusal('unauthenticated', auth.reason) };
-    return { ok: true, caller: { token: presented.token, agent: auth.agent.name, tokenId: auth.token.id } };
+    const stopped =
+      auth.agent.state === 'active'
+        ? undefined
+        : `the agent ${auth.agent.name} is ${auth.agent.state}${auth.agent.stateReason ? `: ${auth.agent.stateReason}` : ''}`;
+    return { ok: true, caller: { token: presented.token, agent: auth.agent.name, tokenId: auth.token.id, ...(stopped ? { stopped } : {}) } };
+  };
+
+  /**
+   * A tunnel to an allowed host passes no gate, so the emergency stop and a stopped agent are
+   * checked here; requests to upstreams meet them at the gate.
+   */
+  const stopOf = async (caller: Caller): Promise<Refused | undefined> => {
+    const control = await runtime.store.control.get();
+    if (control.stopAll)
+      return {
+        kind: 'deny',
+        code: 'stopped',
+        reasons: [`the emergency stop is pulled for all agents: ${control.stopAll.reason}`],
+        policies: ['airlock/emergency-stop'],
+      };
+    if (caller.stopped) return { kind: 'deny', code: 'stopped', reasons: [caller.stopped], policies: ['airlock/agent-not-active'] };
+    return undefined;
   };
 
   /** Records a decision of the proxy itself; false when the record could not be written (then nothing goes through). */
@@ -176,6 +199,11 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     }
     const { caller } = identified;
     const destination = destinationOf(authority, rules);
+    const stop = destination.kind === 'tunnel' ? await stopOf(caller) : undefined;
+    if (stop) {
+      await record(caller, 'egress:tunnel', summary, authority, stop);
+      return connectRefusal(socket, stop, 403);
+    }
     if (destination.kind === 'deny') {
       const refusal = egressRefusal('forbidden', destination.reason);
       await record(caller, 'egress:connect', summary, authority, refusal);
@@ -228,6 +256,12 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     if (destination.kind === 'open') {
       request.url = path;
       return judgeOpened(tunnelFor(authority, destination.upstream, caller), request, response);
+    }
+    const stop = await stopOf(caller);
+    if (stop) {
+      request.resume();
+      await record(caller, 'egress:forward', summary, authority, stop);
+      return sendRefusal(response, problemRefusal(stop, 403));
     }
     if (!(await record(caller, 'egress:forward', summary, authority, undefined))) {
       request.resume();

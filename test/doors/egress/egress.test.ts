@@ -178,6 +178,21 @@ describe("the egress door, with the agent's own curl through HTTPS_PROXY", () =>
     expect(record).toMatchObject({ action: 'egress:tunnel', verdict: 'allow', resources: ['localhost'], summary: `CONNECT localhost:${world.allowed.port}` });
   });
 
+  it('refuses tunnels to allowed hosts too while the emergency stop is pulled', async () => {
+    const { store, clock } = world.airlock.airlock.runtime;
+    const hits = world.allowed.hits.length;
+    await store.control.setStopAll({ reason: 'incident review', by: 'alice', at: clock().toISOString() });
+    try {
+      const result = await curl(world, ['-v', '--proxytunnel', `http://localhost:${world.allowed.port}/simple/`]);
+      expect(result.stderr).toMatch(/< HTTP\/1\.1 403/);
+      expect(world.allowed.hits.length).toBe(hits);
+      const [record] = await egressRecords();
+      expect(record).toMatchObject({ action: 'egress:tunnel', verdict: 'deny', code: 'stopped', policies: ['airlock/emergency-stop'] });
+    } finally {
+      await store.control.setStopAll(undefined);
+    }
+  });
+
   it('refuses a request inside an opened tunnel that names another host', async () => {
     const before = world.railway.received.length;
     const result = await curl(world, [
