@@ -24,16 +24,19 @@ export async function credentialsNotTheAgentsOwn(
   const values: string[] = [];
   const authorizations: string[] = [];
   const tokens: string[] = [];
+  // A header named like a credential (Project-Access-Token, X-Api-Key) is read as a variable of that name would be.
+  const assignments: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_CREDENTIALS.has(name)) continue;
     for (const one of Array.isArray(value) ? value : [value]) {
       values.push(one);
+      if (name !== 'authorization') assignments.push({ name: name.replace(/-/g, '_'), value: one });
       if (name === 'authorization') authorizations.push(one);
       else if (name === credentialHeader && !isAirlockToken(one)) tokens.push(one);
     }
   }
   if (values.length === 0) return [];
-  return findRawCredentials({ text: '', values, authorizations, userPasswords: [], tokens, assignments: [] }, secrets);
+  return findRawCredentials({ text: '', values, authorizations, userPasswords: [], tokens, assignments }, secrets);
 }
 
 /** The operation recorded for such a request: refused by the built-in `airlock/raw-credential` policy. */

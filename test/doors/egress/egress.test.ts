@@ -134,6 +134,28 @@ describe("the egress door, with the agent's own curl through HTTPS_PROXY", () =>
     });
   });
 
+  it('refuses a Railway project token sent in its own header (Project-Access-Token), which Airlock would otherwise pass on', async () => {
+    const before = world.railway.received.length;
+    const found = '5d1c0b9a-8e7f-4d6c-b5a4-f3e2d1c0b9a8';
+    const result = await railwayGraphql(world, `Bearer ${agentToken}`, '{ projects { edges { node { name } } } }', [
+      '-i',
+      '-H',
+      `Project-Access-Token: ${found}`,
+    ]);
+    const answer = finalResponse(result.stdout);
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('a credential in project_access_token');
+    expect(answer.body).not.toContain(found);
+    expect(world.railway.received.length).toBe(before);
+    recordAttack({
+      door: 'egress',
+      category: 'the real host name, through the proxy',
+      attack: `curl -H 'Authorization: Bearer alk_…' -H 'Project-Access-Token: <a project token found in a file>' https://${RAILWAY_HOST}/graphql/v2`,
+      outcome: 'refused',
+      effect: 'nothing reached the stand-in',
+    });
+  });
+
   it('refuses the credential Airlock holds for Railway when the agent presents it, even with no proxy credential', async () => {
     const before = world.railway.received.length;
     const result = await railwayGraphql(world, `Bearer ${world.railwayToken}`, '{ projects { edges { node { name } } } }', ['-i']);
