@@ -200,6 +200,16 @@ describe("the egress door, with the agent's own curl through HTTPS_PROXY", () =>
     expect(record).toMatchObject({ action: 'egress:tunnel', verdict: 'allow', resources: ['localhost'], summary: `CONNECT localhost:${world.allowed.port}` });
   });
 
+  it("does not open an allowed HTTPS host: the client sees the host's own certificate, not one from Airlock's CA", async () => {
+    const url = `https://localhost:${world.allowedTls.port}/pkg`;
+    const own = await curl(world, ['--cacert', world.allowedTls.caFile, url]);
+    expect(own.stdout).toBe('reached\n');
+    expect(world.allowedTls.hits).toContain('GET /pkg');
+    const airlocks = await curl(world, [url]);
+    expect(airlocks.code).toBe(60);
+    expect(airlocks.stderr).toMatch(/certificate/i);
+  });
+
   it('refuses tunnels to allowed hosts too while the emergency stop is pulled', async () => {
     const { store, clock } = world.airlock.airlock.runtime;
     const hits = world.allowed.hits.length;

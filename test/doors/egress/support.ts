@@ -7,8 +7,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { CertificateAuthority, generateCa } from '../../../src/doors/egress/ca.js';
 import { RAILWAY_RESOLVERS, startRailwayStandIn, type RailwayStandIn } from '../../../src/demo/railway-standin.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { RAILWAY_SCHEMA, STAGING_POLICY } from '../http/support.js';
@@ -27,6 +29,8 @@ export interface EgressWorld {
   /** A local server on an allowed host (localhost) and one on a host nobody allowed (127.0.0.1). */
   readonly allowed: RecordingServer;
   readonly forbidden: RecordingServer;
+  /** An allowed HTTPS server whose certificate comes from a CA of its own, not Airlock's. */
+  readonly allowedTls: RecordingServer & { readonly caFile: string };
   close(): Promise<void>;
 }
 
@@ -37,15 +41,17 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
-export async function startRecordingServer(): Promise<RecordingServer> {
+export async function startRecordingServer(tls?: { secureContext: import('node:tls').SecureContext }): Promise<RecordingServer> {
   const hits: string[] = [];
-  const server: Server = createServer((request, response) => {
+  const handler = (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => {
     hits.push(`${request.method} ${request.url}`);
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end('reached\n');
-  });
+  };
+  // A TLS server takes a ready context only through SNICallback (curl sends the name localhost).
+  const server: Server = tls ? createHttpsServer({ SNICallback: (_name, done) => done(null, tls.secureContext) }, handler) : createServer(handler);
   // Any connection counts as a hit, even one that never sends a request.
-  server.on('connection', () => hits.push('connection'));
+  server.on(tls ? 'secureConnection' : 'connection', () => hits.push('connection'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -65,11 +71,15 @@ export async function startEgressWorld(): Promise<EgressWorld> {
   const railway = await startRailwayStandIn({ token: railwayToken });
   const allowed = await startRecordingServer();
   const forbidden = await startRecordingServer();
+  const ownCa = await generateCa();
+  const tlsServer = await startRecordingServer({
+    secureContext: await (await CertificateAuthority.open(ownCa.certificatePem, ownCa.pkcs8)).contextFor('localhost'),
+  });
   const airlock = await startTestAirlock({
     policies: { 'staging.cedar': STAGING_POLICY },
     config: {
       listen: { http: '127.0.0.1:0', egress: '127.0.0.1:0' },
-      egress: { allow: [`localhost:${allowed.port}`] },
+      egress: { allow: [`localhost:${allowed.port}`, `localhost:${tlsServer.port}`] },
       upstreams: [
         {
           name: 'railway',
@@ -87,7 +97,10 @@ export async function startEgressWorld(): Promise<EgressWorld> {
   const exported = await run(process.execPath, [join(import.meta.dirname, '../../../bin/airlock.js'), '--config', airlock.configPath, 'ca', 'export']);
   const caFile = join(airlock.dir, 'airlock-ca.pem');
   writeFileSync(caFile, exported.stdout);
+  const ownCaFile = join(airlock.dir, 'own-ca.pem');
+  writeFileSync(ownCaFile, ownCa.certificatePem);
   return {
+    allowedTls: Object.assign(tlsServer, { caFile: ownCaFile }),
     airlock,
     railway,
     railwayToken,
@@ -100,6 +113,7 @@ export async function startEgressWorld(): Promise<EgressWorld> {
       await railway.close();
       await allowed.close();
       await forbidden.close();
+      await tlsServer.close();
       delete process.env[railwayVar];
     },
   };
