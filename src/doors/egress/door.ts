@@ -55,6 +55,8 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
   const secrets = knownSecretsOf(config).secrets;
   const upstreams = new Map(config.upstreams.map((upstream) => [upstream.name, upstream]));
   const opened = new WeakMap<Socket, OpenedTunnel>();
+  // Tunnels to allowed hosts leave the HTTP server's hands; they are closed with the door.
+  const tunnels = new Set<Socket>();
 
   const identify = async (header: string | undefined): Promise<Identified> => {
     const presented = proxyCredentialOf(header);
@@ -213,7 +215,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     if (!(await record(caller, destination.kind === 'open' ? 'egress:open' : 'egress:tunnel', summary, authority, undefined))) {
       return connectRefusal(socket, unrecorded(), 503);
     }
-    if (destination.kind === 'tunnel') return tunnel(socket, head, authority);
+    if (destination.kind === 'tunnel') return tunnel(socket, head, authority, tunnels);
     const context = await ca.contextFor(authority.host);
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
@@ -304,6 +306,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
         proxy.close(() => resolve());
         proxy.closeAllConnections();
         inner.closeAllConnections();
+        for (const socket of tunnels) socket.destroy();
       });
       await httpDoor.close();
     },
@@ -311,22 +314,25 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 }
 
 /** A tunnel to an allowed host: bytes both ways, untouched. */
-function tunnel(socket: Socket, head: Buffer, authority: Authority): void {
+function tunnel(socket: Socket, head: Buffer, authority: Authority, open: Set<Socket>): void {
   const far = connect({ host: authority.host, port: authority.port });
+  let connected = false;
+  open.add(far);
+  far.once('close', () => {
+    open.delete(far);
+    // After a normal end the pipe has already ended the agent's side; after a destroy it has not.
+    if (connected) socket.end();
+  });
   far.once('connect', () => {
+    connected = true;
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) far.write(head);
     far.pipe(socket);
     socket.pipe(far);
   });
-  far.once('error', (error) => {
-    if (socket.writable && !far.readableEnded && far.bytesRead === 0) {
-      connectRefusal(
-        socket,
-        egressRefusal('unavailable', `${authorityText(authority)} could not be reached (${(error as NodeJS.ErrnoException).code ?? error.message})`),
-        502,
-      );
-    } else socket.destroy();
+  far.once('error', (error: NodeJS.ErrnoException) => {
+    if (connected) return void socket.destroy();
+    connectRefusal(socket, egressRefusal('unavailable', `${authorityText(authority)} could not be reached (${error.code ?? error.message})`), 502);
   });
   socket.once('close', () => far.destroy());
 }
