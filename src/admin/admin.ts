@@ -7,7 +7,7 @@ import type { ActiveFreeze, FreezeOccurrence } from '../policy/freeze.js';
 
 /**
  * Everything an operator can do, as one interface. The CLI calls it directly against the
- * store (LocalAdmin) or, when AIRLOCK_URL is set, through the admin API of a running Airlock;
+ * store (LocalAdmin) or, when AIRLOCK_ADMIN_URL is set, through the admin API of a running Airlock;
  * the console's API calls the same methods. Arguments and results are plain JSON values.
  */
 export interface Admin {
@@ -18,6 +18,11 @@ export interface Admin {
   listAgents(): Promise<AgentRecord[]>;
   setAgentState(request: { name: string; state: AgentState; reason?: string }): Promise<AgentRecord>;
   removeAgent(request: { name: string }): Promise<void>;
+  /**
+   * Observe mode for `forMs` from now (or off): what would be held or refused is recorded as such
+   * and forwarded — never for a stopped agent or during a freeze.
+   */
+  setAgentObserve(request: { name: string; forMs?: number; off?: boolean }): Promise<AgentRecord>;
 
   issueToken(request: { agent: string; scopes: string[]; ttlMs?: number; label?: string }): Promise<IssuedToken>;
   listTokens(request: { agent?: string; includeRevoked?: boolean }): Promise<TokenView[]>;

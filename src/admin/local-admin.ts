@@ -13,6 +13,9 @@ import { activeFreeze, nextFreeze } from '../policy/freeze.js';
 const AGENT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** The operator's actions against this process's store. Every change is audited. */
+/** Observe mode is for adoption: long enough to learn a team's traffic, never a standing bypass. */
+const MAX_OBSERVE_MS = 90 * 86_400_000;
+
 export class LocalAdmin implements Admin {
   constructor(
     private readonly runtime: Runtime,
@@ -53,6 +56,22 @@ export class LocalAdmin implements Admin {
     const agent = (await this.runtime.store.agents.setState(name, state, why))!;
     const type = { active: 'agent.resumed', suspended: 'agent.suspended', stopped: 'stop.agent' }[state];
     await this.runtime.audit.append({ type, agent: name, operator: this.operator, ...(why ? { reasons: [why] } : {}) });
+    return agent;
+  }
+
+  async setAgentObserve({ name, forMs, off }: { name: string; forMs?: number; off?: boolean }) {
+    await this.requireAgent(name);
+    if (!off && (forMs === undefined || forMs <= 0)) throw new AdminError('invalid', 'give how long to observe (e.g. --for 7d), or --off');
+    if (!off && forMs! > MAX_OBSERVE_MS)
+      throw new AdminError('invalid', 'observe mode lasts at most 90 days: it is for adopting Airlock, not a way to run without it');
+    const until = off ? undefined : new Date(this.now().getTime() + forMs!).toISOString();
+    const agent = (await this.runtime.store.agents.setObserve(name, until))!;
+    await this.runtime.audit.append({
+      type: until ? 'agent.observe' : 'agent.observe.ended',
+      agent: name,
+      operator: this.operator,
+      ...(until ? { reasons: [`observe mode until ${until}: what would be held or refused is recorded and forwarded`], detail: { until } } : {}),
+    });
     return agent;
   }
 

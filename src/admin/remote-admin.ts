@@ -5,7 +5,7 @@ import { AdminError, type Admin, type AdminErrorCode } from './admin.js';
 const ERROR_CODES: readonly AdminErrorCode[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unavailable'];
 
 /**
- * The Admin interface over a running Airlock's admin API, for the CLI when AIRLOCK_URL is set.
+ * The Admin interface over a running Airlock's admin API, for the CLI when AIRLOCK_ADMIN_URL is set.
  * Every method is one request, built from the same route table the server serves
  * (src/console/api/routes.ts), authenticated with an operator API key; the server runs the same
  * Admin method as the key's operator, so the audit record names them.
@@ -32,14 +32,14 @@ export class RemoteAdmin {
     if (!apiKey) {
       throw new AdminError(
         'invalid',
-        'AIRLOCK_URL is set, so the CLI talks to that Airlock: set AIRLOCK_API_KEY to your operator API key too (create one in the console under Operators, or on the Airlock host: airlock operator key issue NAME)',
+        'AIRLOCK_ADMIN_URL (or the older AIRLOCK_URL) is set, so the CLI talks to that Airlock: set AIRLOCK_API_KEY to your operator API key too (create one in the console under Operators, or on the Airlock host: airlock operator key issue NAME). If the address is meant for hooks, name it AIRLOCK_AGENT_URL instead',
       );
     }
     let base: URL;
     try {
       base = new URL(url);
     } catch {
-      throw new AdminError('invalid', `AIRLOCK_URL is not a URL: ${url} (e.g. https://airlock.internal:4100)`);
+      throw new AdminError('invalid', `AIRLOCK_ADMIN_URL is not a URL: ${url} (e.g. https://airlock.internal:4100)`);
     }
     const baseUrl = base.toString().replace(/\/+$/, '');
     const probe = new RemoteAdmin(baseUrl, apiKey, '');
@@ -83,7 +83,7 @@ export class RemoteAdmin {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new AdminError(
         'unavailable',
-        `cannot reach Airlock at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); check AIRLOCK_URL`,
+        `cannot reach Airlock at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); check AIRLOCK_ADMIN_URL`,
       );
     }
     if (response.status === 204) return undefined;
@@ -92,7 +92,10 @@ export class RemoteAdmin {
     try {
       answer = text ? JSON.parse(text) : undefined;
     } catch {
-      throw new AdminError('unavailable', `${this.baseUrl} answered ${response.status} with something that is not Airlock's admin API; check AIRLOCK_URL`);
+      throw new AdminError(
+        'unavailable',
+        `${this.baseUrl} answered ${response.status} with something that is not Airlock's admin API; check AIRLOCK_ADMIN_URL`,
+      );
     }
     if (response.ok) return answer;
     const problem = (answer ?? {}) as Partial<ApiErrorBody>;

@@ -23,6 +23,7 @@ const MAX_IN_FLIGHT = 2;
 export class AuditLog {
   private queue: Pending[] = [];
   private inFlight = 0;
+  private committing = 0;
   private scheduled = false;
   private readonly listeners = new Set<Listener>();
 
@@ -40,6 +41,11 @@ export class AuditLog {
       this.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, sync: options.sync ?? true, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Records appended and not yet committed (queued, or with the writer): what /metrics reports. */
+  get depth(): number {
+    return this.queue.length + this.committing;
   }
 
   /** Called with every record once it is durable: the live stream, baselines, notifications. */
@@ -67,6 +73,7 @@ export class AuditLog {
     const batch = this.queue;
     this.queue = [];
     this.inFlight++;
+    this.committing += batch.length;
     const sync = batch.some((pending) => pending.sync);
     this.repository
       .appendBatch(
@@ -86,6 +93,7 @@ export class AuditLog {
       )
       .finally(() => {
         this.inFlight--;
+        this.committing -= batch.length;
         this.schedule();
       });
   }

@@ -14,7 +14,6 @@
  */
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/log.js';
-import { formatDuration } from '../core/duration.js';
 import type { DecisionContext, GateExtensions } from '../gate/index.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Signal } from '../policy/decide.js';
@@ -23,7 +22,8 @@ import type { Store } from '../store/store.js';
 import type { BaselineSettings } from './config.js';
 import { emptyBaseline, observe, type Baseline, type Observation } from './model.js';
 import type { SignalName } from './names.js';
-import { countsAsRefusal, describeRefusals, detectSignals, distinctRefusals, refusalsInWindow, type RefusalEvent } from './signals.js';
+import { breakerTrip, describeRefusals, isBreakerEvent } from './breaker.js';
+import { detectSignals, refusalsInWindow, type RefusalEvent } from './signals.js';
 import { WindowCounter } from './window-counter.js';
 
 export interface MonitorOptions {
@@ -120,7 +120,7 @@ export class BehaviourMonitor implements GateExtensions {
       // A human approved it: the hold was not the agent going astray.
       tracked.refusals = tracked.refusals.filter((r) => r.holdId !== verdict.holdId);
     }
-    if (countsAsRefusal(verdict.kind, code)) {
+    if (isBreakerEvent(verdict.kind, code)) {
       this.remember(tracked, refusalOf(record), now);
       await this.serially(name, () => this.checkBreaker(name, now));
     }
@@ -212,17 +212,14 @@ export class BehaviourMonitor implements GateExtensions {
     if (!this.settings.suspendOn.includes('refusal-burst') || this.settings.ignore.includes('refusal-burst')) return;
     const { count, window } = this.settings.refusals;
     const since = new Date(now.getTime() - window).toISOString();
-    const refused = (await this.options.store.activity.refusalsSince(agent, since)).filter((e) => countsAsRefusal(e.verdict, e.code));
-    const events = distinctRefusals(refused);
-    if (events.length < count) return;
-    const seqs = events.flatMap((e) => (e.seq !== undefined ? [e.seq] : []));
-    await this.suspend(
-      agent,
-      `${events.length} different operations refused or held within ${formatDuration(window)}`,
-      [`refusal-burst: ${describeRefusals(events)}`],
-      ['refusal-burst'],
-      { refusals: seqs },
-    );
+    const events = (await this.options.store.activity.refusalsSince(agent, since)).filter((e) => isBreakerEvent(e.verdict, e.code));
+    const trip = breakerTrip(events, { count, window });
+    if (!trip) return;
+    const seqs = trip.events.flatMap((e) => (e.seq !== undefined ? [e.seq] : []));
+    await this.suspend(agent, trip.summary, [`refusal-burst: ${describeRefusals(trip.events)}`], ['refusal-burst'], {
+      refusals: seqs,
+      pattern: trip.kind,
+    });
   }
 
   private async suspend(
@@ -292,7 +289,7 @@ export class BehaviourMonitor implements GateExtensions {
       tracked.baseline = baseline;
       tracked.recent.clear();
       for (const at of times) tracked.recent.add(Date.parse(at));
-      tracked.refusals = events.filter((e) => countsAsRefusal(e.verdict, e.code));
+      tracked.refusals = events.filter((e) => isBreakerEvent(e.verdict, e.code));
     }
     tracked.loadedAt = performance.now();
     return tracked;
@@ -335,6 +332,7 @@ function refusalOf(record: AuditRecord): RefusalEvent {
     verdict: record.verdict === 'hold' ? 'hold' : 'deny',
     code: record.code,
     action: record.action,
+    class: record.class,
     seq: record.seq,
     digest: record.digest,
     token: record.token,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { baselineSchema } from './config.js';
 import { emptyBaseline, observe, type Baseline, type Observation } from './model.js';
-import { countsAsRefusal, detectSignals, type RefusalEvent, type SignalInput, type SignalOperation } from './signals.js';
+import { detectSignals, type RefusalEvent, type SignalInput, type SignalOperation } from './signals.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -94,9 +94,19 @@ describe('detectSignals', () => {
     ['no unusual-hour just after its usual hours (neighbouring hour)', { now: dayFive(17, 30) }, []],
     ['no unusual-hour while the baseline warms up', { baseline: young, now: new Date(T0 + 3 * H) }, []],
     [
-      'refusal-burst after 3 refusals or holds within 10 minutes',
-      { recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 57), 'deny', 'unauthenticated'), refusal(dayFive(9, 59), 'hold')] },
+      'refusal-burst after 3 refusals within 10 minutes',
+      { recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 57), 'deny', 'unauthenticated'), refusal(dayFive(9, 59), 'deny', 'budget')] },
       ['refusal-burst'],
+    ],
+    [
+      'no refusal-burst for holds waiting for a human, however many',
+      { recentRefusals: [refusal(dayFive(9, 55), 'hold'), refusal(dayFive(9, 56), 'hold'), refusal(dayFive(9, 57), 'hold'), refusal(dayFive(9, 58), 'hold')] },
+      [],
+    ],
+    [
+      'no refusal-burst for answers about a hold (already used, expired)',
+      { recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 56), 'deny', 'hold_invalid'), refusal(dayFive(9, 57), 'deny', 'hold_invalid')] },
+      [],
     ],
     ['no refusal-burst for 2 refusals', { recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 59))] }, []],
     [
@@ -105,23 +115,12 @@ describe('detectSignals', () => {
       [],
     ],
     [
-      'no refusal-burst for the same held request asked three times with the same token',
-      {
-        recentRefusals: [
-          refusal(dayFive(9, 55), 'hold', '', sameRequest),
-          refusal(dayFive(9, 56), 'hold', '', sameRequest),
-          refusal(dayFive(9, 57), 'hold', '', sameRequest),
-        ],
-      },
-      [],
-    ],
-    [
-      'refusal-burst for the same request tried with another token (another credential)',
+      'refusal-burst for a refused call retried with the same token',
       {
         recentRefusals: [
           refusal(dayFive(9, 55), 'deny', 'forbidden', sameRequest),
-          refusal(dayFive(9, 56), 'deny', 'unauthenticated', { digest: 'd1', token: 'tok_b' }),
-          refusal(dayFive(9, 57), 'hold', '', { digest: 'd2', token: 'tok_a' }),
+          refusal(dayFive(9, 56), 'deny', 'forbidden', sameRequest),
+          refusal(dayFive(9, 57), 'deny', 'forbidden', sameRequest),
         ],
       },
       ['refusal-burst'],
@@ -159,9 +158,12 @@ describe('detectSignals', () => {
     expect(burst!.explanation).toContain('41 operations in the last 5m, beyond 10× what deploy-bot usually does');
     const [hour] = detectSignals(input({ now: dayFive(3) }));
     expect(hour!.explanation).toContain('rarely acts at 03:00 UTC');
-    const [burstOfRefusals] = detectSignals(input({ recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 56), 'hold'), refusal(dayFive(9, 57))] }));
-    expect(burstOfRefusals!.explanation).toContain("3 different operations of deploy-bot's were refused or held in the last 10m (the limit is 3)");
-    expect(burstOfRefusals!.explanation).toContain('held graphql:serviceUpdate at 2026-03-06T09:56:00.000Z');
+    const [burstOfRefusals] = detectSignals(
+      input({ recentRefusals: [refusal(dayFive(9, 55)), refusal(dayFive(9, 56), 'hold'), refusal(dayFive(9, 57)), refusal(dayFive(9, 58))] }),
+    );
+    expect(burstOfRefusals!.explanation).toContain("3 of deploy-bot's attempts were refused in the last 10m (the limit is 3)");
+    expect(burstOfRefusals!.explanation).toContain('refused (forbidden) graphql:serviceUpdate at 2026-03-06T09:58:00.000Z');
+    expect(burstOfRefusals!.explanation).not.toContain('held');
   });
 
   it('takes strengths and ignored signals from the config', () => {
@@ -173,21 +175,5 @@ describe('detectSignals', () => {
     });
     const signals = detectSignals(input({ settings: tuned, operation: { ...usual, environment: 'production', action: 'graphql:variableUpsert' } }));
     expect(signals.map((s) => [s.name, s.strength])).toEqual([['first-environment', 2]]);
-  });
-});
-
-describe('countsAsRefusal', () => {
-  it.each<[string | undefined, string | undefined, boolean]>([
-    ['hold', undefined, true],
-    ['deny', 'forbidden', true],
-    ['deny', 'unauthenticated', true],
-    ['deny', 'budget', true],
-    ['deny', 'hold_invalid', true],
-    ['deny', 'stopped', false],
-    ['deny', 'frozen', false],
-    ['deny', 'unavailable', false],
-    ['allow', undefined, false],
-  ])('%s %s → %s', (verdict, code, counts) => {
-    expect(countsAsRefusal(verdict, code)).toBe(counts);
   });
 });

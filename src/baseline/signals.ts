@@ -12,6 +12,7 @@ import { formatDuration } from '../core/duration.js';
 import type { Operation } from '../core/operation.js';
 import type { Signal } from '../policy/decide.js';
 import type { RefusalEvent } from '../store/records.js';
+import { countsAsRefusal, describeRefusals } from './breaker.js';
 import type { BaselineSettings } from './config.js';
 import { isWarm, MAX_ACTIONS, usualRatePerHour, type Baseline } from './model.js';
 import { DEFAULT_STRENGTHS, type SignalName } from './names.js';
@@ -29,19 +30,9 @@ export interface SignalInput {
   readonly now: Date;
   /** The agent's operations within the burst window, before this one. */
   readonly recentOperations: number;
-  /** The agent's refusals and holds since its last suspension or resumption (any age). */
+  /** The agent's refusals and holds since its last suspension or resumption (any age); holds do not count. */
   readonly recentRefusals: readonly RefusalEvent[];
   readonly settings: BaselineSettings;
-}
-
-/**
- * Refusals that count towards a burst: a hold, or a refusal the agent brought on itself.
- * Not counted: refusals because the agent is already stopped (it would trip forever), because a
- * freeze is open (announced, and says until when), or because Airlock itself failed.
- */
-export function countsAsRefusal(verdict: string | undefined, code: string | undefined): boolean {
-  if (verdict === 'hold') return true;
-  return verdict === 'deny' && code !== 'stopped' && code !== 'frozen' && code !== 'unavailable';
 }
 
 export function firstDestructive({ agent, baseline, operation }: SignalInput): string | undefined {
@@ -91,38 +82,11 @@ export function refusalsInWindow(refusals: readonly RefusalEvent[], now: Date, w
   return refusals.filter((r) => Date.parse(r.at) > since && Date.parse(r.at) <= now.getTime());
 }
 
-/**
- * What a burst is made of: different attempts. The same request with the same token getting
- * the same answer again (asking after a pending hold, say) is one attempt; the same request
- * with another token, or another request, is another.
- */
-export function distinctRefusals(refusals: readonly RefusalEvent[]): RefusalEvent[] {
-  const seen = new Set<string>();
-  return refusals.filter((r) => {
-    if (r.digest === undefined) return true;
-    const key = `${r.digest}|${r.token ?? ''}|${r.verdict}|${r.code ?? ''}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-export function describeRefusals(refusals: readonly RefusalEvent[]): string {
-  const shown = refusals.slice(-5).map((r) => {
-    const what = r.verdict === 'hold' ? 'held' : `refused (${r.code ?? 'deny'})`;
-    return `${what}${r.action ? ` ${r.action}` : ''} at ${r.at}${r.seq !== undefined ? ` [audit ${r.seq}]` : ''}`;
-  });
-  return (refusals.length > 5 ? '…; ' : '') + shown.join('; ');
-}
-
 export function refusalBurst({ agent, recentRefusals, now, settings }: SignalInput): string | undefined {
   const { count, window } = settings.refusals;
-  const burst = distinctRefusals(refusalsInWindow(recentRefusals, now, window));
+  const burst = refusalsInWindow(recentRefusals, now, window).filter((r) => countsAsRefusal(r.verdict, r.code));
   if (burst.length < count) return undefined;
-  return (
-    `${burst.length} different operations of ${agent}'s were refused or held in the last ${formatDuration(window)} ` +
-    `(the limit is ${count}): ${describeRefusals(burst)}`
-  );
+  return `${burst.length} of ${agent}'s attempts were refused in the last ${formatDuration(window)} ` + `(the limit is ${count}): ${describeRefusals(burst)}`;
 }
 
 export function unusualHour({ agent, baseline, now, settings }: SignalInput): string | undefined {

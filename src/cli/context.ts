@@ -10,7 +10,7 @@ import { RemoteAdmin } from '../admin/remote-admin.js';
 /** The config named by --config (on the root command), or the default one. */
 export function configOf(command: Command): AirlockConfig {
   const root = rootOf(command);
-  const path = (root.opts() as { config?: string }).config ?? process.env.AIRLOCK_CONFIG ?? defaultConfigPath();
+  const path = (root.opts() as { config?: string }).config || process.env.AIRLOCK_CONFIG || defaultConfigPath();
   return loadConfig(path);
 }
 
@@ -44,11 +44,25 @@ export function localOperator(): string {
 }
 
 /**
+ * Where operator commands reach a remote Airlock: AIRLOCK_ADMIN_URL. The older AIRLOCK_URL still
+ * counts, with a warning, unless AIRLOCK_AGENT_URL is set (then AIRLOCK_URL is taken as the
+ * hooks' older name); it is deprecated because hooks read it too.
+ */
+export function adminUrlOf(env: NodeJS.ProcessEnv): { url: string; deprecated: boolean } | undefined {
+  if (env.AIRLOCK_ADMIN_URL) return { url: env.AIRLOCK_ADMIN_URL, deprecated: false };
+  if (env.AIRLOCK_URL && !env.AIRLOCK_AGENT_URL) return { url: env.AIRLOCK_URL, deprecated: true };
+  return undefined;
+}
+
+/**
  * Runs an operator action. Against the local store by default; against a running Airlock's
- * admin API when AIRLOCK_URL is set (see src/admin/remote-admin.ts).
+ * admin API when AIRLOCK_ADMIN_URL is set (see src/admin/remote-admin.ts).
  */
 export async function withAdmin<T>(command: Command, run: (admin: Admin) => Promise<T>): Promise<T> {
-  const url = process.env.AIRLOCK_URL;
-  if (url) return run(await RemoteAdmin.connect(url, process.env.AIRLOCK_API_KEY));
+  const remote = adminUrlOf(process.env);
+  if (remote) {
+    if (remote.deprecated) process.stderr.write('airlock: AIRLOCK_URL for operator commands is deprecated; set AIRLOCK_ADMIN_URL instead\n');
+    return run(await RemoteAdmin.connect(remote.url, process.env.AIRLOCK_API_KEY));
+  }
   return withRuntime(command, (runtime) => run(new LocalAdmin(runtime, localOperator())));
 }

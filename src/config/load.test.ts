@@ -14,12 +14,20 @@ function problems(yaml: string): ConfigProblem[] {
 }
 
 describe('loading airlock.yaml', () => {
-  it('fills in defaults for an empty file: one HTTP listener, SQLite in .airlock, production by default', () => {
-    const config = parseConfig('', '/srv/airlock/airlock.yaml');
+  it('fills in defaults for an empty file: one HTTP listener, SQLite in the XDG state folder, not beside the config', () => {
+    const config = parseConfig('', '/srv/airlock/airlock.yaml', { HOME: '/home/ops' });
     expect(config.listen.http).toEqual({ host: '127.0.0.1', port: 4100 });
-    expect(config.storePath).toBe('/srv/airlock/.airlock/airlock.db');
-    expect(config.auditHeadPath).toBe('/srv/airlock/.airlock/audit.head');
+    expect(config.storePath).toBe('/home/ops/.local/state/airlock/airlock.db');
+    expect(config.auditHeadPath).toBe('/home/ops/.local/state/airlock/audit.head');
     expect(config.holds.ttl).toBe(3_600_000);
+  });
+
+  it('keeps state in XDG_STATE_HOME, AIRLOCK_STATE_DIR, or the config’s dataDir, each over the one before', () => {
+    expect(parseConfig('', '/srv/a.yaml', { HOME: '/home/ops', XDG_STATE_HOME: '/var/state' }).dataDir).toBe('/var/state/airlock');
+    expect(parseConfig('', '/srv/a.yaml', { HOME: '/home/ops', XDG_STATE_HOME: '/var/state', AIRLOCK_STATE_DIR: '/data/airlock' }).dataDir).toBe(
+      '/data/airlock',
+    );
+    expect(parseConfig('dataDir: state\n', '/srv/a.yaml', { AIRLOCK_STATE_DIR: '/data/airlock' }).dataDir).toBe('/srv/state');
   });
 
   it('makes paths absolute against the config file, not the working directory', () => {

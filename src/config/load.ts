@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -27,7 +28,8 @@ export function formatConfigProblem(p: ConfigProblem): string {
 }
 
 /** The validated config, with every path made absolute against the config file's folder. */
-export type AirlockConfig = ParsedConfig & {
+export type AirlockConfig = Omit<ParsedConfig, 'dataDir'> & {
+  readonly dataDir: string;
   readonly file: string;
   readonly storePath: string;
   readonly auditHeadPath: string;
@@ -40,7 +42,18 @@ export function defaultConfigPath(cwd = process.cwd()): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
-export function loadConfig(file: string): AirlockConfig {
+/**
+ * Where state goes when the config names no `dataDir`: AIRLOCK_STATE_DIR, else the XDG state
+ * folder. Not beside the config: `npm start` in a checkout would write a database and a TLS
+ * private key into the source tree.
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AIRLOCK_STATE_DIR) return resolve(env.AIRLOCK_STATE_DIR);
+  const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'airlock');
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): AirlockConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -55,10 +68,10 @@ export function loadConfig(file: string): AirlockConfig {
       },
     ]);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, env);
 }
 
-export function parseConfig(text: string, file: string): AirlockConfig {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): AirlockConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -77,7 +90,7 @@ export function parseConfig(text: string, file: string): AirlockConfig {
   const dir = dirname(resolve(file));
   const at = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
   const config = result.data;
-  const dataDir = at(config.dataDir);
+  const dataDir = config.dataDir ? at(config.dataDir) : defaultStateDir(env);
   const storePath = config.store && 'sqlite' in config.store ? at(config.store.sqlite) : join(dataDir, 'airlock.db');
   return {
     ...config,
@@ -85,13 +98,13 @@ export function parseConfig(text: string, file: string): AirlockConfig {
     file: resolve(file),
     storePath,
     auditHeadPath: config.audit.head ? at(config.audit.head) : join(dataDir, 'audit.head'),
-    policyFiles: config.policies.flatMap((path) => expandPolicyPath(at(path))),
+    policyFiles: config.policies.flatMap((path) => expandPolicyPaths(at(path))),
     upstreams: config.upstreams.map((upstream) => withAbsolutePaths(upstream, at)),
   };
 }
 
 /** A policy entry may name a file or a folder of `.cedar` files. */
-function expandPolicyPath(path: string): string[] {
+export function expandPolicyPaths(path: string): string[] {
   try {
     if (statSync(path).isDirectory()) {
       return readdirSync(path)

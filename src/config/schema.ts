@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { durationSchema, environmentSchema, listenSchema, nameSchema, classSchema } from './common.js';
 import { upstreamSchema } from './upstreams/index.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../classify/shell/context.js';
-import { postgresDoorSchema } from './upstreams/postgres.js';
+import { DEFAULT_BLAST_RADIUS, postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
 import { egressSchema } from './egress.js';
+import { secretRefSchema } from './secret.js';
+
+/** A postgres:// URL without a password: the password is a secret reference beside it. */
+const postgresUrlSchema = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+  .refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(url), {
+    error: 'a password in the URL is a credential written in the config; give it as password: { env: VARIABLE } or { file: path }',
+  });
 
 const isoInstant = z.iso.datetime({ offset: true, error: 'an ISO 8601 time such as 2026-12-24T18:00:00Z' });
 const weekTime = z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d$/, 'a weekday and UTC time such as "fri 18:00"');
@@ -49,15 +58,30 @@ export const configSchema = z
     /** Hosts the egress door tunnels without opening them (package registries, docs). */
     egress: egressSchema.prefault({}),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
-    postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never' }),
+    postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never', blastRadius: DEFAULT_BLAST_RADIUS }),
     /** The address operators use to reach the console, for links in notifications. */
     publicUrl: z.url().optional(),
-    /** Where Airlock keeps its state (agents, tokens, holds, audit). */
-    dataDir: z.string().default('.airlock'),
+    /**
+     * Where Airlock keeps its state (agents, tokens, holds, audit, keys). When absent:
+     * AIRLOCK_STATE_DIR, else $XDG_STATE_HOME/airlock, else ~/.local/state/airlock — never the
+     * folder of the config, which is often a source tree.
+     */
+    dataDir: z.string().min(1).optional(),
     store: z
-      .union([z.strictObject({ sqlite: z.string().min(1) }), z.strictObject({ postgres: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL') })], {
-        error: 'store is { sqlite: path } or { postgres: postgres://… }',
-      })
+      .union(
+        [
+          z.strictObject({ sqlite: z.string().min(1) }),
+          z.strictObject({
+            postgres: z.union([
+              postgresUrlSchema,
+              z.strictObject({ url: postgresUrlSchema, password: secretRefSchema.optional(), pool: z.number().int().min(1).max(200).optional() }),
+            ]),
+          }),
+        ],
+        {
+          error: 'store is { sqlite: path } or { postgres: postgres://… } or { postgres: { url, password: { env: VARIABLE } } }',
+        },
+      )
       .optional(),
     audit: z
       .strictObject({

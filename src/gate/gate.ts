@@ -6,6 +6,7 @@ import { authenticate } from '../identity/authenticate.js';
 import { decide, type Signal } from '../policy/decide.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { activeFreeze } from '../policy/freeze.js';
+import { observe, type Observed } from './observe.js';
 import type { AgentRecord, AuditEntry, AuditRecord, HoldRecord, TokenRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Operation } from '../core/operation.js';
@@ -20,6 +21,11 @@ export interface GateRequest {
   readonly holdId?: string;
   /** The exact request in the door's own form, token removed; kept with a hold for replay. */
   readonly request?: unknown;
+  /**
+   * What the door measured of the operation's effect (`DELETE touched 100 of 100 rows`): put
+   * first among the reasons, so that the hold, the audit record and the console show it.
+   */
+  readonly evidence?: readonly string[];
 }
 
 export interface GateResult {
@@ -73,6 +79,8 @@ export interface GateOptions {
    * nothing upstream, and a sync per read would cap a database door at the disk's sync rate.
    */
   readonly auditDurability?: 'all' | 'changes';
+  /** Until when an upstream is in observe mode (its config's `observeUntil`), by name. */
+  readonly observeUpstream?: (upstream: string | undefined) => string | undefined;
 }
 
 /**
@@ -120,10 +128,14 @@ export class Gate {
     }
 
     const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
-    const { decision, signals } = await this.judge(context, auth.scopes);
+    const judged = await this.judge(context, auth.scopes);
+    const { signals } = judged;
+    const decision = request.evidence?.length ? { ...judged.decision, reasons: [...request.evidence, ...judged.decision.reasons] } : judged.decision;
 
     const who = { agent: auth.agent.name, tokenId: auth.token.id };
     const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
+    const observing = observe(decision, auth.agent, this.options.observeUpstream?.(operation.upstream), now);
+    if (observing) return this.observed(context, await this.record(operation, observing.decision, who, explanations, undefined, observing.would));
     if (decision.kind !== 'hold') return this.observed(context, await this.record(operation, decision, who, explanations));
 
     const matched = await this.matchHold(request, decision, auth.agent.name, now);
@@ -299,6 +311,7 @@ export class Gate {
     who: { agent: string | undefined; tokenId: string | undefined },
     signalExplanations: readonly string[] = [],
     consumed?: HoldRecord,
+    observed?: Observed['would'],
   ): Promise<GateResult> {
     const entry: AuditEntry = {
       type: 'decision',
@@ -319,8 +332,14 @@ export class Gate {
       policies: verdict.policies,
       ...(verdict.signals ? { signals: verdict.signals } : {}),
       ...(verdict.holdId ? { holdId: verdict.holdId } : {}),
-      ...(signalExplanations.length > 0 || consumed
-        ? { detail: { ...(signalExplanations.length ? { signals: signalExplanations } : {}), ...(consumed ? { approvals: consumed.approvals } : {}) } }
+      ...(signalExplanations.length > 0 || consumed || observed
+        ? {
+            detail: {
+              ...(signalExplanations.length ? { signals: signalExplanations } : {}),
+              ...(consumed ? { approvals: consumed.approvals } : {}),
+              ...(observed ? { observed } : {}),
+            },
+          }
         : {}),
     };
     const sync = !(verdict.kind === 'allow' && operation.class === 'read' && this.options.auditDurability !== 'all');

@@ -22,6 +22,8 @@ export interface HoldApprovalResult {
   readonly hold: HoldView;
   /** Approvals still needed from other operators (two-person rule); 0 when approved. */
   readonly remaining: number;
+  /** Set when the approved request cannot run now: the agent is suspended or stopped, or all agents are. */
+  readonly warning?: string;
 }
 
 export function holdView(hold: HoldRecord): HoldView {
@@ -107,6 +109,7 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
     throw new AdminError('conflict', `hold ${hold.id} is ${outcome.hold?.status ?? 'gone'}; only a pending hold can be approved`);
   }
   const updated = outcome.hold;
+  await runtime.store.operators.recordApproval(request.operator, at);
   const count = updated.approvals.length;
   const remaining = Math.max(0, updated.needs.approvals - count);
   const by = `${request.operator}${withCode ? ' (second factor)' : ''}`;
@@ -129,7 +132,24 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
       }),
     );
   }
-  return { hold: holdView(updated), remaining };
+  const warning = await blockedRun(runtime, updated);
+  return { hold: holdView(updated), remaining, ...(warning ? { warning } : {}) };
+}
+
+/**
+ * An approval promises a run; say so when a stop or a suspension will refuse it, so the operator
+ * does not wait for something that cannot happen.
+ */
+async function blockedRun(runtime: Runtime, hold: HoldRecord): Promise<string | undefined> {
+  const [agent, control] = await Promise.all([runtime.store.agents.get(hold.agent), runtime.store.control.get()]);
+  if (control.stopAll) {
+    return `all agents are stopped (${control.stopAll.reason}): the approved request is refused until an operator resumes them: airlock resume --all`;
+  }
+  if (agent && agent.state !== 'active') {
+    const why = agent.stateReason ? ` (${agent.stateReason})` : '';
+    return `agent ${agent.name} is ${agent.state}${why}: the approved request is refused until an operator resumes it: airlock agent resume ${agent.name}`;
+  }
+  return undefined;
 }
 
 /** Says no: a pending hold (or an approved one not yet run) is refused for good. */

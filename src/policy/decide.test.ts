@@ -348,6 +348,44 @@ describe('what a refusal says', () => {
     expect(verdict).toMatchObject({ kind: 'hold', needs: { approvals: 3, secondFactor: true, delaySeconds: 300 } });
   });
 
+  it('lists every reason that holds a destructive call: the destructive rule and the anomaly signal', () => {
+    const verdict = decide(builtinOnly, {
+      operation: operationFromParts({
+        door: 'api',
+        upstream: 'railway',
+        environment: 'production',
+        parts: [{ action: 'graphql:volumeDelete', class: 'destructive', resources: ['vol-1'] }],
+        digest: 'd',
+      }),
+      agent: { name: 'bot', state: 'active' },
+      scopes: [parseScope('write:staging')],
+      signals: [{ name: 'first-destructive', strength: 3, explanation: 'bot has never had a destructive operation allowed' }],
+      now: new Date(),
+    });
+    expect(verdict.kind).toBe('hold');
+    expect(verdict.reasons[0]).toContain('graphql:volumeDelete is a destructive operation in production');
+    expect(verdict.reasons[1]).toContain('first-destructive (bot has never had a destructive operation allowed)');
+    expect(verdict.policies).toEqual(['airlock/human-approval', 'airlock/anomaly']);
+  });
+
+  it('does not claim the destructive rule when a policy permits the call and only the signal holds it', () => {
+    const verdict = decide(withUser, {
+      operation: operationFromParts({
+        door: 'api',
+        upstream: 'railway',
+        environment: 'staging',
+        parts: [{ action: 'graphql:volumeDelete', class: 'destructive', resources: ['vol-1'] }],
+        digest: 'd',
+      }),
+      agent: { name: 'bot', state: 'active' },
+      scopes: [parseScope('destructive:staging')],
+      signals: [{ name: 'first-destructive', strength: 3, explanation: 'bot has never had a destructive operation allowed' }],
+      now: new Date(),
+    });
+    expect(verdict.kind).toBe('hold');
+    expect(verdict.policies).toEqual(['airlock/anomaly']);
+  });
+
   it('refuses when a policy fails to evaluate, rather than ignoring the policy', () => {
     // Cedar skips a policy whose evaluation errors (here an integer overflow that type-checks),
     // so an erroring forbid would fail open. Airlock refuses instead.

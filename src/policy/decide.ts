@@ -43,7 +43,7 @@ export function decide(engine: PolicyEngine, input: DecideInput): Decision {
   const { operation, agent, now } = input;
   const covering = scopesCover(input.scopes, operation);
   const signals = input.signals ?? [];
-  const result = engine.evaluate({
+  const request: Parameters<PolicyEngine['evaluate']>[0] = {
     agent: { name: agent.name, state: agent.state },
     action: operation.class,
     upstream: { name: operation.upstream ?? '(none)', door: operation.door, environment: operation.environment },
@@ -62,7 +62,8 @@ export function decide(engine: PolicyEngine, input: DecideInput): Decision {
       hour: now.getUTCHours(),
       weekday: now.getUTCDay(),
     },
-  });
+  };
+  const result = engine.evaluate(request);
   const signalNames = signals.length > 0 ? { signals: signals.map((s) => s.name) } : {};
 
   if (result.errors.length > 0) {
@@ -88,16 +89,31 @@ export function decide(engine: PolicyEngine, input: DecideInput): Decision {
     };
   }
   if (forbids.length > 0) {
+    // Every reason that applied is shown: a destructive call held by an anomaly signal is held by
+    // the destructive rule too. Cedar names only the forbids when it denies, so the permits are
+    // read again without the signals (only on this path, and only for destructive or privilege).
+    // The needs are the holding policies' own (a user's @hold may ask less than the default).
+    let alsoHeld: Decision | undefined;
+    if (operation.class === 'destructive' || operation.class === 'privilege') {
+      const calm = engine.evaluate({ ...request, context: { ...request.context, signals: [], signalStrength: 0 } });
+      const permits = calm.errors.length === 0 && calm.decision === 'allow' ? calm.determining : [];
+      const underneath = scopeDecision(input, permits, covering, signalNames);
+      if (underneath.kind === 'hold') alsoHeld = underneath;
+    }
     return {
       kind: 'hold',
       needs: mergeHoldNeeds(forbids.map((p) => holdNeedsOf(p)!)),
-      reasons: forbids.map((p) => reasonOf(p, input)),
-      policies: forbids.map((p) => p.id),
+      reasons: [...(alsoHeld?.reasons ?? []), ...forbids.map((p) => reasonOf(p, input))],
+      policies: [...(alsoHeld?.policies ?? []), ...forbids.map((p) => p.id)],
       ...signalNames,
     };
   }
+  return scopeDecision(input, result.decision === 'allow' ? result.determining : [], covering, signalNames);
+}
 
-  const permits = result.decision === 'allow' ? result.determining : [];
+/** Steps 3 and 4 of the table: what the scopes and permits say when no forbid holds. */
+function scopeDecision(input: DecideInput, permits: readonly LoadedPolicy[], covering: Scope | undefined, signalNames: { signals?: string[] }): Decision {
+  const { operation } = input;
   const scopeReason = covering ? `scope ${formatScope(covering)} covers ${operation.class} in ${operation.environment}` : '';
   if (operation.class === 'read' || operation.class === 'write') {
     if (permits.length > 0) {

@@ -1,12 +1,13 @@
 /**
  * `airlock scan`: the raw credentials lying in a workspace that would let an agent go around
- * Airlock — exact copies of the secrets Airlock holds, and credentials of known formats — in
- * files (`.env*` included), shell history and, when asked, git history. Findings say where and
- * what, with the credential masked; a configured secret is never shown, not even in part.
+ * Airlock — exact copies of the secrets Airlock holds, credentials of known formats, and values
+ * under a credential's name (`RAILWAY_TOKEN=…`) — in files (`.env*` included), shell history and,
+ * when asked, git history. Each credential is reported once, with every place it appears; it is
+ * shown by its first four characters and its length at most, and a configured secret not even so.
  *
  * @example
  * const report = await scanWorkspace({ dir: '.', secrets: [{ label: 'upstream railway', value }] });
- * for (const f of report.findings) console.log(`${f.file}:${f.line}:${f.column} ${f.kind}`);
+ * for (const f of report.findings) console.log(f.kind, f.places.map((p) => `${p.file}:${p.line}`));
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
@@ -14,6 +15,7 @@ import { homedir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { KnownSecret } from '../classify/shell/context.js';
 import { findCredentialFormats } from './formats.js';
+import { findNamedCredentials, isPlaceholder } from './named.js';
 
 export interface ScanOptions {
   readonly dir: string;
@@ -26,21 +28,31 @@ export interface ScanOptions {
   readonly home?: string | false;
   /** Files larger than this are skipped and counted (default 2 MiB). */
   readonly maxFileBytes?: number;
+  /** Folders not to read, absolute: Airlock's own state (its TLS key, its sealed secrets). */
+  readonly exclude?: readonly string[];
 }
 
-export interface ScanFinding {
+/** One place a credential appears. */
+export interface ScanPlace {
   /** Relative to the scanned folder; `~/.bash_history` for a history; the path in the commit for git history. */
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  /** What was found: `the credential Airlock holds for upstream railway`, `GitHub token`. */
-  readonly kind: string;
-  /** `airlock/configured-secret`, or the secretlint rule that matched. */
-  readonly rule: string;
   /** The line, trimmed, with every credential on it masked. */
   readonly preview: string;
   /** For git history: the commit that added the line. */
   readonly commit?: string;
+}
+
+/** One credential, found once however many times it appears. */
+export interface ScanFinding {
+  /** What was found: `the credential Airlock holds for upstream railway`, `GitHub token`, `credential named RAILWAY_TOKEN`. */
+  readonly kind: string;
+  /** `airlock/configured-secret`, `airlock/named-credential`, or the secretlint rule that matched. */
+  readonly rule: string;
+  /** Enough to recognise it, never enough to use it: `ghp_… (40 characters)`; nothing of a configured secret. */
+  readonly shown: string;
+  readonly places: readonly ScanPlace[];
 }
 
 export interface ScanReport {
@@ -52,8 +64,11 @@ export interface ScanReport {
   readonly commits?: number;
 }
 
-/** Folders never worth reading: dependencies are not the workspace's own. */
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+/**
+ * Folders never worth reading: dependencies and build output are not the workspace's own (a
+ * build copies its sources' strings), and `.airlock` is Airlock's own state folder.
+ */
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn', 'dist', 'build', 'out', 'coverage', '.next', '.nuxt', '.turbo', '.cache', '.airlock']);
 const SHELL_HISTORIES = [
   '.bash_history',
   '.zsh_history',
@@ -72,15 +87,18 @@ const MIN_SECRET_LENGTH = 8;
 
 export async function scanWorkspace(options: ScanOptions): Promise<ScanReport> {
   const maxBytes = options.maxFileBytes ?? 2 * 1024 * 1024;
-  const findings: ScanFinding[] = [];
+  const found = new Findings();
   const skipped: { file: string; why: string }[] = [];
-  const files = options.respectGitignore ? (gitVisibleFiles(options.dir) ?? walk(options.dir, skipped)) : walk(options.dir, skipped);
+  const excluded = (options.exclude ?? []).map((path) => path.replace(/[/\\]+$/, ''));
+  const files = (options.respectGitignore ? (gitVisibleFiles(options.dir) ?? walk(options.dir, skipped)) : walk(options.dir, skipped)).filter(
+    (file) => !excluded.some((folder) => file === folder || file.startsWith(folder + sep)),
+  );
   let count = 0;
   for (const file of files) {
     const text = readText(file, maxBytes, skipped, relative(options.dir, file));
     if (text === undefined) continue;
     count++;
-    findings.push(...(await scanText(text, relative(options.dir, file).split(sep).join('/'), options.secrets)));
+    found.add(await locate(text, relative(options.dir, file).split(sep).join('/'), options.secrets));
   }
 
   const histories: string[] = [];
@@ -91,7 +109,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanReport> {
       const text = readText(path, maxBytes * 8, [], name);
       if (text === undefined) continue;
       histories.push(`~/${name}`);
-      findings.push(...(await scanText(text, `~/${name}`, options.secrets)));
+      found.add(await locate(text, `~/${name}`, options.secrets));
     }
   }
 
@@ -100,11 +118,48 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanReport> {
     const history = gitAddedLines(options.dir);
     commits = history.commits;
     for (const chunk of history.chunks) {
-      const found = await scanText(chunk.lines.map((l) => l.text).join('\n'), chunk.file, options.secrets);
-      for (const f of found) findings.push({ ...f, line: chunk.lines[f.line - 1]?.number ?? f.line, commit: chunk.commit });
+      const located = await locate(chunk.lines.map((l) => l.text).join('\n'), chunk.file, options.secrets);
+      found.add(located.map((l) => ({ ...l, place: { ...l.place, line: chunk.lines[l.place.line - 1]?.number ?? l.place.line, commit: chunk.commit } })));
     }
   }
-  return { dir: options.dir, findings, files: count, skipped, histories, ...(commits !== undefined ? { commits } : {}) };
+  return { dir: options.dir, findings: found.list(), files: count, skipped, histories, ...(commits !== undefined ? { commits } : {}) };
+}
+
+/** A credential at one place, with its text, which is used only to group places and never leaves this module. */
+interface Located {
+  readonly secret: string;
+  readonly kind: string;
+  readonly rule: string;
+  readonly configured: boolean;
+  readonly place: ScanPlace;
+}
+
+/** Places grouped by credential, in the order each was first seen. */
+class Findings {
+  private readonly bySecret = new Map<string, { kind: string; rule: string; shown: string; places: ScanPlace[] }>();
+
+  add(located: readonly Located[]): void {
+    for (const l of located) {
+      const entry = this.bySecret.get(l.secret);
+      if (entry) {
+        if (!entry.places.some((p) => p.file === l.place.file && p.line === l.place.line && p.commit === l.place.commit)) entry.places.push(l.place);
+        // A configured secret found elsewhere under a name is still the configured one.
+        if (l.configured && entry.rule !== 'airlock/configured-secret') Object.assign(entry, { kind: l.kind, rule: l.rule, shown: shown(l.secret, true) });
+        continue;
+      }
+      this.bySecret.set(l.secret, { kind: l.kind, rule: l.rule, shown: shown(l.secret, l.configured), places: [l.place] });
+    }
+  }
+
+  list(): ScanFinding[] {
+    return [...this.bySecret.values()].map(({ kind, rule, shown, places }) => ({ kind, rule, shown, places }));
+  }
+}
+
+/** What a report may show of a credential: its length, and the first four characters of one that is not configured. */
+export function shown(secret: string, configured: boolean): string {
+  const length = `${secret.length} characters`;
+  return configured ? `(${length})` : `${secret.slice(0, 4)}… (${length})`;
 }
 
 interface Span {
@@ -115,9 +170,17 @@ interface Span {
   readonly configured: boolean;
 }
 
-/** Findings in one text: configured secrets by exact match, then known formats. */
+/** Findings in one text (one file): each credential once, with every line it is on. */
 export async function scanText(text: string, file: string, secrets: readonly KnownSecret[]): Promise<ScanFinding[]> {
+  const found = new Findings();
+  found.add(await locate(text, file, secrets));
+  return found.list();
+}
+
+/** Credentials in one text: configured secrets by exact match, then known formats, then values under a credential's name. */
+async function locate(text: string, file: string, secrets: readonly KnownSecret[]): Promise<Located[]> {
   const spans: Span[] = [];
+  const overlaps = (start: number, end: number) => spans.some((s) => s.start < end && start < s.end);
   for (const secret of secrets) {
     if (secret.value.length < MIN_SECRET_LENGTH) continue;
     for (let at = text.indexOf(secret.value); at >= 0; at = text.indexOf(secret.value, at + secret.value.length)) {
@@ -130,10 +193,15 @@ export async function scanText(text: string, file: string, secrets: readonly Kno
       });
     }
   }
-  for (const found of await findCredentialFormats(text, file)) {
+  for (const format of await findCredentialFormats(text, file)) {
+    const { start, end } = credentialPart(text, format.start, format.end);
     // A configured secret that also has a known format is reported once, as the configured one.
-    if (spans.some((s) => s.configured && s.start < found.end && found.start < s.end)) continue;
-    spans.push({ start: found.start, end: found.end, kind: found.kind, rule: found.rule, configured: false });
+    if (overlaps(start, end) || isPlaceholder(passwordOf(text.slice(start, end)))) continue;
+    spans.push({ start, end, kind: format.kind, rule: format.rule, configured: false });
+  }
+  for (const named of findNamedCredentials(text, file)) {
+    if (overlaps(named.start, named.end)) continue;
+    spans.push({ start: named.start, end: named.end, kind: `credential named ${named.name}`, rule: 'airlock/named-credential', configured: false });
   }
   spans.sort((a, b) => a.start - b.start);
   const lineStarts = [0];
@@ -153,14 +221,32 @@ export async function scanText(text: string, file: string, secrets: readonly Kno
     const lineStart = lineStarts[index]!;
     const lineEnd = index + 1 < lineStarts.length ? lineStarts[index + 1]! - 1 : text.length;
     return {
-      file,
-      line: index + 1,
-      column: span.start - lineStart + 1,
+      secret: text.slice(span.start, span.end),
       kind: span.kind,
       rule: span.rule,
-      preview: maskedLine(text, lineStart, lineEnd, span, spans),
+      configured: span.configured,
+      place: { file, line: index + 1, column: span.start - lineStart + 1, preview: maskedLine(text, lineStart, lineEnd, span, spans) },
     };
   });
+}
+
+/**
+ * The credential itself within what a format rule matched: the whole token (a rule may stop
+ * short of its end), without the name it was assigned to (`aws_secret_access_key = "…"`).
+ */
+function credentialPart(text: string, start: number, end: number): { start: number; end: number } {
+  const matched = text.slice(start, end);
+  if (matched.includes('\n') || matched.includes('://')) return { start, end };
+  const tokenChar = /[A-Za-z0-9+/=_.~-]/;
+  while (end < text.length && tokenChar.test(text[end]!)) end++;
+  const assigned = /^[A-Za-z_][A-Za-z0-9_.-]*["']?\s*[=:]\s*["']?/.exec(text.slice(start, end));
+  if (assigned && start + assigned[0].length < end) start += assigned[0].length;
+  return { start, end };
+}
+
+/** The password of a URL (`postgres://app:PASSWORD@host`), or the text itself. */
+function passwordOf(credential: string): string {
+  return /:\/\/[^:@/\s]*:([^@\s]*)@/.exec(credential)?.[1] ?? credential;
 }
 
 /** The line around a finding, every credential on it replaced by a mask. */
@@ -184,11 +270,11 @@ function maskedLine(text: string, lineStart: number, lineEnd: number, focus: Spa
   return `${from > 0 ? '…' : ''}${trimmed.slice(from, from + 150).trim()}…`;
 }
 
-/** A configured secret shows nothing of itself; a known format shows its recognisable prefix. */
+/** A configured secret shows nothing of itself; any other its first four characters at most. */
 export function mask(credential: string, configured: boolean): string {
   if (configured) return '********';
-  const prefix = /^([A-Za-z]+[-_]|-----BEGIN [A-Z ]+-----|[a-z]+:\/\/)/.exec(credential)?.[0] ?? '';
-  return `${prefix.slice(0, 12)}********`;
+  if (credential.startsWith('-----BEGIN ')) return '-----BEGIN ********';
+  return `${credential.slice(0, 4)}********`;
 }
 
 function walk(dir: string, skipped: { file: string; why: string }[]): string[] {

@@ -1,15 +1,13 @@
 import { Hono } from 'hono';
 import { mountConsole } from '../console/index.js';
 import { handleDecide } from './decide-api.js';
+import { mountOperations, type OperationsState } from './ops.js';
 import type { Runtime } from './runtime.js';
 
-/** Airlock's own HTTP API: health, the decision API, and (later) the admin API and console. */
-export function createApi(runtime: Runtime): Hono {
+/** Airlock's own HTTP API: health, readiness and metrics, the decision API, and (later) the admin API and console. */
+export function createApi(runtime: Runtime, operations: OperationsState = { draining: () => false }): Hono {
   const app = new Hono();
-  app.get('/healthz', async (c) => {
-    const head = await runtime.store.audit.head();
-    return c.json({ status: 'ok', audit: { seq: head.seq } });
-  });
+  mountOperations(app, runtime, operations);
   app.post('/v1/decide', (c) => handleDecide(c, runtime));
   // The admin API at /v1/admin/… and the operators' console at / (src/console/).
   mountConsole(app, runtime);

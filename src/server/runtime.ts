@@ -9,6 +9,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { DoorModule } from './door-module.js';
 import { createLogger, type Logger } from './log.js';
+import { AirlockMetrics } from './metrics.js';
 
 /**
  * One running Airlock's shared parts: config, store, audit log, policies and the gate. Doors,
@@ -23,6 +24,8 @@ export interface Runtime {
   readonly clock: () => Date;
   /** The doors this runtime serves (a one-shot command serves none): their decision subjects and backup steps. */
   readonly doors: readonly DoorModule[];
+  /** What /metrics reports: decisions, latencies, pending holds, stops, the audit queue, store errors. */
+  readonly metrics: AirlockMetrics;
   policies(): PolicyEngine;
   /** Re-reads the policy files; on error keeps the policies in force and throws. */
   reloadPolicies(): PolicyEngine;
@@ -56,8 +59,18 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
     holdTtlMs: config.holds.ttl,
     clock,
     auditDurability: config.audit.durability,
+    observeUpstream: (name) => config.upstreams.find((u) => u.name === name)?.observeUntil,
     extensions: [monitor, new BudgetKeeper(store, config.budgets, audit), ...(options.extensions ?? [])],
   });
+  const metrics = new AirlockMetrics(store, audit);
+  // Every door decides through this one method, so timing it here times every door.
+  const decide = gate.decide.bind(gate);
+  gate.decide = async (request) => {
+    const started = performance.now();
+    const result = await decide(request);
+    metrics.decided(request, result, (performance.now() - started) / 1000);
+    return result;
+  };
 
   const reloadPolicies = () => {
     engine = PolicyEngine.load(config.policyFiles);
@@ -97,6 +110,7 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
     log,
     clock,
     doors: options.doors ?? [],
+    metrics,
     policies: () => engine,
     reloadPolicies,
     async close() {

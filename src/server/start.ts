@@ -25,6 +25,12 @@ export interface RunningAirlock {
 
 export interface StartOptions extends RuntimeOptions {
   readonly doors?: readonly DoorModule[];
+  /**
+   * On close, how long requests already in flight may take to finish before their connections
+   * are cut (default 0: at once; `airlock start` gives 10 s on SIGTERM). Their decisions are
+   * recorded either way: what a door forwards is recorded before it is forwarded.
+   */
+  readonly shutdownGraceMs?: number;
 }
 
 /** Starts Airlock: the runtime, every door, and the HTTP listener they share. */
@@ -35,6 +41,7 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
   const replayers = new Map<Door, NonNullable<RunningDoor['replay']>>();
   let server: Server | undefined;
   let holds: HoldWorker | undefined;
+  let draining = false;
   try {
     for (const module of modules) {
       const door = await module.start(runtime);
@@ -43,7 +50,7 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
     }
     // Expiry, delayed execution and notifications of holds, in the background.
     holds = await startHoldWorker(runtime, { replayers });
-    const api = getRequestListener(createApi(runtime).fetch);
+    const api = getRequestListener(createApi(runtime, { draining: () => draining }).fetch);
     const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));
     server = createServer((request, response) => {
       for (const handle of handlers) if (handle(request, response)) return;
@@ -78,9 +85,19 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
     replayers,
     close() {
       closing ??= (async () => {
+        // Unready first, so that a load balancer stops sending work here; then no new
+        // connections, in-flight requests finish (within the grace), and the audit is flushed.
+        draining = true;
         await new Promise<void>((resolve) => {
-          server!.close(() => resolve());
-          server!.closeAllConnections();
+          const cut = setTimeout(() => server!.closeAllConnections(), options.shutdownGraceMs ?? 0);
+          // A kept-alive connection turns idle when its request finishes: close it then, not at the grace's end.
+          const idle = setInterval(() => server!.closeIdleConnections(), 50);
+          server!.close(() => {
+            clearTimeout(cut);
+            clearInterval(idle);
+            resolve();
+          });
+          server!.closeIdleConnections();
         });
         await worker.close();
         await Promise.allSettled(doors.map((door) => door.close()));

@@ -11,6 +11,8 @@ export interface AgentRecord {
   readonly stateReason: string | undefined;
   readonly description: string | undefined;
   readonly createdAt: string;
+  /** Until when what would be held or refused is recorded as such and forwarded (observe mode). */
+  readonly observeUntil?: string | undefined;
 }
 
 export interface TokenRecord {
@@ -210,6 +212,8 @@ export interface RefusalEvent {
   readonly verdict: 'deny' | 'hold';
   readonly code?: string | undefined;
   readonly action?: string | undefined;
+  /** The operation's class: a destructive call after a refusal and another credential trips the breaker. */
+  readonly class?: string | undefined;
   /** The audit record, when known. */
   readonly seq?: number | undefined;
   /** The exact request (its digest) and the token it came with: an identical retry counts once. */

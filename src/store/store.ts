@@ -43,8 +43,26 @@ export interface Store {
   readonly baselines: BaselineRepository;
   /** An agent's recent decisions, counted from the audit log: budgets and bursts. */
   readonly activity: ActivityRepository;
+  /** Where the state is, for operators (a file path, or a postgres:// URL without its password). */
+  readonly location: string;
+  /** Whether the store answers and its schema is the one this version expects (`/readyz`). */
+  health(): Promise<StoreHealth>;
+  /**
+   * Changes other processes made, pushed as they commit (PostgreSQL's LISTEN/NOTIFY); absent
+   * when the store has no such channel (SQLite: readers poll). `resync` means changes may have
+   * been missed: re-read what matters.
+   */
+  readonly changes?: { subscribe(listener: (change: StoreChange | 'resync') => void): () => void };
   /** Flushes pending audit records and closes connections. */
   close(): Promise<void>;
+}
+
+export type StoreHealth = { readonly ok: true } | { readonly ok: false; readonly problem: string };
+
+/** One committed change: the table and the row's key (`control` / `stopAll`, `holds` / `hold_…`). */
+export interface StoreChange {
+  readonly table: string;
+  readonly key: string;
 }
 
 export class StoreConflictError extends Error {
@@ -57,6 +75,8 @@ export interface AgentRepository {
   get(name: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
   setState(name: string, state: AgentState, reason: string | undefined): Promise<AgentRecord | undefined>;
+  /** Observe mode until `until`, or off when undefined. */
+  setObserve(name: string, until: string | undefined): Promise<AgentRecord | undefined>;
   /** Removes the agent and revokes its tokens; false when there was no such agent. */
   remove(name: string, at: string): Promise<boolean>;
 }
@@ -110,6 +130,8 @@ export interface OperatorRepository {
    * same code presented twice (RFC 6238 §5.2), whichever process saw it first.
    */
   useCode(name: string, step: number, at: string): Promise<boolean>;
+  /** When the operator last approved a hold (a code used to sign in is not an approval). */
+  recordApproval(name: string, at: string): Promise<void>;
   /** Forgets used steps older than this (they can no longer validate anyway). */
   pruneCodes(beforeStep: number): Promise<void>;
 }

@@ -8,7 +8,7 @@ const UPSTREAMS = [{ name: 'railway', kind: 'graphql', url: 'http://127.0.0.1:9/
 const volumeDelete: AskedOperation = { action: 'graphql:volumeDelete', class: 'destructive', upstream: 'railway', resources: ['vol-prod-db'] };
 const productionUpdate: AskedOperation = { ...serviceUpdate, resources: ['prod-api'] };
 
-describe('the circuit breaker (defaults: 3 different refusals or holds within 10 minutes suspend the agent)', () => {
+describe('the circuit breaker (defaults: 3 refused attempts, or a refusal, another credential and a destructive call, within 10 minutes suspend the agent)', () => {
   const clock = new TestClock('2026-03-02T00:00:00Z');
   let airlock: TestAirlock;
   let admin: LocalAdmin;
@@ -51,7 +51,9 @@ describe('the circuit breaker (defaults: 3 different refusals or holds within 10
 
     const agent = await stateOf('deploy-bot');
     expect(agent.state).toBe('suspended');
-    expect(agent.stateReason).toBe('circuit breaker: 3 different operations refused or held within 10m; an operator must review and resume it');
+    expect(agent.stateReason).toBe(
+      'circuit breaker: a refused call, another credential, then destructive graphql:volumeDelete within 10m (the pattern of an agent looking for a way around a refusal); an operator must review and resume it',
+    );
 
     // Operators hear of it on the audit stream, with the refusals it counted.
     const [suspended] = await airlock.airlock.runtime.store.audit.list({ agent: 'deploy-bot', type: 'agent.suspended' });
@@ -59,7 +61,7 @@ describe('the circuit breaker (defaults: 3 different refusals or holds within 10
       type: 'agent.suspended',
       agent: 'deploy-bot',
       signals: ['refusal-burst'],
-      detail: { by: 'circuit-breaker', refusals: [permissionError.audit, otherCredential.audit, destructive.audit] },
+      detail: { by: 'circuit-breaker', pattern: 'incident', refusals: [permissionError.audit, otherCredential.audit, destructive.audit] },
     });
     expect(suspended!.reasons![1]).toContain('refused (forbidden) graphql:serviceUpdate');
     expect(suspended!.reasons![1]).toContain('refused (unauthenticated) graphql:serviceUpdate');
@@ -117,6 +119,41 @@ describe('the circuit breaker (defaults: 3 different refusals or holds within 10
     expect((await stateOf('supervised')).state).toBe('active');
   });
 
+  it('does not count many holds waiting for a human, nor asking after them, nor "already used" answers', async () => {
+    const token = await airlock.token('guided', ['write:staging', 'read:*'], 30 * DAY);
+    for (const volume of ['vol-1', 'vol-2', 'vol-3', 'vol-4']) {
+      clock.advance(20_000);
+      const held = await ask(token, { ...volumeDelete, resources: [volume] });
+      expect(held.verdict).toBe('hold');
+      clock.advance(20_000);
+      expect((await ask(token, { ...volumeDelete, resources: [volume] })).holdId).toBe(held.holdId);
+    }
+    const [first] = await airlock.airlock.runtime.store.holds.list({ agent: 'guided', status: ['pending'], limit: 10 });
+    await airlock.airlock.runtime.store.holds.addApproval(first!.id, { operator: 'ana', at: clock.now().toISOString(), secondFactor: true });
+    const again = { ...volumeDelete, resources: first!.operation.resources as string[] };
+    expect((await ask(token, again, first!.id)).verdict).toBe('allow');
+    for (let i = 0; i < 3; i++) {
+      clock.advance(5_000);
+      expect(await ask(token, again, first!.id)).toMatchObject({ verdict: 'deny', code: 'hold_invalid' });
+    }
+    expect((await stateOf('guided')).state).toBe('active');
+    expect(await airlock.airlock.runtime.store.audit.list({ agent: 'guided', type: 'agent.suspended' })).toEqual([]);
+  });
+
+  it('counts each retry of a refused call', async () => {
+    const token = await airlock.token('insistent', ['write:staging'], 30 * DAY);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(10_000);
+      expect((await ask(token, productionUpdate)).code).toBe('forbidden');
+      expect((await stateOf('insistent')).state).toBe('active');
+    }
+    clock.advance(10_000);
+    expect((await ask(token, productionUpdate)).code).toBe('forbidden');
+    const agent = await stateOf('insistent');
+    expect(agent.state).toBe('suspended');
+    expect(agent.stateReason).toContain('3 refused attempts within 10m');
+  });
+
   it('does not trip on refusals spread wider than the window', async () => {
     const token = await airlock.token('slow', ['write:staging'], 30 * DAY);
     for (const resource of ['prod-a', 'prod-b', 'prod-c']) {
@@ -163,7 +200,7 @@ describe('which signals suspend is configurable', () => {
     const next = await ask(token, serviceUpdate);
     expect(next.verdict).toBe('hold');
     expect(next.signals).toEqual(['refusal-burst']);
-    expect(next.reasons.join(' ')).toContain("2 different operations of noisy's were refused or held in the last 5m");
+    expect(next.reasons.join(' ')).toContain("2 of noisy's attempts were refused in the last 5m");
     expect((await airlock.airlock.runtime.store.agents.get('noisy'))!.state).toBe('active');
   });
 

@@ -27,13 +27,12 @@ describe('the baseline in the store', () => {
     const clock = new TestClock('2026-03-02T00:00:00Z');
     first = await startTestAirlock({ clock: clock.now, config: CONFIG });
     const token = await first.token('deploy-bot', ['write:*'], 30 * DAY);
+    const narrow = await first.token('deploy-bot', ['read:staging'], 30 * DAY);
+    const refusedWrite = (url: string, resource: string) => decide(url, narrow, { ...serviceUpdate, resources: [resource] });
     await workDays(first.url, token, clock, WEEK, 2);
-    // Two refusals before the restart…
+    // Two refused attempts before the restart…
     clock.set(WEEK + 2 * DAY + 10 * HOUR);
-    for (const resource of ['stg-x', 'stg-y'])
-      expect(
-        (await decide(first.url, token, { ...serviceUpdate, action: 'graphql:volumeCreate', class: 'privilege', resources: [resource] })).verdict,
-      ).not.toBe('allow');
+    for (const resource of ['stg-x', 'stg-y']) expect((await refusedWrite(first.url, resource)).code).toBe('forbidden');
     await first.airlock.close();
 
     const restarted = await startAirlock(first.config, { clock: clock.now, log: silentLogger });
@@ -43,7 +42,9 @@ describe('the baseline in the store', () => {
     const production = await decide(restarted.url, token, productionUpdate);
     expect(production.verdict).toBe('hold');
     expect(production.signals).toEqual(['first-environment']);
+    expect((await restarted.runtime.store.agents.get('deploy-bot'))!.state).toBe('active');
     // …and the third after it trips the circuit breaker: the count is in the store, not in memory.
+    expect((await refusedWrite(restarted.url, 'stg-z')).code).toBe('forbidden');
     expect((await restarted.runtime.store.agents.get('deploy-bot'))!.state).toBe('suspended');
   });
 

@@ -15,8 +15,8 @@ import { DEMO, startRailwayStandIn, type RailwayStandIn } from '../../src/demo/r
 import { RAILWAY_RESOLVE, RAILWAY_SCHEMA } from '../doors/http/support.js';
 import { ROOT } from '../support/airlock.js';
 import { startConsoleAirlock, type ConsoleAirlock, type TestOperator } from './support.js';
+import { CHROMIUM } from '../support/chromium.js';
 
-const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const PROD_VOLUME = DEMO.volumes.productionDb;
 

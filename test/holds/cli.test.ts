@@ -79,6 +79,38 @@ describe('airlock operator and airlock hold', () => {
     expect(replayed.stderr).toContain('already used');
   }, 60_000);
 
+  it('shows the body of a held HTTP request decoded, as the text the agent sent', async () => {
+    const query = 'mutation { volumeDelete(volumeId: "vol-text") }';
+    const response = await fetch(`${airlock.url}/u/railway`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    const answer = (await response.json()) as { errors: { extensions: { holdId: string } }[] };
+    const id = answer.errors[0]!.extensions.holdId;
+    const show = airlock.cli(['hold', 'show', id]);
+    expect(show.status, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`body (${JSON.stringify({ query }).length} bytes):`);
+    expect(show.stdout).toContain(JSON.stringify({ query }));
+    expect(show.stdout).not.toContain(Buffer.from(JSON.stringify({ query })).toString('base64').slice(0, 24));
+  });
+
+  it('warns on approval that the approved request of a suspended agent will be refused', async () => {
+    const enrolled = airlock.cli(['operator', 'add', 'carol', '--json']);
+    const { secret } = JSON.parse(enrolled.stdout) as { secret: string };
+    const id = await holdFor('vol-suspended');
+    expect(airlock.cli(['agent', 'suspend', 'deploy-bot', '--reason', 'looking into it']).status).toBe(0);
+    try {
+      const approved = airlock.cli(['hold', 'approve', id, '--as', 'carol', '--code', totpCode(secret, new Date())]);
+      expect(approved.status, approved.stderr).toBe(0);
+      expect(approved.stdout).toContain(`hold ${id} APPROVED`);
+      expect(approved.stderr).toContain('warning: agent deploy-bot is suspended (looking into it)');
+      expect(approved.stderr).toContain('airlock agent resume deploy-bot');
+    } finally {
+      expect(airlock.cli(['agent', 'resume', 'deploy-bot']).status).toBe(0);
+    }
+  }, 60_000);
+
   it('denies and cancels holds, saying so', async () => {
     const denied = await holdFor('vol-3');
     const cancelled = await holdFor('vol-4');

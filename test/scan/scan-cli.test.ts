@@ -37,7 +37,7 @@ describe('airlock scan', () => {
     const result = await airlockCli(['--config', configPath, 'scan', dir], '', env);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain(
-      `1 raw credential found in ${dir} (1 file):\n\n  ops/runbook.md:3:22  the credential Airlock holds for upstream railway\n      If deploys fail, use ******** directly.\n`,
+      `1 raw credential found in ${dir} (1 file):\n\n  the credential Airlock holds for upstream railway: (32 characters)\n    ops/runbook.md:3:22  If deploys fail, use ******** directly.\n`,
     );
     expect(result.stdout + result.stderr).not.toContain(RAILWAY);
     rmSync(dir, { recursive: true, force: true });
@@ -48,6 +48,21 @@ describe('airlock scan', () => {
     const result = await airlockCli(['--config', configPath, 'scan', dir, '--json'], '', env);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ dir, findings: [], files: 1, configuredSecrets: 1 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a secret found in several places once, listing each place, and skips Airlock’s own state folder', async () => {
+    const token = `ghp_${random(36)}`;
+    const dir = workspace({ 'a.sh': `GH_TOKEN=${token}\n`, 'b/notes.md': `old token: ${token}\n` });
+    const { configPath: inside } = writeTestConfig({ config: { dataDir: join(dir, 'state') } });
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    writeFileSync(join(dir, 'state', 'leftover.txt'), `${token}\n`);
+    const result = await airlockCli(['--config', inside, 'scan', dir], '', env);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(`1 raw credential found in ${dir} (2 files):\n\n  GitHub token: ghp_… (40 characters), in 2 places\n`);
+    expect(result.stdout).toContain('    a.sh:1:10  GH_TOKEN=ghp_********\n');
+    expect(result.stdout).toContain('    b/notes.md:1:12  old token: ghp_********\n');
+    expect(result.stdout).not.toContain(token.slice(4, 10));
     rmSync(dir, { recursive: true, force: true });
   });
 

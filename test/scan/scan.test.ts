@@ -39,13 +39,12 @@ describe('scanWorkspace', () => {
       'src/index.ts': 'export const answer = 42;\n',
     });
     const report = await scanWorkspace({ dir, secrets, home: false });
-    const found = report.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.kind}`).sort();
-    expect(found).toEqual([
-      '.env.production:2:15 the credential Airlock holds for upstream railway',
-      'config/db.yaml:3:14 the credential Airlock holds for upstream app',
-      'docs/meeting-notes.md:4:40 the credential Airlock holds for upstream railway',
+    // Each secret once, with every place it appears.
+    expect(report.findings.map((f) => [f.kind, f.shown, f.places.map((p) => `${p.file}:${p.line}:${p.column}`).sort()]).sort()).toEqual([
+      ['the credential Airlock holds for upstream app', '(23 characters)', ['config/db.yaml:3:14']],
+      ['the credential Airlock holds for upstream railway', '(36 characters)', ['.env.production:2:15', 'docs/meeting-notes.md:4:40']],
     ]);
-    expect(report.findings.find((f) => f.file === '.env.production')?.preview).toBe('RAILWAY_TOKEN=********');
+    expect(report.findings.flatMap((f) => f.places).find((p) => p.file === '.env.production')?.preview).toBe('RAILWAY_TOKEN=********');
     expect(JSON.stringify(report)).not.toContain(RAILWAY);
     expect(JSON.stringify(report)).not.toContain(PG_PASSWORD);
     expect(report.files).toBe(4);
@@ -56,11 +55,11 @@ describe('scanWorkspace', () => {
     const files = Object.fromEntries(Object.entries(formats).map(([name, planted]) => [`notes/${name}.txt`, `some text before\n${planted.line}\n`]));
     const report = await scanWorkspace({ dir: workspace(files), secrets: [], home: false });
     for (const [name, planted] of Object.entries(formats)) {
-      const finding = report.findings.find((f) => f.file === `notes/${name}.txt`);
-      expect(finding, name).toMatchObject({ line: 2, kind: planted.kind });
+      const finding = report.findings.find((f) => f.places.some((p) => p.file === `notes/${name}.txt`));
+      expect(finding, name).toMatchObject({ kind: planted.kind, places: [{ line: 2 }] });
     }
     expect(Object.keys(formats).length).toBeGreaterThanOrEqual(10);
-    for (const finding of report.findings) expect(finding.preview).toContain('********');
+    for (const finding of report.findings) for (const place of finding.places) expect(place.preview).toContain('********');
   });
 
   it('reads shell histories in the home folder', async () => {
@@ -69,7 +68,7 @@ describe('scanWorkspace', () => {
       '.zsh_history': ': 1700000000:0;git status\n',
     });
     const report = await scanWorkspace({ dir: workspace({ 'README.md': 'hello\n' }), secrets, home });
-    expect(report.findings.map((f) => `${f.file}:${f.line}`)).toEqual(['~/.bash_history:2']);
+    expect(report.findings.flatMap((f) => f.places.map((p) => `${p.file}:${p.line}`))).toEqual(['~/.bash_history:2']);
     expect(report.histories).toEqual(['~/.bash_history', '~/.zsh_history']);
   });
 
@@ -101,7 +100,10 @@ describe('scanWorkspace', () => {
     expect((await scanWorkspace({ dir, secrets, home: false })).findings).toEqual([]);
     const report = await scanWorkspace({ dir, secrets, home: false, gitHistory: true });
     expect(report.findings).toMatchObject([
-      { file: 'deploy.sh', line: 1, kind: 'the credential Airlock holds for upstream railway', commit: expect.stringMatching(/^[0-9a-f]{12}$/) },
+      {
+        kind: 'the credential Airlock holds for upstream railway',
+        places: [{ file: 'deploy.sh', line: 1, commit: expect.stringMatching(/^[0-9a-f]{12}$/) }],
+      },
     ]);
     expect(report.commits).toBe(2);
   });
@@ -111,5 +113,58 @@ describe('scanWorkspace', () => {
     execFileSync('git', ['-C', dir, 'init', '-q']);
     expect((await scanWorkspace({ dir, secrets, home: false })).findings).toHaveLength(1);
     expect((await scanWorkspace({ dir, secrets, home: false, respectGitignore: true })).findings).toHaveLength(0);
+  });
+
+  it('finds a Railway token (a UUID) by the name it lives under, with no config naming it', async () => {
+    const dir = workspace({
+      'deploy/.env': `NODE_ENV=production\nRAILWAY_TOKEN=${RAILWAY}\n`,
+      'scripts/ci.yml': `env:\n  STRIPE_API_KEY: "sk9${random(24)}"\n`,
+      'ops/notes.sh': `RAILWAY_TOKEN=${RAILWAY} railway up\n`,
+      'home/credentials': `[default]\nsession = ${random(30)}\n`,
+    });
+    const report = await scanWorkspace({ dir, secrets: [], home: false });
+    expect(report.findings.map((f) => [f.kind, f.places.map((p) => p.file).sort()]).sort()).toEqual([
+      ['credential named RAILWAY_TOKEN', ['deploy/.env', 'ops/notes.sh']],
+      ['credential named STRIPE_API_KEY', ['scripts/ci.yml']],
+      ['credential named session', ['home/credentials']],
+    ]);
+    expect(report.findings.find((f) => f.kind === 'credential named RAILWAY_TOKEN')!.shown).toBe(`${RAILWAY.slice(0, 4)}… (36 characters)`);
+    expect(JSON.stringify(report)).not.toContain(RAILWAY.slice(4, 12));
+  });
+
+  it('never shows more than the first four characters of a credential (an AWS secret of 40 included)', async () => {
+    const secret = random(40);
+    const dir = workspace({ '.aws/config': `aws_secret_access_key = "${secret}"\n`, 'env.sh': `export AWS_SECRET_ACCESS_KEY=${secret}\n` });
+    const report = await scanWorkspace({ dir, secrets: [], home: false });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ kind: 'AWS credential', shown: `${secret.slice(0, 4)}… (40 characters)` });
+    expect(report.findings[0]!.places).toHaveLength(2);
+    const text = JSON.stringify(report);
+    for (let i = 4; i + 6 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 6));
+  });
+
+  it('skips placeholders, references, build output, dependencies and Airlock’s own state', async () => {
+    const real = `ghp_${random(36)}`;
+    const pem = plantedFormats().privateKey.line;
+    const dir = workspace({
+      'README.md': [
+        'postgres://coding-agent:alk_…@127.0.0.1:6543/app',
+        'RAILWAY_TOKEN=xxxxxxxxxxxxxxxx',
+        'OPENAI_API_KEY=<your key>',
+        'DB_PASSWORD=changeme',
+        'API_TOKEN=…',
+        'credential: { bearer: { env: RAILWAY_TOKEN } }',
+        `password: "$\{PG_PASSWORD}"`,
+        'AIRLOCK_TOKEN=alk_...',
+        '',
+      ].join('\n'),
+      'dist/app.js': `const token = "${real}";\n`,
+      'build/out.txt': `${real}\n`,
+      'node_modules/pkg/index.js': `${real}\n`,
+      '.airlock/tls/key.pem': pem,
+      'state/airlock.db.txt': `${real}\n`,
+    });
+    const report = await scanWorkspace({ dir, secrets: [], home: false, exclude: [join(dir, 'state')] });
+    expect(report.findings).toEqual([]);
   });
 });

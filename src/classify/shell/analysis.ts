@@ -35,6 +35,8 @@ export interface Invocation {
   readonly assignments: readonly { readonly name: string; readonly value: Word }[];
   readonly redirects: readonly Redirect[];
   readonly stdin: Stdin;
+  /** What the command prints, when that is known before it runs (`echo 'rm -rf /'`). */
+  readonly output?: Stdin;
   /** The command as written, for the audit record. */
   readonly text: string;
   readonly env: Env;
@@ -49,6 +51,11 @@ export class Analysis {
   readonly userPasswords: string[] = [];
   readonly tokens: string[] = [];
   readonly assignments: { name: string; value: string }[] = [];
+  /**
+   * Files the command line writes before it may run them (`echo 'rm -rf /' > x.sh; bash x.sh`),
+   * by resolved path: their text when known, undefined when only known at run time.
+   */
+  readonly files = new Map<string, string | undefined>();
   /** Reasons the command line cannot be classified at all (refused, not held). */
   readonly failures: string[] = [];
 

@@ -3,7 +3,7 @@ import { type Analysis, UNKNOWN, type Env, type Invocation, type Redirect, type 
 import { resolvePath } from './context.js';
 import { parseShell } from './parse.js';
 import { classifyInvocation } from './tools/index.js';
-import { evaluateWord, heredocText, isWordNode, type Word } from './words.js';
+import { evaluateWord, heredocText, isWordNode, staticWord, type Word } from './words.js';
 
 /** How deep `bash -c "bash -c '…'"` may nest before Airlock stops reading and holds it. */
 export const MAX_DEPTH = 8;
@@ -147,6 +147,13 @@ class Walker {
       }
     }
     if (!body) {
+      // `> file` alone runs no program but still opens (and empties) the file.
+      const { redirects: opened, stdin: input } = readRedirects(redirects, stdin, this.out);
+      if (opened.length > 0)
+        await classifyInvocation(
+          { argv: [staticWord(':')], assignments: [], redirects: opened, stdin: input, text: clip(node.text, 500), env, depth: this.depth },
+          this.out,
+        );
       for (const c of continuations) await this.statement(c.node, env, stdin, []);
       return;
     }
@@ -201,9 +208,20 @@ class Walker {
         this.out.assignments.push({ name: variable, value: value.value });
       }
     }
-    if (argv.length === 0) return;
+    // `> file` alone is the null command with a redirection: it empties the file.
+    if (argv.length === 0 && redirects.length === 0) return;
+    if (argv.length === 0) argv.push(staticWord(':'));
 
-    const invocation: Invocation = { argv, assignments, redirects, stdin: input, text: clip(node.text, 500), env, depth: this.depth };
+    const invocation: Invocation = {
+      argv,
+      assignments,
+      redirects,
+      stdin: input,
+      output: outputOf(node, allRedirects),
+      text: clip(node.text, 500),
+      env,
+      depth: this.depth,
+    };
     await classifyInvocation(invocation, this.out);
     if (argv[0]!.value === 'cd' || argv[0]!.value === 'pushd') changeDirectory(argv.slice(1), env, this.out);
   }

@@ -1,5 +1,6 @@
 import { filterMatchesEveryRow } from './filters.js';
-import { knownFunctionEffect, SET_CONFIG_FUNCTIONS, SQL_TEXT_FUNCTIONS } from './functions.js';
+import { effectOfFunction, effectOfOperator } from './calls.js';
+import { SET_CONFIG_FUNCTIONS, SQL_TEXT_FUNCTIONS } from './functions.js';
 import type { Rule } from './judge.js';
 import {
   constantOf,
@@ -91,6 +92,7 @@ const READING_SETTINGS: Readonly<Record<string, ReadonlySet<string>>> = {
 /** Whether setting `name` to `value` changes who the session acts as, how text is read, what is logged or what code loads. */
 export function changesPrivilegedSetting(name: string, value: string | undefined): boolean {
   const key = name.toLowerCase();
+  if (key === 'search_path') return value !== undefined && searchesBeforeCatalog(value);
   if (!PRIVILEGE_SETTINGS.has(key)) return false;
   const reading = READING_SETTINGS[key];
   if (reading === undefined || value === undefined) return true;
@@ -102,12 +104,47 @@ export function changesPrivilegedSetting(name: string, value: string | undefined
   );
 }
 
+/**
+ * PostgreSQL searches pg_catalog first unless the path names it later: then a function or
+ * operator in an earlier schema takes the place of the built-in of the same name, and `lower(x)`
+ * or `a = b` runs somebody's code.
+ */
+function searchesBeforeCatalog(path: string): boolean {
+  const schemas = path.split(',').map((s) =>
+    s
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .replace(/^'(.*)'$/, '$1'),
+  );
+  return schemas.indexOf('pg_catalog') > 0;
+}
+
 const HOLD_SETTING = 'airlock.hold';
+
+/**
+ * Writing into the system catalog changes the server itself: `UPDATE pg_settings` is SET by
+ * another name (for standard_conforming_strings, a second reading of every later statement),
+ * and pg_authid, pg_proc or pg_class rows are who may log in, what code runs, what a table is.
+ */
+function catalogWrite(f: Fields, judge: Parameters<Rule>[1]): boolean {
+  const r = fieldsOf(f.relation);
+  const schema = typeof r?.schemaname === 'string' ? r.schemaname.toLowerCase() : undefined;
+  const name = String(r?.relname ?? '').toLowerCase();
+  if (!(schema === 'pg_catalog' || schema === 'information_schema' || (schema === undefined && name.startsWith('pg_')))) return false;
+  judge.raise('privilege', `writing into ${schema ? `${schema}.` : ''}${name} changes the server's own catalog or settings, not data`);
+  return true;
+}
+
+const insert: Rule = (f, judge) => {
+  judge.resource(relation(f));
+  if (!catalogWrite(f, judge)) judge.raise('write');
+};
 
 function dml(verb: string): Rule {
   return (f, judge) => {
     const target = relation(f);
     judge.resource(target);
+    if (catalogWrite(f, judge)) return;
     const every = filterMatchesEveryRow(f.whereClause);
     if (every) judge.raise('destructive', `${verb} every row of ${target}: ${every}`);
     else judge.raise('write');
@@ -180,7 +217,7 @@ const copy: Rule = (f, judge) => {
   judge.resource(target);
   const what = target ?? 'a query';
   if (f.is_program) {
-    judge.raise('destructive', `COPY … PROGRAM runs a shell command on the database server (${String(f.filename ?? '')}), whose effect is unknown`);
+    judge.raise('privilege', `COPY … PROGRAM runs a shell command on the database server as its operating-system user (${String(f.filename ?? '')})`);
   } else if (typeof f.filename === 'string' && !f.is_from) {
     judge.raise('destructive', `COPY … TO '${f.filename}' writes (and can overwrite) a file on the database server`);
   } else if (typeof f.filename === 'string') {
@@ -204,9 +241,9 @@ const variableSet: Rule = (f, judge) => {
     return;
   }
   const resetting = f.kind === 'VAR_RESET' || f.kind === 'VAR_RESET_ALL';
-  const args = list(f.args);
-  const value = args.length === 1 ? constantOf(args[0]) : undefined;
-  if (!resetting && changesPrivilegedSetting(name, typeof value === 'string' ? value : undefined)) {
+  const values = list(f.args).map((a) => constantOf(a));
+  const value = values.length > 0 && values.every((v) => typeof v === 'string') ? values.join(', ') : undefined;
+  if (!resetting && changesPrivilegedSetting(name, value)) {
     judge.raise('privilege', `SET ${name} changes who the session acts as, what protects the data, how text is read, what is logged or what code loads`);
   }
 };
@@ -402,10 +439,38 @@ const dropRole: Rule = (f, judge) => {
   return 'no-walk';
 };
 
+/** `SET name = value` stored with a database, role or function, where it applies to every later session or call. */
+function storedSettings(options: unknown, judge: Parameters<Rule>[1], where: string): void {
+  for (const o of list(options)) {
+    const option = unwrap(o);
+    const set = option?.type === 'DefElem' ? unwrap(option.fields.arg) : option;
+    if (set?.type === 'VariableSetStmt') storedSetting(set.fields, judge, where);
+  }
+}
+
+function storedSetting(set: Fields | undefined, judge: Parameters<Rule>[1], where: string): void {
+  if (!set || set.kind !== 'VAR_SET_VALUE') return;
+  const name = String(set.name ?? '');
+  const args = list(set.args);
+  const value = args.length === 1 ? constantOf(args[0]) : undefined;
+  if (changesPrivilegedSetting(name, typeof value === 'string' ? value : undefined))
+    judge.raise(
+      'privilege',
+      `SET ${name} stored with ${where} applies to every later session or call: it changes who acts, how text is read, what is logged or what code loads`,
+    );
+}
+
+const alterDatabaseSet: Rule = (f, judge) => {
+  judge.resource(String(f.dbname ?? ''));
+  judge.raise('write');
+  storedSetting(fieldsOf(f.setstmt), judge, `database ${String(f.dbname ?? '')}`);
+};
+
 const createFunction: Rule = (f, judge) => {
   const name = dotted(f.funcname);
   judge.resource(name);
   judge.raise('write');
+  storedSettings(f.options, judge, `function ${name}`);
   const security = option(f.options, 'security');
   if (security && optionIsTrue(security.arg)) {
     judge.raise('privilege', `${name} is SECURITY DEFINER: it runs with its owner's rights, whoever calls it`);
@@ -428,6 +493,7 @@ const alterFunction: Rule = (f, judge) => {
   if (security && optionIsTrue(security.arg))
     judge.raise('privilege', `${name} becomes SECURITY DEFINER: it will run with its owner's rights, whoever calls it`);
   else judge.raise('write');
+  storedSettings(f.actions, judge, `function ${name}`);
   return 'no-walk';
 };
 
@@ -480,15 +546,110 @@ const functionCall: Rule = (f, judge) => {
       );
     return;
   }
-  const known = knownFunctionEffect(schema, name);
-  if (known) {
-    judge.raise(known.class, known.why);
-    return;
-  }
-  judge.raise(
-    'destructive',
-    `${shown}() is a function whose effect Airlock does not know (not a read-only built-in); name its class under the upstream's functions to change this`,
-  );
+  const effect = effectOfFunction(judge.context, nameParts);
+  judge.raise(effect.class, effect.why || undefined);
+};
+
+/** An operator anywhere in an expression: PostgreSQL's own only read; any other runs somebody's function. */
+const operatorUse: Rule = (f, judge) => {
+  const nameParts = list(f.name).map((p) => stringOf(p) ?? '');
+  if (nameParts.length === 0) return;
+  const effect = effectOfOperator(judge.context, nameParts);
+  if (effect) judge.raise(effect.class, effect.why || undefined);
+};
+
+/**
+ * An object that calls functions later, on every use (an operator on every expression that
+ * uses it, a trigger on every row): creating it is as dangerous as the worst function it calls.
+ */
+const callsLater =
+  (what: (f: Fields) => string, functions: (f: Fields) => readonly (readonly string[])[], operators?: (f: Fields) => readonly (readonly string[])[]): Rule =>
+  (f, judge) => {
+    judge.raise('write');
+    const shown = what(f);
+    for (const nameParts of functions(f)) {
+      const effect = effectOfFunction(judge.context, nameParts);
+      judge.raise(effect.class, effect.why ? `${shown} calls ${nameParts.join('.')}() on every use: ${effect.why}` : undefined);
+    }
+    for (const nameParts of operators?.(f) ?? []) {
+      const effect = effectOfOperator(judge.context, nameParts);
+      if (effect) judge.raise(effect.class, `${shown} uses operator ${nameParts.join('.')}: ${effect.why}`);
+    }
+  };
+
+const namesOf = (value: unknown): string[] => list(value).map((p) => stringOf(p) ?? '');
+const objectNames = (value: unknown): string[] => namesOf(fieldsOf(value)?.objname);
+
+/** DefElem options of CREATE OPERATOR, AGGREGATE, TYPE and TEXT SEARCH objects that name functions. */
+const FUNCTION_OPTIONS = new Set([
+  'function',
+  'procedure',
+  'restrict',
+  'join',
+  'sfunc',
+  'finalfunc',
+  'combinefunc',
+  'serialfunc',
+  'deserialfunc',
+  'msfunc',
+  'minvfunc',
+  'mfinalfunc',
+  'input',
+  'output',
+  'receive',
+  'send',
+  'typmod_in',
+  'typmod_out',
+  'analyze',
+  'subscript',
+  'start',
+  'gettoken',
+  'end',
+  'headline',
+  'lextypes',
+  'init',
+  'lexize',
+]);
+
+const functionOptions = (options: unknown): string[][] =>
+  list(options)
+    .map((o) => unwrap(o))
+    .filter((o) => o?.type === 'DefElem' && FUNCTION_OPTIONS.has(String(o.fields.defname ?? '').toLowerCase()))
+    .map((o) => {
+      const arg = unwrap(o?.fields.arg);
+      return arg?.type === 'TypeName' ? namesOf(arg.fields.names) : arg?.type === 'List' ? namesOf(arg.fields.items) : [stringOf(o?.fields.arg) ?? ''];
+    })
+    .filter((names) => names.length > 0 && names.every((n) => n !== ''));
+
+const opClassItems = (itemtype: number) => (f: Fields) =>
+  list(f.items)
+    .map((i) => unwrap(i)?.fields)
+    .filter((i) => i?.itemtype === itemtype)
+    .map((i) => objectNames(i?.name));
+
+const defineKinds: Readonly<Record<string, string>> = {
+  OBJECT_OPERATOR: 'operator',
+  OBJECT_AGGREGATE: 'aggregate',
+  OBJECT_TYPE: 'type',
+  OBJECT_TSPARSER: 'text search parser',
+  OBJECT_TSTEMPLATE: 'text search template',
+};
+
+const defineObject = callsLater(
+  (f) => `${defineKinds[String(f.kind)] ?? 'object'} ${dotted(f.defnames)}`,
+  (f) => functionOptions(f.definition),
+);
+
+/** `CREATE RULE`: every later event on the table is rewritten into the rule's actions. */
+const rewriteRule: Rule = (f, judge) => {
+  const target = relation(f);
+  judge.resource(target);
+  judge.raise('write');
+  const event = String(f.event ?? '').replace(/^CMD_/, '');
+  const actions = list(f.actions).map((a) => unwrap(a));
+  if (f.instead && actions.length === 0 && event !== 'SELECT')
+    judge.raise('destructive', `the rule discards every later ${event} on ${target} (DO INSTEAD NOTHING): the data is silently lost`);
+  else if (actions.some((a) => a?.type === 'DeleteStmt')) judge.raise('destructive', `the rule deletes rows on every later ${event} on ${target}`);
 };
 
 const createExtension: Rule = (f, judge) => {
@@ -536,7 +697,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   DeclareCursorStmt: read, // its query is walked: a cursor over a function call is judged by the call
 
   // Data.
-  InsertStmt: write,
+  InsertStmt: insert,
   UpdateStmt: dml('overwrites'),
   DeleteStmt: dml('deletes'),
   MergeStmt: merge,
@@ -550,8 +711,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
   CreateForeignTableStmt: write,
   IndexStmt: write,
   ViewStmt: write,
-  RuleStmt: write,
-  CreateTrigStmt: write,
+  RuleStmt: rewriteRule,
+  CreateTrigStmt: callsLater(
+    (f) => `trigger ${String(f.trigname ?? '')} on ${relation(f)}`,
+    (f) => [namesOf(f.funcname)],
+  ),
   CreateSchemaStmt: named('schemaname'),
   CreateSeqStmt: write,
   AlterSeqStmt: write,
@@ -563,16 +727,31 @@ export const RULES: Readonly<Record<string, Rule>> = {
   AlterEnumStmt: write,
   CreateRangeStmt: write,
   CompositeTypeStmt: write,
-  DefineStmt: write,
-  CreateCastStmt: write,
-  CreateConversionStmt: write,
-  CreateOpClassStmt: write,
+  DefineStmt: defineObject,
+  CreateCastStmt: callsLater(
+    () => 'the cast',
+    (f) => (f.func ? [objectNames(f.func)] : []),
+  ),
+  CreateConversionStmt: callsLater(
+    (f) => `conversion ${dotted(f.conversion_name)}`,
+    (f) => [namesOf(f.func_name)],
+  ),
+  CreateOpClassStmt: callsLater((f) => `operator class ${dotted(f.opclassname)}`, opClassItems(2), opClassItems(1)),
   CreateOpFamilyStmt: write,
-  AlterOpFamilyStmt: write,
-  CreateTransformStmt: write,
-  CreateAmStmt: write,
+  AlterOpFamilyStmt: callsLater((f) => `operator family ${dotted(f.opfamilyname)}`, opClassItems(2), opClassItems(1)),
+  CreateTransformStmt: callsLater(
+    () => 'the transform',
+    (f) => [f.fromsql, f.tosql].filter((x) => x !== undefined).map(objectNames),
+  ),
+  CreateAmStmt: callsLater(
+    (f) => `access method ${String(f.amname ?? '')}`,
+    (f) => [namesOf(f.handler_name)],
+  ),
   AlterCollationStmt: write,
-  AlterOperatorStmt: write,
+  AlterOperatorStmt: callsLater(
+    (f) => `operator ${objectNames(f.opername).join('.')}`,
+    (f) => functionOptions(f.options),
+  ),
   AlterTypeStmt: write,
   AlterTSDictionaryStmt: write,
   AlterTSConfigurationStmt: write,
@@ -585,7 +764,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   AlterFunctionStmt: alterFunction,
   CreatedbStmt: named('dbname'),
   AlterDatabaseStmt: named('dbname'),
-  AlterDatabaseSetStmt: named('dbname'),
+  AlterDatabaseSetStmt: alterDatabaseSet,
   AlterDatabaseRefreshCollStmt: named('dbname'),
   CreateTableSpaceStmt: named('tablespacename'),
   AlterTableSpaceOptionsStmt: named('tablespacename'),
@@ -645,6 +824,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   AlterSystemStmt: destructive(() => 'ALTER SYSTEM changes the server’s configuration, where settings such as archive_command run programs'),
 
   FuncCall: functionCall,
+  A_Expr: operatorUse,
 };
 
 export function unknownStatement(type: string): string {

@@ -22,5 +22,15 @@ export {
   undoesDestruction,
 } from './match.js';
 export { ACCESS_NOUNS, CREDENTIAL_NOUNS, PRIVILEGE_NOUNS } from './nouns.js';
-export { DESTRUCTIVE_SHORT, DESTRUCTIVE_VERBS, DESTRUCTIVE_WORDS, IMPERATIVES, PRIVILEGE_VERBS, READ_VERBS, UNDOING } from './verbs.js';
+export {
+  COMMAND_DESTRUCTIVE,
+  DESTRUCTIVE_SHORT,
+  DESTRUCTIVE_VERBS,
+  DESTRUCTIVE_WORDS,
+  IMPERATIVES,
+  LISTING_VERBS,
+  PRIVILEGE_VERBS,
+  READ_VERBS,
+  UNDOING,
+} from './verbs.js';
 export { containsPhrase, inflections, singular, splitWords } from './words.js';

@@ -150,3 +150,13 @@ export const READ_VERBS: ReadonlySet<string> = new Set([
   'test',
   'verify',
 ]);
+
+/**
+ * Words that destroy only when a command says them as its verb (`railway down`, `restic
+ * forget`): in a GraphQL field or an MCP tool name they are too often something else
+ * (`scaleDown`, `forgetPasswordEmail`).
+ */
+export const COMMAND_DESTRUCTIVE: ReadonlySet<string> = new Set(['down', 'forget']);
+
+/** Reading verbs that show what exists without handing out its contents (a secret's name, not its value). */
+export const LISTING_VERBS: ReadonlySet<string> = new Set(['list', 'ls', 'lookup', 'history', 'search', 'count', 'describe']);

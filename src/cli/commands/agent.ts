@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { parseDuration } from '../../core/duration.js';
 import { withAdmin } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { CliError, printJson, printTable } from '../output.js';
 
 export function registerAgent(program: Command): void {
   const agent = program.command('agent').description('manage agents: the non-human principals that hold tokens');
@@ -23,8 +24,12 @@ export function registerAgent(program: Command): void {
         const agents = await admin.listAgents();
         if (options.json) return printJson(agents);
         printTable(
-          agents.map((a) => ({ ...a, reason: a.stateReason })),
-          ['name', 'state', 'reason', 'createdAt', 'description'],
+          agents.map((a) => ({
+            ...a,
+            reason: a.stateReason,
+            observing: a.observeUntil && Date.parse(a.observeUntil) > Date.now() ? `until ${a.observeUntil}` : '',
+          })),
+          ['name', 'state', 'reason', 'observing', 'createdAt', 'description'],
         );
       }),
     );
@@ -43,6 +48,31 @@ export function registerAgent(program: Command): void {
         }),
       );
   }
+  agent
+    .command('observe <name>')
+    .description('observe mode: record what would be held or refused, and forward it (never when stopped or frozen)')
+    .option('--for <duration>', 'how long, e.g. 7d or 12h (at most 90d)')
+    .option('--off', 'end observe mode now')
+    .addHelpText(
+      'after',
+      '\nFor adopting Airlock without breaking a team’s agents: run them in observe mode for a week,\n' +
+        'read what would have been held (airlock audit tail, the console), then turn it off.\n\n' +
+        'Examples:\n  airlock agent observe deploy-bot --for 7d\n  airlock agent observe deploy-bot --off\n',
+    )
+    .action((name: string, options: { for?: string; off?: boolean }, command: Command) =>
+      withAdmin(command, async (admin) => {
+        if (options.off && options.for) throw new CliError('give either --for or --off, not both');
+        const forMs = options.for === undefined ? undefined : parseDuration(options.for);
+        if (!options.off && forMs === undefined)
+          throw new CliError(options.for ? `--for ${options.for}: expected a duration such as 7d or 12h` : 'give how long to observe (--for 7d), or --off');
+        const agent = await admin.setAgentObserve({ name, ...(options.off ? { off: true } : { forMs: forMs! }) });
+        process.stdout.write(
+          agent.observeUntil
+            ? `agent ${name} is in observe mode until ${agent.observeUntil}: what would be held or refused is recorded and forwarded\n`
+            : `agent ${name} is no longer in observe mode: holds and refusals apply again\n`,
+        );
+      }),
+    );
   agent
     .command('remove <name>')
     .description('delete an agent and revoke all its tokens')

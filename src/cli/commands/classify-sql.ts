@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeSql, loadSqlClassifier } from '../../classify/sql/index.js';
+import { severity } from '../../core/operation.js';
 import { CliError, printJson, printTable } from '../output.js';
 
 interface ClassifySqlOptions {
   json?: boolean;
+  eachLine?: boolean;
 }
 
 /**
@@ -18,12 +20,20 @@ export function registerClassifySql(program: Command): void {
   group
     .command('sql')
     .description('classify SQL read from stdin (or files): each statement’s action, class and why')
-    .argument('[files...]', 'SQL files to read instead of stdin')
+    .argument('[files...]', 'SQL files to read instead of stdin (- is stdin)')
     .option('--json', 'print JSON: one object per statement')
-    .addHelpText('after', "\nExamples:\n  echo 'DELETE FROM users WHERE 1=1' | airlock classify sql\n  airlock classify sql --json migrations/*.sql\n")
+    .option('--each-line', 'one case a line (a log of statements, say): print one JSON object a line, with its line number')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  echo 'DELETE FROM users WHERE 1=1' | airlock classify sql\n  airlock classify sql --json migrations/*.sql\n  airlock classify sql --each-line statements.log > classes.jsonl\n",
+    )
     .action(async (files: string[], options: ClassifySqlOptions) => {
       await loadSqlClassifier();
-      const inputs = files.length > 0 ? files.map((file) => ({ name: file, text: readInput(file) })) : [{ name: 'stdin', text: readInput(0) }];
+      const inputs = (files.length > 0 ? files : ['-']).map((file) => ({ name: file === '-' ? 'stdin' : file, text: readInput(file === '-' ? 0 : file) }));
+      if (options.eachLine) {
+        eachLine(inputs);
+        return;
+      }
       const rows: Record<string, unknown>[] = [];
       const failures: string[] = [];
       for (const input of inputs) {
@@ -59,6 +69,29 @@ export function registerClassifySql(program: Command): void {
       }
       if (failures.length) throw new CliError(`PostgreSQL's parser rejects ${failures.join('; ')}`);
     });
+}
+
+/** One JSON line per input line: a statement log or a folder of one-liners judged at once. */
+function eachLine(inputs: readonly { name: string; text: string }[]): void {
+  let rejected = 0;
+  for (const input of inputs) {
+    input.text.split(/\r?\n/).forEach((text, index) => {
+      if (text.trim() === '') return;
+      const where = { ...(inputs.length > 1 ? { file: input.name } : {}), line: index + 1 };
+      const analysis = analyzeSql(text);
+      if (!analysis.ok) {
+        rejected++;
+        process.stdout.write(`${JSON.stringify({ ...where, text, error: analysis.error })}\n`);
+        return;
+      }
+      const parts = analysis.statements.map((s) => s.part);
+      const worst = parts.reduce((a, b) => (severity(b.class) > severity(a.class) ? b : a), parts[0]!);
+      process.stdout.write(
+        `${JSON.stringify({ ...where, text, class: worst?.class ?? 'read', action: worst?.action ?? 'sql:empty', ...(worst?.why ? { why: worst.why } : {}) })}\n`,
+      );
+    });
+  }
+  if (rejected > 0) throw new CliError(`PostgreSQL's parser rejects ${rejected} line${rejected === 1 ? '' : 's'} (each printed with its error)`);
 }
 
 function readInput(source: string | 0): string {

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { HoldStatus } from '../../store/records.js';
 import type { HoldView } from '../../holds/service.js';
+import { readableRequest } from '../../holds/readable-request.js';
 import { withAdmin } from '../context.js';
 import { CliError, printJson, printTable } from '../output.js';
 
@@ -109,7 +110,7 @@ export function registerHold(program: Command): void {
           ...detail.operation.summary.split('\n').map((line) => `  ${line}`),
           '',
           "the exact request (the agent's token removed):",
-          ...JSON.stringify(detail.request, null, 2)
+          ...readableRequest(detail.request)
             .split('\n')
             .map((line) => `  ${line}`),
           ...(detail.deliveries.length
@@ -134,8 +135,12 @@ export function registerHold(program: Command): void {
     .action((id: string, options: { code?: string; as?: string; json?: boolean }, command: Command) =>
       withAdmin(command, async (admin) => {
         const code = await secondFactorCode(options.code, options.as);
-        const { hold: approved, remaining } = await admin.approveHold({ id, ...(code ? { code } : {}), ...(options.as ? { operator: options.as } : {}) });
-        if (options.json) return printJson({ hold: approved, remaining });
+        const {
+          hold: approved,
+          remaining,
+          warning,
+        } = await admin.approveHold({ id, ...(code ? { code } : {}), ...(options.as ? { operator: options.as } : {}) });
+        if (options.json) return printJson({ hold: approved, remaining, ...(warning ? { warning } : {}) });
         const message =
           approved.status === 'pending'
             ? `approval recorded for hold ${approved.id}: ${approved.approvals.length} of ${approved.needs.approvals}; ${remaining} more operator${remaining === 1 ? '' : 's'} must approve`
@@ -143,6 +148,7 @@ export function registerHold(program: Command): void {
               ? `hold ${approved.id} APPROVED; Airlock runs it at ${approved.runAt} unless an operator cancels it first: airlock hold cancel ${approved.id}`
               : `hold ${approved.id} APPROVED; the agent's identical request runs once when it is sent again (until ${approved.expiresAt})`;
         process.stdout.write(`${message}\n`);
+        if (warning) process.stderr.write(`warning: ${warning}\n`);
       }),
     );
   for (const [name, verb, description] of [

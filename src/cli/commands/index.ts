@@ -10,7 +10,11 @@ type Register = (program: Command) => void;
 export const COMMANDS: readonly { readonly names: readonly string[]; readonly summary: string; load(): Promise<Register[]> }[] = [
   { names: ['start'], summary: 'run Airlock: the doors, the decision API and the console', load: async () => [(await import('./start.js')).registerStart] },
   { names: ['demo'], summary: 'see Airlock at work, with nothing to set up', load: async () => [(await import('./demo.js')).registerDemo] },
-  { names: ['config'], summary: 'inspect the configuration', load: async () => [(await import('./config.js')).registerConfig] },
+  {
+    names: ['config'],
+    summary: 'write a starting config (config init) and check one (config check)',
+    load: async () => [(await import('./config.js')).registerConfig],
+  },
   { names: ['agent'], summary: 'manage agents: the non-human principals that hold tokens', load: async () => [(await import('./agent.js')).registerAgent] },
   { names: ['token'], summary: 'issue, list and revoke agent tokens', load: async () => [(await import('./token.js')).registerToken] },
   { names: ['hold'], summary: 'review held operations: list, show, approve, deny, cancel', load: async () => [(await import('./hold.js')).registerHold] },
@@ -54,6 +58,11 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
     names: ['init'],
     summary: "add Airlock's hook to a coding agent's settings, keeping what is there",
     load: async () => [(await import('./hook.js')).registerHook],
+  },
+  {
+    names: ['doctor'],
+    summary: "check the agent's side: Airlock answers, the token is accepted, each installed hook runs",
+    load: async () => [(await import('./doctor.js')).registerDoctor],
   },
   { names: ['mcp'], summary: 'bridge a local stdio MCP client to a running Airlock', load: async () => [(await import('./mcp.js')).registerMcp] },
   {

@@ -14,6 +14,7 @@ import {
 import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
 import { upstreamFetch } from '../../doors/mcp/fetch.js';
 import { CliError } from '../output.js';
+import { agentUrlOf } from '../../doors/hook/command.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:4100';
 
@@ -25,22 +26,22 @@ const DEFAULT_URL = 'http://127.0.0.1:4100';
  * @example
  * // .mcp.json of a coding agent
  * // { "mcpServers": { "airlock": { "command": "airlock", "args": ["mcp"],
- * //     "env": { "AIRLOCK_TOKEN": "alk_…", "AIRLOCK_URL": "http://127.0.0.1:4100" } } } }
+ * //     "env": { "AIRLOCK_TOKEN": "alk_…", "AIRLOCK_AGENT_URL": "http://127.0.0.1:4100" } } } }
  */
 export function registerMcp(program: Command): void {
   program
     .command('mcp')
     .description("serve MCP on stdin/stdout for a local agent, relaying to a running Airlock's /mcp (token from AIRLOCK_TOKEN)")
-    .option('--url <url>', `Airlock's address (default: AIRLOCK_URL, else ${DEFAULT_URL})`)
+    .option('--url <url>', `Airlock's address (default: AIRLOCK_AGENT_URL, else ${DEFAULT_URL})`)
     .action(async (options: { url?: string }) => {
       const token = process.env.AIRLOCK_TOKEN?.trim();
       if (!token) throw new CliError("set AIRLOCK_TOKEN to the agent's Airlock token (alk_…); airlock mcp forwards nothing without it", 2);
-      const base = options.url ?? process.env.AIRLOCK_URL ?? DEFAULT_URL;
+      const base = options.url ?? agentUrlOf(process.env) ?? DEFAULT_URL;
       let endpoint: URL;
       try {
         endpoint = new URL(base.replace(/\/+$/, '').endsWith(MCP_PATH) ? base : `${base.replace(/\/+$/, '')}${MCP_PATH}`);
       } catch {
-        throw new CliError(`AIRLOCK_URL "${base}" is not a URL; use e.g. ${DEFAULT_URL}`, 2);
+        throw new CliError(`AIRLOCK_AGENT_URL "${base}" is not a URL; use e.g. ${DEFAULT_URL}`, 2);
       }
       await ensureReachable(endpoint);
       await bridge(endpoint, token);
@@ -57,7 +58,7 @@ async function ensureReachable(endpoint: URL): Promise<void> {
   } catch (error) {
     const why = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new CliError(
-      `cannot reach Airlock at ${endpoint.origin} (${why}); nothing will be forwarded. Start Airlock (airlock start) or set AIRLOCK_URL to its address.`,
+      `cannot reach Airlock at ${endpoint.origin} (${why}); nothing will be forwarded. Start Airlock (airlock start) or set AIRLOCK_AGENT_URL to its address.`,
     );
   }
 }

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
 import { issueOperatorKey, listOperatorKeys, revokeOperatorKey } from '../../console/auth/operator-keys.js';
-import { localOperator, withRuntime } from '../context.js';
+import { adminUrlOf, localOperator, withRuntime } from '../context.js';
 import { CliError, printJson, printTable } from '../output.js';
 
 /** Key management reads and writes the store itself: it is how the first key comes to exist. */
 function onThisHost(): void {
-  if (process.env.AIRLOCK_URL) {
-    throw new CliError('operator keys are managed on the Airlock host (unset AIRLOCK_URL) or in the console under Operators', 2);
+  if (adminUrlOf(process.env)) {
+    throw new CliError('operator keys are managed on the Airlock host (unset AIRLOCK_ADMIN_URL and AIRLOCK_URL) or in the console under Operators', 2);
   }
 }
 
@@ -16,7 +16,7 @@ export function registerOperatorKey(program: Command): void {
   const operator =
     program.commands.find((command) => command.name() === 'operator') ??
     program.command('operator').description('the humans who approve holds, each with a second factor (TOTP)');
-  const key = operator.command('key').description('API keys an operator uses with AIRLOCK_URL to run the CLI against a remote Airlock');
+  const key = operator.command('key').description('API keys an operator uses with AIRLOCK_ADMIN_URL to run the CLI against a remote Airlock');
   key
     .command('issue <operator>')
     .description('issue an API key to an enrolled operator; it is printed once and stored only as a hash')
@@ -37,7 +37,7 @@ export function registerOperatorKey(program: Command): void {
         process.stdout.write(
           `${issued.key}\n\nAPI key ${issued.id} for operator ${issued.operator}${issued.expiresAt ? `, expires ${issued.expiresAt}` : ''}.\n` +
             'This is the only time it is shown. Use it with:\n' +
-            `  export AIRLOCK_URL=http://<airlock-host>:${runtime.config.listen.http.port}\n  export AIRLOCK_API_KEY=${issued.key.slice(0, 10)}…\n  airlock hold list\n`,
+            `  export AIRLOCK_ADMIN_URL=http://<airlock-host>:${runtime.config.listen.http.port}\n  export AIRLOCK_API_KEY=${issued.key.slice(0, 10)}…\n  airlock hold list\n`,
         );
       });
     });

@@ -3,7 +3,7 @@ import qrcode from 'qrcode-terminal';
 import { setOperatorPassword, OperatorError } from '../../identity/operators.js';
 import { loadSecretKey } from '../../identity/secret-box.js';
 import { operatorContext } from '../../holds/service.js';
-import { configOf, withAdmin, withRuntime } from '../context.js';
+import { adminUrlOf, configOf, withAdmin, withRuntime } from '../context.js';
 import { CliError, printJson, printTable } from '../output.js';
 
 function qr(text: string): Promise<string> {
@@ -17,7 +17,7 @@ export function registerOperator(program: Command): void {
     .description('enrol an operator: prints the QR code (and otpauth:// URI) to scan into an authenticator app')
     .option('--json', 'print JSON (name, secret, uri) instead of the QR code')
     .action((name: string, options: { json?: boolean }, command: Command) => {
-      if (!process.env.AIRLOCK_URL) {
+      if (!adminUrlOf(process.env)) {
         // Say where the sealing key comes from before the secret is sealed with it.
         loadSecretKey(configOf(command).dataDir, { warn: (message) => process.stderr.write(`warning: ${message}\n`) });
       }

@@ -28,8 +28,10 @@ export function registerScan(program: Command): void {
     .option('--no-shell-history', 'do not read the shell histories in the home directory')
     .addHelpText(
       'after',
-      '\nFinds the secrets configured in Airlock (exact matches, never printed) and credentials of known\n' +
-        'formats (AWS, GCP, GitHub, Slack, npm, OpenAI, Anthropic, private keys, passwords in URLs, …).\n' +
+      '\nFinds the secrets configured in Airlock (exact matches, never printed), credentials of known\n' +
+        'formats (AWS, GCP, GitHub, Slack, npm, OpenAI, Anthropic, private keys, passwords in URLs, …), and\n' +
+        "values under a credential's name (RAILWAY_TOKEN=…, *_API_KEY=…, lines of .env and credentials files).\n" +
+        'Each is reported once with every place it appears, by its first 4 characters and length at most.\n' +
         'Exit status: 0 nothing found, 1 credentials found, 2 could not scan.\n\n' +
         'Examples:\n  airlock scan\n  airlock scan ~/src/app --git-history --json\n',
     )
@@ -41,8 +43,12 @@ export function registerScan(program: Command): void {
       const { knownSecretsOf } = await import('../../scan/secrets.js');
       const notes: string[] = [];
       let secrets: ReturnType<typeof knownSecretsOf>['secrets'] = [];
+      const exclude: string[] = [];
       try {
-        const known = knownSecretsOf(configOf(command));
+        const config = configOf(command);
+        // Airlock's own state (its generated TLS key, its sealed secrets) is not a workspace's leak.
+        exclude.push(config.dataDir, config.storePath, config.auditHeadPath);
+        const known = knownSecretsOf(config);
         secrets = known.secrets;
         if (known.unresolved.length > 0) notes.push(`not checked for (cannot be read here): ${known.unresolved.join(', ')}`);
       } catch (error) {
@@ -54,6 +60,7 @@ export function registerScan(program: Command): void {
         secrets,
         gitHistory: options.gitHistory ?? false,
         respectGitignore: options.respectGitignore ?? false,
+        exclude,
         ...(options.shellHistory === false ? { home: false as const } : {}),
       });
       if (options.json) printJson({ ...report, configuredSecrets: secrets.length, notes });
@@ -74,9 +81,11 @@ function printReport(report: ScanReport, configured: number, notes: readonly str
     out.write(`No raw credentials found in ${report.dir} (${where}; ${configured} configured secret${configured === 1 ? '' : 's'} checked).\n`);
     return;
   }
-  out.write(`${report.findings.length} raw credential${report.findings.length === 1 ? '' : 's'} found in ${report.dir} (${where}):\n\n`);
+  out.write(`${report.findings.length} raw credential${report.findings.length === 1 ? '' : 's'} found in ${report.dir} (${where}):\n`);
   for (const f of report.findings) {
-    out.write(`  ${f.commit ? `${f.commit}:` : ''}${f.file}:${f.line}:${f.column}  ${f.kind}\n      ${f.preview}\n`);
+    const places = f.places.length === 1 ? '' : `, in ${f.places.length} places`;
+    out.write(`\n  ${f.kind}: ${f.shown}${places}\n`);
+    for (const p of f.places) out.write(`    ${p.commit ? `${p.commit}:` : ''}${p.file}:${p.line}:${p.column}  ${p.preview}\n`);
   }
   out.write(
     '\nAn agent that finds one of these can use it to go around Airlock. Rotate each credential, remove it\n' +

@@ -15,6 +15,11 @@ export const upstreamBase = {
   /** Resource-id glob → environment, first match wins (e.g. `"vol_stg_*": staging`). */
   environments: environmentMapSchema.default({}),
   holds: holdModeSchema.optional(),
+  /**
+   * Observe mode for this upstream until this time (ISO 8601): what would be held or refused is
+   * recorded as such and forwarded — never for a stopped agent or during a freeze.
+   */
+  observeUntil: z.iso.datetime({ offset: true }).optional(),
   /** Run before any destructive operation is forwarded; if it fails, nothing is (docs/holds.md). */
   backup: backupStepSchema.optional(),
 };

@@ -56,6 +56,15 @@ export type PostgresUpstreamConfig = z.infer<typeof postgresUpstreamSchema>;
  * as a cleartext password, and therefore only inside TLS, unless `plaintext: loopback` allows it
  * from clients on the same host.
  */
+export const DEFAULT_BLAST_RADIUS = { share: 0.5, minRows: 50 } as const;
+
+const blastRadiusSchema = z.strictObject({
+  share: z.number().gt(0).lte(1).default(DEFAULT_BLAST_RADIUS.share),
+  minRows: z.number().int().min(0).default(DEFAULT_BLAST_RADIUS.minRows),
+  maxRows: z.number().int().positive().optional(),
+});
+export type BlastRadiusConfig = z.infer<typeof blastRadiusSchema>;
+
 export const postgresDoorSchema = z.strictObject({
   /** A certificate and key (PEM files), or `generate`: a self-signed one made at first start in dataDir. */
   tls: z
@@ -65,5 +74,11 @@ export const postgresDoorSchema = z.strictObject({
     .default('generate'),
   /** `never`: the token only over TLS. `loopback`: also in clear from 127.0.0.1 / ::1. */
   plaintext: z.enum(['never', 'loopback']).default('never'),
+  /**
+   * How many rows a DELETE, UPDATE or MERGE that Airlock cannot prove narrow may touch before it
+   * is rolled back and held (docs/postgres-door.md): more than `share` of a table of at least
+   * `minRows` rows, or more than `maxRows` rows of any table.
+   */
+  blastRadius: blastRadiusSchema.default(DEFAULT_BLAST_RADIUS),
 });
 export type PostgresDoorConfig = z.infer<typeof postgresDoorSchema>;

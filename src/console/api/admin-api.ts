@@ -233,6 +233,7 @@ const PURPOSES: Partial<Record<AdminMethod, string>> = {
   resume: 'lift an emergency stop',
   issueToken: 'issue an agent token',
   setAgentState: 'change an agent’s state',
+  setAgentObserve: 'put an agent in observe mode',
   denyHold: 'deny a hold',
   addOperator: 'enrol an operator',
   removeOperator: 'remove an operator',

@@ -53,6 +53,21 @@ export const ADMIN_ROUTES: { readonly [M in AdminMethod]: AdminRoute<M> } = {
     true,
   ),
   removeAgent: route('DELETE', '/agents/:name', z.strictObject({ name })),
+  setAgentObserve: route(
+    'POST',
+    '/agents/:name/observe',
+    z.strictObject({
+      name,
+      forMs: z
+        .number()
+        .int()
+        .positive()
+        .max(90 * 86_400_000)
+        .optional(),
+      off: z.boolean().optional(),
+    }),
+    true,
+  ),
 
   listTokens: route('GET', '/tokens', z.strictObject({ agent: name.optional(), includeRevoked: queryBoolean.optional() })),
   issueToken: route(

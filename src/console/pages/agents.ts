@@ -43,7 +43,7 @@ export function agentsSection(agents: readonly AgentRecord[], tokens: readonly T
               ${agents.map(
                 (agent) => html`<tr id="agent-${agent.name}" data-agent="${agent.name}">
                   <th scope="row">${agent.name}${agent.description ? html`<div class="muted small">${agent.description}</div>` : ''}</th>
-                  <td>${stateBadge(agent.state)}</td>
+                  <td>${stateBadge(agent.state)}${agent.observeUntil && Date.parse(agent.observeUntil) > Date.now() ? html` <span class="badge" title="what would be held or refused is recorded and forwarded">observing until ${shortTime(agent.observeUntil)}</span>` : ''}</td>
                   <td>${agent.stateReason ?? ''}</td>
                   <td class="num">${activeTokens(agent.name)}</td>
                   <td>${relativeTime(agent.createdAt, now)}</td>

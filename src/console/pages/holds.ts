@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { readableRequest } from '../../holds/readable-request.js';
 import type { HoldDetail, HoldView } from '../../holds/service.js';
 import { apiForm, classBadge, codeField, environmentBadge, environmentTone, relativeTime, shortTime, statusBadge, type Html } from './parts.js';
 
@@ -151,25 +152,6 @@ export function holdsPage(parts: { pending: Html; scheduled: Html; recent: Html;
       <div id="pending-holds" data-live-url="/console/fragments/holds" data-refresh-on="holds" aria-live="polite">${parts.pending}</div>
     </section>
     <div id="holds-other" data-live-url="/console/fragments/holds-other" data-refresh-on="holds">${parts.scheduled}${parts.recent}</div>`;
-}
-
-/**
- * The stored request as an operator reads it. Doors keep bodies as base64 (bytes exactly as
- * forwarded); a body that is UTF-8 text is shown as text.
- */
-export function readableRequest(request: unknown): string {
-  if (!request || typeof request !== 'object' || Array.isArray(request)) return JSON.stringify(request, null, 2);
-  const { body, ...rest } = request as Record<string, unknown>;
-  if (typeof body !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return JSON.stringify(request, null, 2);
-  const bytes = Buffer.from(body, 'base64');
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return JSON.stringify(request, null, 2);
-  }
-  if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return JSON.stringify(request, null, 2);
-  return `${JSON.stringify(rest, null, 2)}\n\nbody (${bytes.length} bytes):\n${text}`;
 }
 
 /** One hold in full: the exact request, its approvals, and what happened to it. */

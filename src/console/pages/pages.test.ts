@@ -20,21 +20,6 @@ describe('environmentTone', () => {
   });
 });
 
-describe('readableRequest', () => {
-  it('shows a base64 body that is text as text', async () => {
-    const { readableRequest } = await import('./holds.js');
-    const shown = readableRequest({ door: 'http', method: 'POST', body: Buffer.from('{"query":"mutation { volumeDelete }"}').toString('base64') });
-    expect(shown).toContain('"method": "POST"');
-    expect(shown).toContain('body (37 bytes):\n{"query":"mutation { volumeDelete }"}');
-  });
-
-  it('leaves a binary body as it is stored', async () => {
-    const { readableRequest } = await import('./holds.js');
-    const body = Buffer.from([0, 1, 2, 255]).toString('base64');
-    expect(readableRequest({ body })).toContain(body);
-  });
-});
-
 describe('auditRow', () => {
   const record = {
     seq: 42,

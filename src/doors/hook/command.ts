@@ -27,25 +27,35 @@ export async function hookCommand(
   return runHook({
     harness: HARNESS[harnessName],
     payload,
-    url: options.url ?? env.AIRLOCK_URL ?? (await urlFromConfig(options.config ?? env.AIRLOCK_CONFIG)),
+    url: options.url ?? agentUrlOf(env) ?? (await urlFromConfig(options.config ?? env.AIRLOCK_CONFIG)),
     token: tokenOf(options.tokenFile, env),
     env,
     timeoutMs: Math.max(1, Number(options.timeout ?? '15') || 15) * 1000,
   });
 }
 
+/**
+ * Where the agent's side (hooks, `airlock mcp`) reaches Airlock: AIRLOCK_AGENT_URL, else the
+ * older AIRLOCK_URL (deprecated: operator commands now use AIRLOCK_ADMIN_URL, so one variable no
+ * longer means two things).
+ */
+export function agentUrlOf(env: NodeJS.ProcessEnv): string | undefined {
+  return env.AIRLOCK_AGENT_URL || env.AIRLOCK_URL || undefined;
+}
+
 /** The address in the config (loaded only when no URL was given), else Airlock's default. */
-async function urlFromConfig(path: string | undefined): Promise<string> {
+export async function urlFromConfig(path: string | undefined): Promise<string> {
   try {
     const { defaultConfigPath, loadConfig } = await import('../../config/load.js');
-    const { host, port } = loadConfig(path ?? defaultConfigPath()).listen.http;
+    const { listenOverrides, withListen } = await import('../../config/listen.js');
+    const { host, port } = withListen(loadConfig(path ?? defaultConfigPath()), listenOverrides([], process.env)).listen.http;
     return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
   } catch {
     return 'http://127.0.0.1:4100';
   }
 }
 
-function tokenOf(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function tokenOf(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (env.AIRLOCK_TOKEN && !file) return env.AIRLOCK_TOKEN.trim();
   const path = file ?? env.AIRLOCK_TOKEN_FILE;
   if (!path) return undefined;
@@ -71,7 +81,7 @@ export async function hookMain(argv: readonly string[]): Promise<void> {
     else if (name === '--config' || name === '-c') options.config = value();
     else if (name === '-h' || name === '--help') {
       process.stdout.write(
-        `Usage: airlock hook <harness> [--url URL] [--token-file PATH] [--timeout SECONDS]\n\nRun by ${HARNESSES.join(', ')} before each tool call: reads the hook payload on stdin, asks Airlock,\nprints the harness's answer. If Airlock cannot be reached, the answer is a refusal. See docs/hooks/.\n`,
+        `Usage: airlock hook <harness> [--url URL] [--token-file PATH] [--timeout SECONDS]\n\nURL: --url, else AIRLOCK_AGENT_URL, else the config's listen address.\n\nRun by ${HARNESSES.join(', ')} before each tool call: reads the hook payload on stdin, asks Airlock,\nprints the harness's answer. If Airlock cannot be reached, the answer is a refusal. See docs/hooks/.\n`,
       );
       return;
     } else positional.push(arg);

@@ -6,8 +6,10 @@
  * refusal in the harness's own form that tells the agent to stop and ask.
  *
  * @example
- * // .claude/settings.json, written by `airlock init claude-code`
- * { "hooks": { "PreToolUse": [{ "matcher": "Bash|mcp__.*", "hooks": [{ "type": "command", "command": "airlock hook claude-code" }] }] } }
+ * // .claude/settings.json, written by `airlock init claude-code` (node and Airlock by absolute
+ * // path; exit 2, which blocks, if they cannot start: see launch.ts)
+ * { "hooks": { "PreToolUse": [{ "matcher": "Bash|mcp__.*", "hooks": [{ "type": "command",
+ *   "command": "/usr/bin/node /opt/airlock/bin/airlock.js hook claude-code || { echo … >&2; exit 2; }" }] }] } }
  */
 export { HARNESS, HARNESSES, isHarness, PayloadError, type Harness, type HarnessName, type HookAnswer, type HookRequest } from './harnesses.js';
 export { runHook, type HookClientOptions } from './client.js';

@@ -16,7 +16,7 @@ import { FrameReader, parseFrontend, parseStartup, ProtocolError } from './parse
 import { toClient } from './serializer.js';
 import { errorFields, ProxySession } from './session.js';
 import { guardedSetting, PINNED_SETTINGS } from './settings.js';
-import { cancelUpstream, connectUpstream, type UpstreamConnection, UpstreamLoginError } from './upstream.js';
+import { cancelUpstream, connectUpstream, type UpstreamConnection, UpstreamLoginError, UpstreamReadingError } from './upstream.js';
 import { isPrivilegedSetting } from '../../classify/sql/index.js';
 
 /** As PostgreSQL's authentication_timeout: a client that does not finish logging in is dropped. */
@@ -198,6 +198,8 @@ async function login(socket: Socket | TLSSocket, incoming: Incoming, startup: St
       reasons: [`Airlock could not open a session on upstream ${entry.config.name}`],
       policies: [],
     });
+    if (error instanceof UpstreamReadingError)
+      throw fatal('0A000', `Airlock refused this session on upstream ${entry.config.name}: ${error.message}.`, refusal.instruction);
     throw fatal('08006', refusal.message, `${refusal.instruction} The cause is in Airlock's log.`);
   }
 

@@ -24,12 +24,14 @@ import { backupBeforeForward } from '../../holds/backup.js';
 import { decideAndWait } from '../../holds/wait.js';
 import { redactorFor } from '../../redact/index.js';
 import type { Bind, Close, Parse, Query } from './messages.js';
-import type { ErrorResponse, ParseComplete, ReadyForQuery, NoticeFields } from './messages.js';
+import type { ErrorResponse, ParameterStatus, ParseComplete, ReadyForQuery, NoticeFields, TransactionStatus } from './messages.js';
+import { affectedRows, type BlastRadius, blastRadiusOf, describeBlastRadius, exceedsBlastRadius, rowsToCount } from './blast-radius.js';
 import { type FrameReader, parseBackend, parseFrontend, ProtocolError } from './parser.js';
 import { PassedFrames } from './passed-frames.js';
 import { toClient, toServer } from './serializer.js';
 import type { DoorContext, UpstreamEntry } from './context.js';
 import type { UpstreamConnection } from './upstream.js';
+import { readingIndependent, readingProblem } from './reading.js';
 import { guardedSetting } from './settings.js';
 import { storedQuery, storedExtended } from './stored.js';
 
@@ -57,6 +59,17 @@ interface Poison {
 }
 
 const POISON = /airlock_refused_([0-9a-f]{16})/;
+const SAVEPOINT = 'airlock_blast_radius';
+
+/**
+ * How the door treats the answer to a window it sent itself: `internal` is dropped whole,
+ * `final` is the client's answer but for its command tag (the COMMIT that ends a measured
+ * statement), a capture is kept for the door to read.
+ */
+type WindowMode = 'internal' | 'final' | { readonly frames: Buffer[]; readonly done: () => void };
+
+/** A statement to measure, or one to hold up front because it cannot be measured. */
+type Radius = (BlastRadius & { kind: 'measure' | 'unmeasurable' }) & { readonly index: number };
 const MAX_INBOX = 1024;
 const RETRY_HINT = "run the same statement again, exactly as before, in any session of this agent (or first SET airlock.hold = '<hold id>'); it will run once.";
 
@@ -76,6 +89,8 @@ export class ProxySession {
   private receivedRfqs = 0;
   /** Extended-protocol messages forwarded since the last Sync. */
   private extendedSinceSync = false;
+  /** An Execute forwarded since the last Sync: it may change the server's reading before that Sync is answered. */
+  private executedSinceSync = false;
   /** After a refused extended-protocol message, PostgreSQL skips everything until Sync; so does the door. */
   private skipUntilSync = false;
   private readonly pendingParses: PendingParse[] = [];
@@ -89,6 +104,12 @@ export class ProxySession {
   /** Aborts the wait for operators' decision on the statement being judged (Ctrl-C in psql). */
   private waiting: AbortController | undefined;
   private readonly upstreamReader: FrameReader;
+  /** Windows the door sent itself (blast-radius savepoints and counts), by window number. */
+  private readonly windowModes = new Map<number, WindowMode>();
+  /** As of the last ReadyForQuery. */
+  private transactionStatus: TransactionStatus = 'I';
+  /** The server reported a reading Airlock does not parse with: nothing more is forwarded. */
+  private readingFailed = false;
 
   constructor(
     private readonly client: Socket | TLSSocket,
@@ -211,8 +232,11 @@ export class ProxySession {
         this.onCloseStatement(message);
         this.sendExtended(frame);
         return undefined;
-      case 'describe':
       case 'execute':
+        this.executedSinceSync = true;
+        this.sendExtended(frame);
+        return undefined;
+      case 'describe':
       case 'flush':
         this.sendExtended(frame);
         return undefined;
@@ -244,6 +268,7 @@ export class ProxySession {
     // A Query after unsynced extended messages: Sync them first, so that every message the
     // upstream gets has exactly one ReadyForQuery to count.
     if (this.extendedSinceSync) this.sendSync(toServer.sync());
+    if (!readingIndependent(message.text) && !(await this.readingConfirmed())) return;
     const analysis = analyzeSql(message.text, this.entry.classifier);
     if (!analysis.ok) {
       await this.recordUnparsable(message.text, analysis);
@@ -260,7 +285,11 @@ export class ProxySession {
       this.refuseSimple(guarded);
       return;
     }
-    const parts = analysis.statements.map((s) => this.resolved(s));
+    const radius = this.radiusOf(analysis.statements, false);
+    const parts = this.escalated(
+      analysis.statements.map((s) => this.resolved(s)),
+      radius,
+    );
     const operation = this.operationOf(parts, analysis.canonical, [], message.text);
     const request = storedQuery(this.entry.config.name, message.text);
     const verdict = await this.decide(operation, analysis.holdId, request);
@@ -273,12 +302,188 @@ export class ProxySession {
     this.applyEffects(analysis.statements);
     // A simple Query destroys the unnamed prepared statement.
     this.prepared.delete('');
+    // An approved hold was seen by a human: it runs as approved, unmeasured.
+    if (radius?.kind === 'measure' && !verdict.holdId) {
+      await this.measured(message.raw, radius, parts, operation, request, analysis.holdId);
+      return;
+    }
     this.send(message.raw);
     this.sentSyncs++;
   }
 
-  /** Waits only to record a statement that does not parse: parsing runs nothing, so the gate is not asked. */
+  // ─── blast radius ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * The one write of `statements` that must be measured (only a statement sent alone in a
+   * simple Query can be), or held up front because it cannot be.
+   */
+  private radiusOf(statements: readonly SqlStatement[], extended: boolean): Radius | undefined {
+    for (let index = 0; index < statements.length; index++) {
+      const statement = statements[index]!;
+      if (statement.part.class !== 'write' || statement.executes) continue;
+      const radius = blastRadiusOf(statement.part.text ?? '');
+      if (radius.kind === 'narrow') continue;
+      if (radius.kind === 'unmeasurable') return { ...radius, index };
+      if (extended)
+        return {
+          kind: 'unmeasurable',
+          why: `Airlock measures a ${radius.verb} it cannot prove narrow only in a simple query, not a prepared statement`,
+          index,
+        };
+      if (statements.length > 1)
+        return {
+          kind: 'unmeasurable',
+          why: `Airlock measures a ${radius.verb} it cannot prove narrow only when it is sent alone, not with other statements`,
+          index,
+        };
+      return { ...radius, index };
+    }
+    return undefined;
+  }
+
+  /** The parts, with the one that cannot be measured raised to destructive. */
+  private escalated(parts: readonly OperationPart[], radius: Radius | undefined, why?: string): OperationPart[] {
+    if (!radius || (radius.kind === 'measure' && why === undefined)) return [...parts];
+    const reason = why ?? (radius.kind === 'unmeasurable' ? radius.why : '');
+    return parts.map((part, i) => (i === radius.index ? { ...part, class: 'destructive', why: part.why ? `${reason}; ${part.why}` : reason } : part));
+  }
+
+  /**
+   * Runs the statement inside a savepoint (in a transaction of its own in autocommit), reads the
+   * rows it touched from its command tag, and keeps it only if that is within the blast radius
+   * or the gate allows it as destructive (an approved hold, a policy); otherwise rolls it back to
+   * the savepoint and answers with the hold. The client sees its statement's own answer and the
+   * transaction status it would have had.
+   */
+  private async measured(
+    raw: Buffer,
+    radius: Radius & { kind: 'measure' },
+    parts: readonly OperationPart[],
+    operation: Operation,
+    request: unknown,
+    holdInText: string | undefined,
+  ): Promise<void> {
+    if (!(await this.readingConfirmed())) return;
+    const status = this.transactionStatus;
+    if (status === 'E') {
+      // PostgreSQL refuses it anyway, until the failed transaction ends.
+      this.send(raw);
+      this.sentSyncs++;
+      return;
+    }
+    const inBlock = status === 'T';
+    this.sendInternal(inBlock ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN', 'internal');
+    const answer = await this.captured(raw);
+    if (this.closed) return;
+    const end = inBlock ? `RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
+    const keep = () => {
+      this.passCaptured(answer.slice(0, -1));
+      this.sendInternal(end, 'final');
+    };
+    if (answer.some((frame) => frame[0] === 0x45 /* E */)) {
+      // It failed as it would have: in a client's block the block is failed; alone, rolled back.
+      if (inBlock) this.passCaptured(answer);
+      else {
+        this.passCaptured(answer.slice(0, -1));
+        this.sendInternal('ROLLBACK', 'final');
+      }
+      return;
+    }
+    const config = this.context.runtime.config.postgres.blastRadius;
+    const count = affectedRows(commandTagOf(answer) ?? '');
+    let total: number | undefined;
+    let counted = true;
+    const limit = count === undefined ? undefined : rowsToCount(count, config);
+    if (limit !== undefined) {
+      const rows = await this.captured(toServer.query(`SELECT count(*) FROM (SELECT 1 FROM ${radius.relation} LIMIT ${limit}) AS airlock_rows`));
+      if (this.closed) return;
+      const remaining = firstValueOf(rows);
+      counted = remaining !== undefined;
+      if (remaining !== undefined) total = radius.verb === 'DELETE' ? remaining + count! : remaining;
+    }
+    if (count !== undefined && counted && !exceedsBlastRadius(count, total, config)) {
+      keep();
+      return;
+    }
+    const rollback = () => this.sendInternal(inBlock ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'ROLLBACK', 'internal');
+    const rowsOf = total === undefined ? '' : ` of ${total}${limit !== undefined && total >= limit ? '+' : ''}`;
+    const evidence =
+      count === undefined || !counted
+        ? `Airlock could not count the rows this ${radius.verb} touched in ${radius.relation}, so it rolled it back`
+        : `this ${radius.verb} touched ${count}${rowsOf} rows of ${radius.relation}, more than the blast radius (${describeBlastRadius(config)}); Airlock rolled it back`;
+    const escalated = this.operationOf(this.escalated(parts, radius, evidence), '', [], operation.summary, operation.digest);
+    const holdId = holdInText ?? this.pendingHoldId;
+    const { verdict } = await this.context.runtime.gate.decide({
+      operation: escalated,
+      token: this.identity.token,
+      ...(holdId ? { holdId } : {}),
+      request,
+      evidence: [evidence],
+    });
+    if (this.closed) return;
+    if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
+    if (verdict.kind === 'allow' && counted) {
+      keep();
+      return;
+    }
+    rollback();
+    const refusal: Exclude<typeof verdict, { kind: 'allow' }> =
+      verdict.kind === 'allow' ? { kind: 'deny', code: 'unavailable', reasons: [evidence], policies: ['airlock/blast-radius'] } : verdict;
+    this.refuseSimple(this.refusalFields(refusal, escalated), refusal.kind === 'deny' && refusal.code === 'unauthenticated');
+  }
+
+  /** Sends a Query of the door's own, whose answer is treated as `mode` says. */
+  private sendInternal(sql: string, mode: 'internal' | 'final'): void {
+    this.windowModes.set(this.sentSyncs, mode);
+    this.send(toServer.query(sql));
+    this.sentSyncs++;
+  }
+
+  /** Sends a Query frame and resolves with every frame of its answer, up to its ReadyForQuery. */
+  private captured(frame: Buffer): Promise<Buffer[]> {
+    return new Promise((resolve) => {
+      const frames: Buffer[] = [];
+      this.windowModes.set(this.sentSyncs, { frames, done: () => resolve(frames) });
+      this.send(frame);
+      this.sentSyncs++;
+      if (this.closed) resolve(frames);
+      else this.abort.signal.addEventListener('abort', () => resolve(frames), { once: true });
+      // Out now: the answer is awaited while the rest of the inbox waits behind it.
+      this.upstream.socket.uncork();
+      this.upstream.socket.cork();
+    });
+  }
+
+  private passCaptured(frames: readonly Buffer[]): void {
+    const passed = new PassedFrames(this.client, redactorFor(this.context.runtime.config));
+    for (const frame of frames) passed.add(frame);
+    passed.flush();
+  }
+
+  /**
+   * Waits to record a statement that does not parse (parsing runs nothing, so the gate is not
+   * asked), and for the server to confirm its reading before a text that depends on it.
+   */
   private onParse(message: Parse): Promise<void> | undefined {
+    if (!readingIndependent(message.text)) {
+      if (this.executedSinceSync) {
+        // The server reports a changed reading only at Sync: nothing can confirm it in between.
+        this.extendedSinceSync = true;
+        this.refuseExtended({
+          ...errorFields(
+            '0A000',
+            'Airlock does not forward a statement with backslashes or non-ASCII text after an Execute in the same pipeline: until Sync, it cannot know how the server will read it',
+          ),
+          H: 'Send Sync after the Execute, then this Parse.',
+        });
+        return undefined;
+      }
+      if (this.receivedRfqs < this.sentSyncs) return this.readingConfirmed().then((ok) => (ok ? this.parseNow(message) : undefined));
+    }
+    return this.parseNow(message);
+  }
+
+  private parseNow(message: Parse): Promise<void> | undefined {
     const analysis = analyzeSql(message.text, this.entry.classifier);
     this.extendedSinceSync = true;
     if (!analysis.ok) {
@@ -316,7 +521,10 @@ export class ProxySession {
       this.refuseExtended(guarded);
       return;
     }
-    const parts = prepared.statements.map((s) => this.resolved(s));
+    const parts = this.escalated(
+      prepared.statements.map((s) => this.resolved(s)),
+      this.radiusOf(prepared.statements, true),
+    );
     const parameters = message.parameters.map((value, i) =>
       Buffer.concat([Buffer.from([message.formatOf(i), value === null ? 1 : 0]), value ?? Buffer.alloc(0)]),
     );
@@ -356,6 +564,16 @@ export class ProxySession {
     }
     if (this.closedInWindow.has(name)) return undefined;
     return this.prepared.get(name);
+  }
+
+  /**
+   * Resolves once the upstream has answered everything sent so far, so that any change of its
+   * reading has been reported (and, if it is one Airlock does not parse with, the session ended:
+   * then false).
+   */
+  private async readingConfirmed(): Promise<boolean> {
+    if (this.sentSyncs > 0) await this.windowAnswered(this.sentSyncs - 1);
+    return !this.closed;
   }
 
   private windowAnswered(window: number): Promise<void> {
@@ -415,7 +633,7 @@ export class ProxySession {
     return undefined;
   }
 
-  private operationOf(parts: readonly OperationPart[], canonical: string, extra: readonly (string | Buffer)[], text: string): Operation {
+  private operationOf(parts: readonly OperationPart[], canonical: string, extra: readonly (string | Buffer)[], text: string, digest?: string): Operation {
     const { config } = this.entry;
     const resources = [...new Set(parts.flatMap((p) => p.resources))];
     return operationFromParts({
@@ -423,7 +641,7 @@ export class ProxySession {
       upstream: config.name,
       environment: resolveEnvironment(config, resources),
       parts,
-      digest: requestDigest('postgres', config.name, canonical, ...extra),
+      digest: digest ?? requestDigest('postgres', config.name, canonical, ...extra),
       // The whole text, as sent: what an operator reads, and what a backup step plans from.
       summary: text,
     });
@@ -544,12 +762,38 @@ export class ProxySession {
       client.cork();
       for (let frame = this.upstreamReader.next(); frame; frame = this.upstreamReader.next()) {
         const code = frame[0]!;
+        const mode = code === 0x53 /* S */ ? undefined : this.windowModes.get(this.receivedRfqs);
+        if (mode) {
+          if (code === 0x5a /* Z */) {
+            this.windowModes.delete(this.receivedRfqs);
+            this.transactionStatus = (parseBackend(frame) as ReadyForQuery).status;
+            this.windowDone();
+          }
+          if (mode === 'final') {
+            if (code !== 0x43 /* C */) passed.add(frame);
+          } else if (mode !== 'internal') {
+            mode.frames.push(Buffer.from(frame));
+            if (code === 0x5a) mode.done();
+          }
+          continue;
+        }
         if (code === 0x5a /* Z */) {
           const rfq = parseBackend(frame) as ReadyForQuery;
+          this.transactionStatus = rfq.status;
           this.windowDone();
           passed.add(rfq.raw);
         } else if (code === 0x31 /* 1 */) {
           this.parseCompleted(parseBackend(frame) as ParseComplete);
+          passed.add(frame);
+        } else if (code === 0x53 /* S */) {
+          const status = parseBackend(frame) as ParameterStatus;
+          const problem = readingProblem(status.parameter, status.value);
+          if (problem) {
+            passed.flush();
+            this.readingChanged(problem);
+            fatal = true;
+            break;
+          }
           passed.add(frame);
         } else if (code === 0x45 /* E */) {
           const error = parseBackend(frame) as ErrorResponse;
@@ -584,6 +828,33 @@ export class ProxySession {
     if (client.writableNeedDrain) this.upstream.socket.pause();
   }
 
+  /**
+   * The server reads SQL in a way Airlock does not parse: no statement may follow. The session
+   * ends with PostgreSQL's FATAL form, after the answers to what was already forwarded (which
+   * was read the same either way: see readingIndependent).
+   */
+  private readingChanged(problem: string): void {
+    this.readingFailed = true;
+    const refusal = refusalFor({ kind: 'deny', code: 'forbidden', reasons: [problem], policies: ['airlock/reading'] });
+    this.client.write(toClient.errorResponse({ ...errorFields('0A000', refusal.message), S: 'FATAL', V: 'FATAL', H: refusal.instruction }));
+    this.context.log.warn({ upstream: this.entry.config.name, agent: this.identity.agent, problem }, 'ended a PostgreSQL session whose reading of SQL changed');
+    void this.context.runtime.audit
+      .append({
+        type: 'decision',
+        agent: this.identity.agent,
+        token: this.identity.tokenId,
+        door: 'postgres',
+        upstream: this.entry.config.name,
+        action: 'sql:reading',
+        verdict: 'deny',
+        code: 'forbidden',
+        summary: problem,
+        reasons: [problem, 'Airlock ended the session, so that no statement is read two ways'],
+        policies: ['airlock/reading'],
+      })
+      .catch((error: Error) => this.context.log.warn({ err: error.message }, 'could not record the end of a session whose reading changed'));
+  }
+
   private parseCompleted(_message: ParseComplete): void {
     const pending = this.pendingParses.shift();
     if (!pending) return;
@@ -607,7 +878,7 @@ export class ProxySession {
   // ─── sending ──────────────────────────────────────────────────────────────────────────
 
   private send(frame: Buffer): void {
-    if (!this.closed) this.upstream.socket.write(frame);
+    if (!this.closed && !this.readingFailed) this.upstream.socket.write(frame);
   }
 
   private sendExtended(frame: Buffer): void {
@@ -619,6 +890,7 @@ export class ProxySession {
     this.send(frame);
     this.sentSyncs++;
     this.extendedSinceSync = false;
+    this.executedSinceSync = false;
     this.closedInWindow.clear();
   }
 
@@ -632,4 +904,20 @@ export class ProxySession {
 
 export function errorFields(code: string, message: string): Record<string, string> {
   return { S: 'ERROR', V: 'ERROR', C: code, M: message };
+}
+
+/** The tag of the last CommandComplete among frames. */
+function commandTagOf(frames: readonly Buffer[]): string | undefined {
+  const complete = frames.findLast((frame) => frame[0] === 0x43 /* C */);
+  return complete?.toString('utf8', 5, complete.length - 1);
+}
+
+/** The first column of the first DataRow, as a number. */
+function firstValueOf(frames: readonly Buffer[]): number | undefined {
+  const row = frames.find((frame) => frame[0] === 0x44 /* D */);
+  if (!row || row.readInt16BE(5) < 1) return undefined;
+  const length = row.readInt32BE(7);
+  if (length < 0) return undefined;
+  const value = Number(row.toString('utf8', 11, 11 + length));
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -5,6 +5,7 @@ import type { Secret } from '../../config/secret.js';
 import type { PostgresUpstreamConfig } from '../../config/upstreams/postgres.js';
 import { Authentication, BackendKeyData, ErrorResponse, ParameterStatus, ReadyForQuery, type NoticeFields } from './messages.js';
 import { FrameReader, parseBackend } from './parser.js';
+import { loginReadingProblem } from './reading.js';
 import { md5Password, ScramClient } from './scram.js';
 import { toServer } from './serializer.js';
 
@@ -57,6 +58,9 @@ export class UpstreamLoginError extends Error {
   }
 }
 
+/** The upstream's session would read SQL other than as Airlock parses it (reading.ts). */
+export class UpstreamReadingError extends UpstreamLoginError {}
+
 /**
  * Opens a session on the upstream with the real credential: TCP (and TLS per `tls`), the
  * startup message, then cleartext, MD5 or SCRAM-SHA-256 as the server asks.
@@ -67,6 +71,7 @@ export async function connectUpstream(target: UpstreamTarget, parameters: Readon
     const stream = new FrameStream(socket, target.timeoutMs);
     socket.write(toServer.startupMessage({ ...parameters, user: target.user, database: target.database }));
     const parameterStatus: Buffer[] = [];
+    const reported = new Map<string, string>();
     let backendKey: BackendKeyData | undefined;
     let scram: ScramClient | undefined;
     for (;;) {
@@ -101,11 +106,14 @@ export async function connectUpstream(target: UpstreamTarget, parameters: Readon
         }
       } else if (message instanceof ParameterStatus) {
         parameterStatus.push(Buffer.from(message.raw));
+        reported.set(message.parameter.toLowerCase(), message.value);
       } else if (message instanceof BackendKeyData) {
         backendKey = message;
       } else if (message instanceof ErrorResponse) {
         throw new UpstreamLoginError(`${message.fields.C ?? ''} ${message.fields.M ?? 'the upstream refused the login'}`.trim(), message.fields);
       } else if (message instanceof ReadyForQuery) {
+        const problem = loginReadingProblem(reported);
+        if (problem) throw new UpstreamReadingError(problem);
         stream.detach();
         if (!backendKey) backendKey = new BackendKeyData(Buffer.alloc(0), 0, Buffer.alloc(4));
         return { socket, reader: stream.reader, parameterStatus, backendKey };

@@ -7,6 +7,7 @@ interface RefusalRow {
   verdict: 'deny' | 'hold';
   code: string | null;
   action: string | null;
+  class: string | null;
   digest: string | null;
   token: string | null;
   holdId: string | null;
@@ -30,7 +31,7 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
   // "+seq": the agent-and-time index is the selective one; the type-and-seq index is not.
   // A hold that a human approved (or that ran) is not a refusal.
   const refusals = db.prepare<[string, string, number], RefusalRow>(
-    `SELECT a.seq, a.at, a.verdict, json_extract(a.body, '$.code') AS code, json_extract(a.body, '$.action') AS action,
+    `SELECT a.seq, a.at, a.verdict, json_extract(a.body, '$.code') AS code, json_extract(a.body, '$.action') AS action, json_extract(a.body, '$.class') AS class,
             json_extract(a.body, '$.digest') AS digest, json_extract(a.body, '$.token') AS token, json_extract(a.body, '$.holdId') AS holdId
        FROM audit a LEFT JOIN holds h ON a.verdict = 'hold' AND h.id = json_extract(a.body, '$.holdId')
       WHERE a.type = 'decision' AND a.agent = ? AND a.at > ? AND a.verdict IN ('deny', 'hold') AND +a.seq > ?
@@ -53,6 +54,7 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
         verdict: row.verdict,
         code: row.code ?? undefined,
         action: row.action ?? undefined,
+        class: row.class ?? undefined,
         digest: row.digest ?? undefined,
         token: row.token ?? undefined,
         holdId: row.holdId ?? undefined,

@@ -9,6 +9,7 @@ interface AgentRow {
   state_reason: string | null;
   description: string | null;
   created_at: string;
+  observe_until: string | null;
 }
 
 function toRecord(row: AgentRow): AgentRecord {
@@ -18,6 +19,7 @@ function toRecord(row: AgentRow): AgentRecord {
     stateReason: row.state_reason ?? undefined,
     description: row.description ?? undefined,
     createdAt: row.created_at,
+    ...(row.observe_until ? { observeUntil: row.observe_until } : {}),
   };
 }
 
@@ -27,6 +29,7 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
   const selectAll = db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY name');
   const insert = db.prepare('INSERT INTO agents (name, description, created_at) VALUES (?, ?, ?)');
   const updateState = db.prepare('UPDATE agents SET state = ?, state_reason = ? WHERE name = ?');
+  const updateObserve = db.prepare('UPDATE agents SET observe_until = ? WHERE name = ?');
   const remove = db.transaction((name: string, at: string) => {
     db.prepare('UPDATE tokens SET revoked_at = ? WHERE agent = ? AND revoked_at IS NULL').run(at, name);
     return db.prepare('DELETE FROM agents WHERE name = ?').run(name).changes > 0;
@@ -55,6 +58,12 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
     },
     async setState(name, state, reason) {
       const changes = updateState.run(state, reason ?? null, name).changes;
+      cache.changed();
+      if (changes === 0) return undefined;
+      return toRecord(select.get(name)!);
+    },
+    async setObserve(name, until) {
+      const changes = updateObserve.run(until ?? null, name).changes;
       cache.changed();
       if (changes === 0) return undefined;
       return toRecord(select.get(name)!);

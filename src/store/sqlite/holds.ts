@@ -1,5 +1,6 @@
 import type { HoldApproval, HoldRecord } from '../records.js';
 import type { ApprovalOutcome, HoldRepository } from '../store.js';
+import { applyApproval } from '../hold-approval.js';
 import type { SqliteDatabase } from './database.js';
 
 interface HoldRow {
@@ -21,23 +22,9 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
   });
   const addApproval = db.transaction((id: string, approval: HoldApproval): ApprovalOutcome => {
     const row = select.get(id);
-    if (!row) return { ok: false, problem: 'not_found', hold: undefined };
-    const hold = JSON.parse(row.body) as HoldRecord;
-    if (hold.status !== 'pending') return { ok: false, problem: 'not_pending', hold };
-    if (hold.approvals.some((a) => a.operator === approval.operator)) return { ok: false, problem: 'already_approved', hold };
-    const approvals = [...hold.approvals, approval];
-    let next: HoldRecord = { ...hold, approvals };
-    if (approvals.length >= hold.needs.approvals) {
-      if (hold.needs.delaySeconds > 0) {
-        const runAt = new Date(Date.parse(approval.at) + hold.needs.delaySeconds * 1000).toISOString();
-        // biome-ignore lint/complexity/useMathMinMax: ISO timestamps are strings, which Math.max would turn into NaN
-        next = { ...next, status: 'scheduled', runAt, expiresAt: runAt > hold.expiresAt ? runAt : hold.expiresAt };
-      } else {
-        next = { ...next, status: 'approved' };
-      }
-    }
-    update.run(next.status, next.expiresAt, next.runAt ?? null, JSON.stringify(next), id);
-    return { ok: true, hold: next };
+    const outcome = applyApproval(row ? (JSON.parse(row.body) as HoldRecord) : undefined, approval);
+    if (outcome.ok) update.run(outcome.hold.status, outcome.hold.expiresAt, outcome.hold.runAt ?? null, JSON.stringify(outcome.hold), id);
+    return outcome;
   });
   return {
     async insert(hold) {

@@ -4,6 +4,7 @@ import { sqliteAudit } from './audit.js';
 import type { CheckpointSettings } from './audit-append.js';
 import { sqliteControl } from './control.js';
 import { migrate, openDatabase } from './database.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { EpochCache } from './epoch-cache.js';
 import { sqliteHolds } from './holds.js';
 import { sqliteNotifications } from './notifications.js';
@@ -50,6 +51,21 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     apiKeys: sqliteApiKeys(db),
     baselines: sqliteBaselines(db),
     activity: sqliteActivity(db),
+    location: options.path,
+    async health() {
+      try {
+        const applied = new Set(
+          db
+            .prepare<[], { id: string }>('SELECT id FROM schema_migrations')
+            .all()
+            .map((row) => row.id),
+        );
+        const pending = MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id);
+        return pending.length > 0 ? { ok: false, problem: `migrations pending: ${pending.join(', ')}` } : { ok: true };
+      } catch (error) {
+        return { ok: false, problem: `the SQLite store does not answer: ${(error as Error).message}` };
+      }
+    },
     async close() {
       await audit.close();
       db.close();

@@ -57,9 +57,10 @@ export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
       return setPassword.run(hash ?? null, name).changes > 0;
     },
     async useCode(name, step, at) {
-      const fresh = useCode.run(name, step, at).changes > 0;
-      if (fresh) touch.run(at, name);
-      return fresh;
+      return useCode.run(name, step, at).changes > 0;
+    },
+    async recordApproval(name, at) {
+      touch.run(at, name);
     },
     async pruneCodes(beforeStep) {
       prune.run(beforeStep);

@@ -32,7 +32,7 @@ beforeAll(async () => {
     },
   });
   token = await airlock.token('coder', ['read:*', 'write:local']);
-  env = { AIRLOCK_URL: airlock.url, AIRLOCK_TOKEN: token };
+  env = { AIRLOCK_AGENT_URL: airlock.url, AIRLOCK_TOKEN: token };
 });
 
 afterAll(async () => {
@@ -109,13 +109,19 @@ describe('airlock hook claude-code', () => {
 
   it('fails closed when Airlock cannot be reached', async () => {
     const port = await closedPort();
-    const result = await hook('claude-code', payloads.claudeCode('Bash', { command: 'ls' }, workspace), { AIRLOCK_URL: `http://127.0.0.1:${port}` });
+    const result = await hook('claude-code', payloads.claudeCode('Bash', { command: 'ls' }, workspace), { AIRLOCK_AGENT_URL: `http://127.0.0.1:${port}` });
     const answer = JSON.parse(result.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
     expect(answer.hookSpecificOutput.permissionDecision).toBe('deny');
     expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
       `Airlock refused this operation: Airlock could not be reached at http://127.0.0.1:${port} (ECONNREFUSED), so the command was not run. ` +
         'Stop. Do not retry this operation, do not try another way to achieve it, and do not look for other credentials or tokens. Ask your operator what to do.',
     );
+  });
+
+  it('still reaches Airlock through the older AIRLOCK_URL when AIRLOCK_AGENT_URL is not set', async () => {
+    const result = await hook('claude-code', payloads.claudeCode('Bash', { command: 'ls' }, workspace), { AIRLOCK_AGENT_URL: '', AIRLOCK_URL: airlock.url });
+    expect(result).toMatchObject({ stdout: '', status: 0 });
+    expect(await lastDecision()).toMatchObject({ verdict: 'allow', agent: `coder-${agents}` });
   });
 
   it('fails closed without a token', async () => {

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AIRLOCK_BIN } from '../../support/airlock.js';
 import { airlockCli } from './support.js';
+
+/** The command init writes: this node and this Airlock by path, and exit 2 if it cannot start. */
+const hookCommand = (harness: string, start = `${process.execPath} ${AIRLOCK_BIN}`) =>
+  `${start} hook ${harness} || { echo "Airlock's hook could not run, so the command was not run (check it with: airlock doctor)" >&2; exit 2; }`;
 
 const projects: string[] = [];
 afterEach(() => {
@@ -38,7 +43,7 @@ describe('airlock init', () => {
       ...existing,
       hooks: {
         ...existing.hooks,
-        PreToolUse: [...existing.hooks.PreToolUse, { matcher: 'Bash|mcp__.*', hooks: [{ type: 'command', command: 'airlock hook claude-code', timeout: 30 }] }],
+        PreToolUse: [...existing.hooks.PreToolUse, { matcher: 'Bash|mcp__.*', hooks: [{ type: 'command', command: hookCommand('claude-code'), timeout: 30 }] }],
       },
     });
     const again = await airlockCli(['init', 'claude-code', '--dir', dir], '');
@@ -53,8 +58,8 @@ describe('airlock init', () => {
       version: 1,
       hooks: {
         afterFileEdit: [{ command: './format.sh' }],
-        beforeShellExecution: [{ command: 'airlock hook cursor' }],
-        beforeMCPExecution: [{ command: 'airlock hook cursor' }],
+        beforeShellExecution: [{ command: hookCommand('cursor'), failClosed: true }],
+        beforeMCPExecution: [{ command: hookCommand('cursor'), failClosed: true }],
       },
     });
   });
@@ -62,14 +67,17 @@ describe('airlock init', () => {
   it('writes Codex and Gemini CLI settings from nothing', async () => {
     const dir = project();
     await airlockCli(['init', 'codex', '--dir', dir], '');
-    await airlockCli(['init', 'gemini-cli', '--dir', dir, '--command', 'npx airlock hook'], '');
+    await airlockCli(['init', 'gemini-cli', '--dir', dir, '--command', `${process.execPath} "${AIRLOCK_BIN}"`], '');
     expect(read(dir, '.codex/hooks.json')).toEqual({
-      hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'airlock hook codex', timeout: 30 }] }] },
+      hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: hookCommand('codex'), timeout: 30 }] }] },
     });
     expect(read(dir, '.gemini/settings.json')).toEqual({
       hooks: {
         BeforeTool: [
-          { matcher: 'run_shell_command|mcp__.*', hooks: [{ type: 'command', command: 'npx airlock hook gemini-cli', name: 'airlock', timeout: 30000 }] },
+          {
+            matcher: 'run_shell_command|mcp__.*',
+            hooks: [{ type: 'command', command: hookCommand('gemini-cli', `${process.execPath} "${AIRLOCK_BIN}"`), name: 'airlock', timeout: 30000 }],
+          },
         ],
       },
     });

@@ -11,7 +11,17 @@ export function airlockCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AIRLOCK_BIN, ...args], {
       cwd,
-      env: { ...process.env, AIRLOCK_TOKEN: '', AIRLOCK_TOKEN_FILE: '', AIRLOCK_URL: '', AIRLOCK_CONFIG: '', AIRLOCK_LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        AIRLOCK_TOKEN: '',
+        AIRLOCK_TOKEN_FILE: '',
+        AIRLOCK_URL: '',
+        AIRLOCK_AGENT_URL: '',
+        AIRLOCK_ADMIN_URL: '',
+        AIRLOCK_CONFIG: '',
+        AIRLOCK_LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

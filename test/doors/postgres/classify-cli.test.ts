@@ -15,6 +15,30 @@ describe('airlock classify sql', () => {
     expect(run.stdout).toMatch(/deletes every row of users/);
   });
 
+  it('reads stdin when a file is named -', () => {
+    const run = runCli(['classify', 'sql', '-'], { input: 'DROP TABLE users' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/destructive\s+sql:DropStmt\s+users/);
+  });
+
+  it('judges one case a line with --each-line, printing JSON lines with line numbers, and goes on past a line it cannot parse', () => {
+    const run = runCli(['classify', 'sql', '--each-line', '-'], {
+      input: "SELECT 1\n\nSELEC oops\nUPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings'\n",
+    });
+    expect(run.status).toBe(1);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.line, l.class ?? 'error'])).toEqual([
+      [1, 'read'],
+      [3, 'error'],
+      [4, 'privilege'],
+    ]);
+    expect(lines[1]!.error).toMatch(/syntax error/);
+    expect(run.stderr).toMatch(/rejects 1 line/);
+  });
+
   it('prints JSON with --json', () => {
     const run = runCli(['classify', 'sql', '--json'], { input: 'TRUNCATE orders CASCADE' });
     expect(run.status).toBe(0);

@@ -3,6 +3,7 @@ import type { Word } from '../words.js';
 import { has, parseArgs, unknownWhy, type Call, type Handler } from './call.js';
 import { placeOf } from './files.js';
 import { ghApi } from './http.js';
+import { type CommandWords, commandWords, deletionInJson, judgeWords, type WordsSpec } from '../verbs.js';
 
 /**
  * Infrastructure CLIs (Railway and its peers, the clouds, Kubernetes, Terraform, Docker). They
@@ -12,218 +13,36 @@ import { ghApi } from './http.js';
  * The action names the words that decide: `shell:railway volume delete`.
  */
 
-const DESTRUCTIVE = new Set([
-  'delete',
-  'destroy',
-  'remove',
-  'rm',
-  'rmi',
-  'rb',
-  'del',
-  'drop',
-  'purge',
-  'prune',
-  'terminate',
-  'wipe',
-  'erase',
-  'reset',
-  'truncate',
-  'flush',
-  'flushall',
-  'flushdb',
-  'uninstall',
-  'down',
-  'deregister',
-  'unpublish',
-  'nuke',
-  'obliterate',
-  'decommission',
-  'evict',
-]);
-/** Words that hand out a credential, so even reading them is a privilege operation. */
-const CREDENTIALS = new Set([
-  'secret',
-  'secrets',
-  'secretsmanager',
-  'token',
-  'tokens',
-  'credential',
-  'credentials',
-  'password',
-  'passwords',
-  'kubeconfig',
-  'apikey',
-  'apikeys',
-]);
-const READS = new Set([
-  'list',
-  'ls',
-  'get',
-  'describe',
-  'show',
-  'status',
-  'logs',
-  'log',
-  'view',
-  'whoami',
-  'info',
-  'inspect',
-  'version',
-  'help',
-  'top',
-  'explain',
-  'diff',
-  'plan',
-  'validate',
-  'output',
-  'search',
-  'history',
-  'check',
-  'cat',
-  'ps',
-  'images',
-  'events',
-  'lookup',
-  'preview',
-  'open',
-  'docs',
-  'doctor',
-  'ping',
-  'outdated',
-  'audit',
-  'why',
-  'can-i',
-  'completion',
-  'current-context',
-  'get-contexts',
-  'config-view',
-  'tree',
-  'query-status',
-]);
-/** Words that change who may do what (unless only read). */
-const PERMISSIONS = new Set([
-  'iam',
-  'policy',
-  'policies',
-  'role',
-  'roles',
-  'rolebinding',
-  'clusterrole',
-  'clusterrolebinding',
-  'permission',
-  'permissions',
-  'member',
-  'members',
-  'collaborator',
-  'collaborators',
-  'grant',
-  'revoke',
-  'acl',
-  'acls',
-  'invite',
-  'invitation',
-  'invitations',
-  'serviceaccount',
-  'owner',
-  'owners',
-  'access',
-  'auth',
-  'login',
-  'logout',
-  'sso',
-  'mfa',
-  'keypair',
-  'keypairs',
-  'ssh-key',
-  'deploy-key',
-]);
-const SEGMENT = /[-:_./]/;
-const IDENTIFIER = /^[a-z][a-z0-9]*([-:_.][a-z0-9]+)*$/;
-
-export interface CliSpec {
-  /** Options before the verb that take a value (`kubectl -n prod delete …`). */
-  readonly valueOptions?: readonly string[];
-  /** How many words the verb path may have (`gcloud sql instances delete`: 3). */
-  readonly depth?: number;
-  /** Another name for a word (`helm un` is `helm uninstall`). */
-  readonly aliases?: Readonly<Record<string, string>>;
+export interface CliSpec extends WordsSpec {
   /** Where the effect lands when nothing says otherwise. */
   readonly reach?: 'local' | 'remote';
+  /** Removing is reinstalling away (package managers): removal words are writes. */
+  readonly removalIsWrite?: boolean;
+  /** Options named for deleting are the tool's own business (`docker run --rm`, `--remove-orphans`). */
+  readonly ignoreFlags?: boolean;
 }
 
-const RESOURCE_OPTION =
-  /^--?(.*-)?(id|ids|identifier|name|names|volume|service|environment|env|project|app|bucket|cluster|namespace|database|db|instance|instances|resource-group|group|zone|region|stack|site|branch|org|repo|key)s?$/;
-
-export function verbPath(args: readonly Word[], spec: CliSpec): { path: string[]; rest: Word[]; resources: string[]; undecided: boolean } {
-  const values = new Set(spec.valueOptions ?? []);
-  const depth = spec.depth ?? 3;
-  const path: string[] = [];
-  const rest: Word[] = [];
-  const resources: string[] = [];
-  let collecting = true;
-  let undecided = false;
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!;
-    const v = word.value;
-    if (v === undefined && collecting && path.length < depth) undecided = true;
-    if (v?.startsWith('-') && v !== '-') {
-      const eq = v.indexOf('=');
-      const name = eq > 0 ? v.slice(0, eq) : v;
-      let value: string | undefined;
-      if (eq > 0) value = v.slice(eq + 1);
-      else if (values.has(name) || (RESOURCE_OPTION.test(name) && args[i + 1]?.value !== undefined && !args[i + 1]!.value!.startsWith('-')))
-        value = args[++i]?.value;
-      if (value !== undefined && RESOURCE_OPTION.test(name)) resources.push(value);
-      continue;
-    }
-    if (collecting && v !== undefined && IDENTIFIER.test(v.toLowerCase()) && path.length < depth) {
-      const word = spec.aliases?.[v] ?? v;
-      path.push(word);
-      if (decides(word)) {
-        collecting = false;
-        // `get secret …` reads a credential: the noun after a reading verb still counts.
-        const next = args[i + 1]?.value?.toLowerCase();
-        if (next && segmentsOf([word]).some((s) => READS.has(s)) && segmentsOf([next]).some((s) => CREDENTIALS.has(s))) path.push(args[++i]!.value!);
-      }
-      continue;
-    }
-    collecting = false;
-    rest.push(word);
-    resources.push(v ?? word.raw);
-  }
-  return { path, rest, resources, undecided };
+/** The subcommand path of a CLI: see verbs.ts. */
+export function verbPath(args: readonly Word[], spec: CliSpec): CommandWords {
+  return commandWords(args, spec);
 }
 
-function segmentsOf(path: readonly string[]): string[] {
-  return path.flatMap((p) => [p.toLowerCase(), ...p.toLowerCase().split(SEGMENT)]);
-}
-
-function decides(word: string): boolean {
-  return segmentsOf([word]).some((s) => DESTRUCTIVE.has(s) || CREDENTIALS.has(s) || READS.has(s) || PERMISSIONS.has(s));
-}
-
+/** What a subcommand path (already split into words) says it does. */
 export function classOfPath(path: readonly string[]): { class: OperationClass; why: string } {
-  const segments = segmentsOf(path);
-  const joined = path.join(' ').toLowerCase();
-  const destructive = segments.find((s) => DESTRUCTIVE.has(s));
-  if (destructive) return { class: 'destructive', why: `"${destructive}" destroys what it names` };
-  const credential = segments.find((s) => CREDENTIALS.has(s)) ?? (/access-?key|api-?key/.test(joined) ? 'access key' : undefined);
-  if (credential)
-    return { class: 'privilege', why: `handles ${credential === 'access key' ? 'access keys' : `${credential}s`.replace(/ss$/, 's')}, which are credentials` };
-  const read = segments.find((s) => READS.has(s));
-  if (read) return { class: 'read', why: `"${read}" only reads` };
-  const permission = segments.find((s) => PERMISSIONS.has(s));
-  if (permission) return { class: 'privilege', why: `"${permission}" changes who may do what` };
-  return { class: 'write', why: path.length > 0 ? `"${path.join(' ')}" changes something` : 'no subcommand Airlock knows' };
+  return judgeWords(path);
 }
 
 function cli(spec: CliSpec = {}): Handler {
   return (call) => lexicon(call, spec);
 }
 
-function lexicon(call: Call, spec: CliSpec, extra: { class?: OperationClass; why?: string; suffix?: string } = {}): void {
-  const { path, resources, undecided } = verbPath(call.args, spec);
-  const judged = classOfPath(path);
+export function lexicon(call: Call, spec: CliSpec, extra: { class?: OperationClass; why?: string; suffix?: string } = {}): void {
+  const { path, resources, undecided, flags } = verbPath(call.args, spec);
+  let judged = judgeWords(path, spec.ignoreFlags ? [] : flags);
+  if (spec.removalIsWrite && judged.class === 'destructive' && !path.some((p) => /purge/i.test(p)))
+    judged = { class: 'write', why: `"${path.join(' ')}" removes what one command installs again` };
+  const json = call.args.map((a) => (a.value !== undefined ? deletionInJson(a.value) : undefined)).find((d) => d !== undefined);
+  if (json && judged.class !== 'destructive') judged = { class: 'destructive', why: `a JSON argument asks for a deletion (${json})` };
   if (undecided && judged.class !== 'destructive') {
     call.unknown(`shell:${[call.tool, ...path].join(' ')}`, unknownWhy(`the ${call.tool} subcommand is only known when it runs`), resources);
     return;
@@ -255,7 +74,7 @@ const terraform: Handler = (call) => {
 const DOCKER_GLOBALS = ['-H', '--host', '--context', '-c', '--config', '-l', '--log-level'];
 
 const docker: Handler = async (call) => {
-  const spec: CliSpec = { valueOptions: DOCKER_GLOBALS, depth: 2, reach: 'local' };
+  const spec: CliSpec = { valueOptions: DOCKER_GLOBALS, depth: 2, reach: 'local', ignoreFlags: true };
   const { path, rest } = verbPath(call.args, spec);
   const compose = call.tool === 'docker-compose' || call.tool === 'podman-compose' || path[0] === 'compose';
   const verb = compose ? (call.tool.endsWith('compose') ? path[0] : path[1]) : path[0];
@@ -382,7 +201,94 @@ const rsync: Handler = (call) => {
   });
 };
 
-const PACKAGE_MANAGERS: CliSpec = { depth: 1, reach: 'local' };
+const PACKAGE_MANAGERS: CliSpec = { depth: 1, reach: 'local', removalIsWrite: true, ignoreFlags: true };
+
+/**
+ * `npm exec`, `pnpm dlx`, `bundle exec`, `poetry run`, `uv run`: the command they carry is what
+ * runs; `npm run script` runs a script Airlock does not see.
+ */
+function carrier(spec: CliSpec, carrying: readonly string[]): Handler {
+  return async (call) => {
+    const { rest, dynamic } = skipToWord(call.args);
+    const verb = rest[0]?.value;
+    if (!dynamic && verb !== undefined && carrying.includes(verb)) {
+      const after = rest.slice(1);
+      const start = after.findIndex((w) => w.value === undefined || !w.value.startsWith('-') || w.value === '--');
+      const command = start < 0 ? [] : after[start]!.value === '--' ? after.slice(start + 1) : after.slice(start);
+      if (command.length > 0) {
+        await call.reenter(command);
+        return;
+      }
+    }
+    lexicon(call, spec);
+  };
+}
+
+function skipToWord(args: readonly Word[]): { rest: readonly Word[]; dynamic: boolean } {
+  let i = 0;
+  while (i < args.length && args[i]!.value?.startsWith('-')) i++;
+  return { rest: args.slice(i), dynamic: i < args.length && args[i]!.value === undefined };
+}
+
+/** rclone: `sync` and `move` delete at the destination or the source by design. */
+const rclone: Handler = (call) => {
+  const { path } = verbPath(call.args, { depth: 1 });
+  if (path[0] === 'sync' || path[0] === 'move' || path[0] === 'moveto' || path[0] === 'dedupe' || path[0] === 'cleanup') {
+    lexicon(call, { depth: 1 }, { class: 'destructive', why: `rclone ${path[0]} deletes files that are not in the source (or the source itself)` });
+    return;
+  }
+  lexicon(call, { depth: 1 });
+};
+
+/** gsutil: `rsync -d` deletes at the destination what the source lacks. */
+const gsutil: Handler = (call) => {
+  const { path } = verbPath(call.args, { depth: 1 });
+  const flags = parseArgs(call.args);
+  if (path[0] === 'rsync' && has(flags, '-d', '--delete-unmatched-destination-objects')) {
+    lexicon(call, { depth: 1 }, { class: 'destructive', why: 'rsync -d deletes what the source lacks at the destination', suffix: ' -d' });
+    return;
+  }
+  lexicon(call, { depth: 2, aliases: { rb: 'rb' } });
+};
+
+/** decK (Kong): `sync` and `reset` replace the gateway's configuration, deleting what the files lack. */
+const deck: Handler = (call) => {
+  const { path } = verbPath(call.args, { depth: 2 });
+  if (path.includes('sync')) {
+    lexicon(call, { depth: 2 }, { class: 'destructive', why: 'sync deletes every entity the state files do not list' });
+    return;
+  }
+  lexicon(call, { depth: 2 });
+};
+
+/** `tmux new-session 'cmd'`, `tmux send-keys 'cmd' Enter`: the command is run in a terminal. */
+const tmux: Handler = async (call) => {
+  const sub = call.args[0]?.value;
+  const carrying = [
+    'new-session',
+    'new',
+    'new-window',
+    'neww',
+    'split-window',
+    'splitw',
+    'send-keys',
+    'send',
+    'respawn-pane',
+    'respawn-window',
+    'run-shell',
+    'run',
+  ];
+  if (sub && carrying.includes(sub)) {
+    const parsed = parseArgs(call.args.slice(1), new Set(['-t', '-s', '-n', '-c', '-e', '-F', '-x', '-y', '-l']));
+    const words = parsed.positionals.filter((w) => !/^(Enter|C-m|C-j|KPEnter)$/.test(w.value ?? ''));
+    if (words.length > 0) {
+      const values = words.map((w) => w.value);
+      await call.script(values.some((v) => v === undefined) ? undefined : values.join(' '), `the command given to tmux ${sub}`);
+      return;
+    }
+  }
+  call.part({ action: `shell:tmux${sub ? ` ${sub}` : ''}`, class: 'write', why: 'manages terminal sessions' });
+};
 
 export const CLI_HANDLERS: Record<string, Handler> = {
   railway: cli({ depth: 2, valueOptions: ['-s', '--service', '-e', '--environment', '-p', '--project'] }),
@@ -404,7 +310,10 @@ export const CLI_HANDLERS: Record<string, Handler> = {
     valueOptions: ['--profile', '--region', '--output', '--endpoint-url', '--query', '--cli-read-timeout', '--cli-connect-timeout', '--ca-bundle'],
   }),
   gcloud: cli({ depth: 4, valueOptions: ['--project', '--account', '--configuration', '--format', '--verbosity', '--impersonate-service-account'] }),
-  gsutil: cli({ depth: 2, aliases: { rb: 'rb' } }),
+  gsutil,
+  deck,
+  tmux,
+  screen: (call) => call.part({ action: 'shell:screen', class: 'write', why: 'manages terminal sessions' }),
   az: cli({ depth: 4, valueOptions: ['--subscription', '-o', '--output', '--query'] }),
   kubectl,
   oc: kubectl,
@@ -419,9 +328,9 @@ export const CLI_HANDLERS: Record<string, Handler> = {
   serverless: cli({ depth: 1 }),
   sls: cli({ depth: 1 }),
   nomad: cli({ depth: 2 }),
-  vault: cli({ depth: 2 }),
+  vault: cli({ depth: 4, valueOptions: ['-namespace', '--namespace', '-address', '--address'] }),
   stripe: cli({ depth: 2 }),
-  rclone: cli({ depth: 1 }),
+  rclone,
   s3cmd: cli({ depth: 1 }),
   docker,
   podman: docker,
@@ -430,9 +339,19 @@ export const CLI_HANDLERS: Record<string, Handler> = {
   gh,
   glab: cli({ depth: 2 }),
   rsync,
-  npm: cli(PACKAGE_MANAGERS),
-  pnpm: cli(PACKAGE_MANAGERS),
-  yarn: cli(PACKAGE_MANAGERS),
+  npm: carrier(PACKAGE_MANAGERS, ['exec', 'x']),
+  pnpm: carrier(PACKAGE_MANAGERS, ['exec', 'dlx']),
+  yarn: carrier(PACKAGE_MANAGERS, ['exec', 'dlx']),
+  bundle: carrier(PACKAGE_MANAGERS, ['exec']),
+  poetry: carrier(PACKAGE_MANAGERS, ['run']),
+  uv: carrier(PACKAGE_MANAGERS, ['run']),
+  pipenv: carrier(PACKAGE_MANAGERS, ['run']),
+  pdm: carrier(PACKAGE_MANAGERS, ['run']),
+  ...Object.fromEntries(
+    'pip pip3 cargo gem go composer brew apt apt-get yum dnf pacman apk conda mamba rustup asdf mise nvm volta corepack'
+      .split(' ')
+      .map((name) => [name, cli(PACKAGE_MANAGERS)]),
+  ),
   systemctl: cli({ depth: 1, reach: 'local' }),
   launchctl: cli({ depth: 1, reach: 'local' }),
   crontab: (call) => {

@@ -1,6 +1,7 @@
 import type { OperationClass } from '../../../core/operation.js';
 import { isInside, resolvePath } from '../context.js';
 import type { Word } from '../words.js';
+import { overwriteClass } from '../redirections.js';
 import { has, parseArgs, unknownWhy, type Call, type Handler } from './call.js';
 
 /**
@@ -25,8 +26,9 @@ export function placeOf(word: Word, call: Call): Place {
     const resolved = resolvePath(word.value, env.cwd, home, word.tilde);
     if (resolved === undefined) return { kind: 'outside', path: shown };
     if (resolved === workspace) return { kind: 'workspace-root', path: resolved };
-    return isInside(resolved, workspace) ? { kind: 'inside', path: resolved } : { kind: 'outside', path: resolved };
+    return isInside(resolved, workspace) || isScratch(resolved) ? { kind: 'inside', path: resolved } : { kind: 'outside', path: resolved };
   }
+  if (inTmpdir(word)) return { kind: 'inside', path: shown };
   // A pattern or an expansion: only the fixed text before it is known. The names it can
   // become all live in the directory that fixed text ends in.
   const text = word.value ?? word.prefix;
@@ -37,7 +39,37 @@ export function placeOf(word: Word, call: Call): Place {
   if (container === undefined) return { kind: 'outside', path: shown };
   // `.*` also matches `..`.
   if (/(^|\/)\.$/.test(fixed) || /(^|\/)\.\.?$/.test(fixed)) return { kind: 'outside', path: shown };
-  return isInside(container, workspace) ? { kind: 'inside', path: shown } : { kind: 'outside', path: shown };
+  // `*` at the workspace's root is every file of the project.
+  if (word.glob && container === workspace && /^(\.\/)?\*$/.test(text)) return { kind: 'workspace-root', path: shown };
+  return isInside(container, workspace) || isScratch(container) || SCRATCH.includes(container)
+    ? { kind: 'inside', path: shown }
+    : { kind: 'outside', path: shown };
+}
+
+/**
+ * `"$tmp"`: a variable the line set to a known path is that path; one it never set, named for a
+ * temporary file (`$tmp`, `$tmpfile`, `$TEMP_FILE`), is taken as one when a single file (not a
+ * tree) is removed — the `trap 'rm -f "$tmp"' EXIT` idiom.
+ */
+function placeOfVariable(word: Word, call: Call, recursive: boolean): Place | undefined {
+  const name = /^"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?$/.exec(word.raw)?.[1];
+  if (name === undefined) return undefined;
+  const assigned = call.out.assignments.filter((a) => a.name === name).at(-1);
+  if (assigned) return placeOf({ raw: assigned.value, value: assigned.value, prefix: assigned.value, glob: false, tilde: false }, call);
+  if (!recursive && /^(te?mp)|(te?mp)(_?(file|name|path))?$/i.test(name)) return { kind: 'inside', path: `$${name}` };
+  return undefined;
+}
+
+/** Folders for scratch files: what lies under them is nobody's data (the folders themselves are). */
+const SCRATCH = ['/tmp', '/var/tmp', '/private/tmp', '/dev/shm'];
+
+export function isScratch(path: string): boolean {
+  return SCRATCH.some((root) => path.startsWith(`${root}/`) && path.length > root.length + 1);
+}
+
+/** `$TMPDIR/x`, `"${TMPDIR:-/tmp}/x"`: under the temporary folder, whatever it is. */
+function inTmpdir(word: Word): boolean {
+  return word.prefix === '' && /^the expansion \$\{?TMPDIR\b/.test(word.dynamic ?? '') && /TMPDIR[^/]*\/[^.]/.test(word.raw) && !word.raw.includes('..');
 }
 
 function normalise(path: string): string {
@@ -50,7 +82,7 @@ const rm: Handler = (call) => {
   const recursive = has(parsed, '-r', '-R', '--recursive');
   const force = has(parsed, '-f', '--force');
   const action = `shell:rm${recursive && force ? ' -rf' : recursive ? ' -r' : force ? ' -f' : ''}`;
-  const places = parsed.positionals.map((w) => placeOf(w, call));
+  const places = parsed.positionals.map((w) => placeOfVariable(w, call, recursive) ?? placeOf(w, call));
   if (places.length === 0) {
     call.part({ action, class: 'read', why: 'no path given' });
     return;
@@ -126,6 +158,10 @@ const mv: Handler = (call) => {
   const dest = target !== undefined ? undefined : paths[paths.length - 1];
   const outside = sources.map((w) => placeOf(w, call)).filter((p) => p.kind !== 'inside');
   const intoVoid = dest?.value === '/dev/null';
+  if (!intoVoid && outside.length === 0 && dest && placeOf(dest, call).kind === 'outside') {
+    overwrite(call, dest, 'shell:mv');
+    return;
+  }
   call.part({
     action: 'shell:mv',
     class: outside.length > 0 || intoVoid ? 'destructive' : 'write',
@@ -200,23 +236,114 @@ const find: Handler = async (call) => {
   }
 };
 
+/** Records writing over `word`: a write in the workspace, destructive over a file elsewhere or a disk. */
+export function overwrite(call: Call, word: Word, action: string, appending = false): void {
+  const place = placeOf(word, call);
+  const judged = overwriteClass(word.value ?? place.path, place.kind, appending);
+  call.part({ action, class: judged.class === 'read' ? 'write' : judged.class, resources: [place.path], why: judged.why });
+}
+
 /** `tee [-a] file…` writes files. */
 const tee: Handler = (call) => {
   const parsed = parseArgs(call.args);
-  const places = parsed.positionals.map((w) => placeOf(w, call));
-  call.part({ action: 'shell:tee', class: places.length > 0 ? 'write' : 'read', resources: places.map((p) => p.path) });
+  if (parsed.positionals.length === 0) call.part({ action: 'shell:tee', class: 'read' });
+  for (const word of parsed.positionals) overwrite(call, word, 'shell:tee', has(parsed, '-a', '--append'));
+};
+
+/**
+ * `cp src… dest`, `ln [-f] target link`, `install src… dest`: the destination is written over
+ * (`ln` without `-f` refuses to replace a file, so it only adds one).
+ */
+function copies(valueOptions: string[], replaces: (flags: ReturnType<typeof parseArgs>) => boolean): Handler {
+  return (call) => {
+    const parsed = parseArgs(call.args, new Set(valueOptions));
+    const target = parsed.options.get('-t')?.[0] ?? parsed.options.get('--target-directory')?.[0];
+    const paths = parsed.positionals;
+    const dest = target !== undefined ? { ...paths[0]!, raw: target, value: target, prefix: target } : paths[paths.length - 1];
+    if (!dest || (target === undefined && paths.length < 2 && call.tool !== 'ln') || (call.tool === 'install' && has(parsed, '-d', '--directory'))) {
+      call.part({ action: `shell:${call.tool}`, class: 'write', resources: paths.map((w) => w.value ?? w.raw) });
+      return;
+    }
+    if (!replaces(parsed) && placeOf(dest, call).kind !== 'inside') {
+      call.part({ action: `shell:${call.tool}`, class: 'write', resources: [dest.value ?? dest.raw], why: 'adds a file, never replacing one' });
+      return;
+    }
+    overwrite(call, dest, `shell:${call.tool}`);
+  };
+}
+
+/** `tar -cf FILE`, `tar -xf archive -C DIR`: writing an archive over a disk, or unpacking over a system. */
+const tar: Handler = (call) => {
+  const parsed = parseArgs(call.args, new Set(['-f', '--file', '-C', '--directory', '-T', '--files-from', '-X', '--exclude-from', '-b', '-H', '--format']));
+  const creating = has(parsed, '-c', '--create', '-r', '--append', '-u', '--update') || /^[a-z]*c/.test(call.args[0]?.value ?? '');
+  const extracting = has(parsed, '-x', '--extract', '--get') || /^[a-z]*x/.test(call.args[0]?.value ?? '');
+  // Old style: `tar cf FILE …` — the letters come first, without a dash, and f takes the next word.
+  const oldStyle = /^[a-z]*f[a-z]*$/.test(call.args[0]?.value ?? '') && !call.args[0]!.value!.startsWith('-');
+  const file = parsed.options.get('-f')?.[0] ?? parsed.options.get('--file')?.[0] ?? (oldStyle ? call.args[1]?.value : undefined);
+  if (creating && file !== undefined && file !== '-') {
+    overwrite(call, { raw: file, value: file, prefix: file, glob: false, tilde: file.startsWith('~') }, 'shell:tar');
+    return;
+  }
+  const dir = parsed.options.get('-C')?.[0] ?? parsed.options.get('--directory')?.[0];
+  if (extracting && dir !== undefined) {
+    const place = placeOf({ raw: dir, value: dir, prefix: dir, glob: false, tilde: dir.startsWith('~') }, call);
+    if (place.kind !== 'inside') {
+      call.part({ action: 'shell:tar -x', class: 'destructive', resources: [place.path], why: `unpacks over ${place.path}, outside the workspace` });
+      return;
+    }
+  }
+  call.part({ action: 'shell:tar', class: 'write', resources: file ? [file] : [] });
 };
 
 /** `sed -i` edits files in place; otherwise sed only prints. */
 const sed: Handler = (call) => {
   const inPlace = call.args.some((a) => a.value !== undefined && (/^-[a-zA-Z]*i/.test(a.value) || a.value.startsWith('--in-place')));
   const script = call.args.find((a) => a.value !== undefined && !a.value.startsWith('-'));
-  // biome-ignore lint/suspicious/noUselessRegexBackrefs: \1 names a group of another branch and matches nothing, so this branch reads as s.+e, stricter than the \3 probably meant; kept so that no sed script is judged more leniently
-  if (script?.value !== undefined && /(^|[;\s}])e(\s|$)|\/e\b|s(.).*\1.*\1[gip0-9]*e/.test(script.value)) {
+  if (script?.value !== undefined && runsCommands(script.value)) {
     call.unknown('shell:sed', unknownWhy('the sed script runs commands (e)'));
     return;
   }
-  call.part({ action: inPlace ? 'shell:sed -i' : 'shell:sed', class: inPlace ? 'write' : 'read' });
+  if (!inPlace) {
+    call.part({ action: 'shell:sed', class: 'read' });
+    return;
+  }
+  const parsed = parseArgs(call.args, new Set(['-e', '--expression', '-f', '--file', '-l', '--line-length']));
+  const scripted = has(parsed, '-e', '--expression', '-f', '--file');
+  const files = scripted ? parsed.positionals : parsed.positionals.slice(1);
+  if (files.length === 0) call.part({ action: 'shell:sed -i', class: 'write' });
+  for (const file of files) overwrite(call, file, 'shell:sed -i');
+};
+
+/**
+ * A sed script that runs commands: the `e` command, or the `e` flag of `s` (`s/x/date/e`).
+ * Each `s` command is read with its own delimiter.
+ */
+export function runsCommands(script: string): boolean {
+  if (/(^|[;\s}])e(\s|$)/.test(script)) return true;
+  for (const match of script.matchAll(/s([^\w\s\\])/g)) {
+    const delimiter = match[1]!;
+    let at = match.index + 2;
+    let seen = 0;
+    while (at < script.length && seen < 2) {
+      if (script[at] === '\\') at += 2;
+      else if (script[at++] === delimiter) seen++;
+    }
+    if (seen === 2 && /^[gpiImM0-9w]*e/.test(script.slice(at))) return true;
+  }
+  return false;
+}
+
+/** `rimraf path…`, `del path…`, `trash path…`: rm -rf by another name. */
+const rmrf: Handler = (call) => {
+  const parsed = parseArgs(call.args);
+  const places = parsed.positionals.map((w) => placeOf(w, call));
+  const outside = places.filter((p) => p.kind !== 'inside');
+  call.part({
+    action: `shell:${call.tool}`,
+    class: places.length === 0 ? 'read' : outside.length > 0 ? 'destructive' : 'write',
+    resources: places.map((p) => p.path),
+    why: outside.length > 0 ? `deletes outside the workspace (${outside.map((p) => p.path).join(', ')})` : 'deletes inside the workspace',
+  });
 };
 
 const localWrite: Handler = (call) => {
@@ -252,12 +379,16 @@ export const FILE_HANDLERS: Record<string, Handler> = {
   tee,
   sed,
   gsed: sed,
-  cp: localWrite,
-  ln: localWrite,
+  cp: copies(['-t', '--target-directory', '-S', '--suffix'], (p) => !has(p, '-n', '--no-clobber')),
+  ln: copies(['-t', '--target-directory', '-S', '--suffix'], (p) => has(p, '-f', '--force')),
   touch: localWrite,
   mkdir: localWrite,
-  install: localWrite,
-  tar: localWrite,
+  install: copies(['-t', '--target-directory', '-m', '--mode', '-o', '--owner', '-g', '--group', '-S', '--suffix'], () => true),
+  tar,
+  rimraf: rmrf,
+  trash: rmrf,
+  'trash-put': rmrf,
+  'del-cli': rmrf,
   unzip: localWrite,
   zip: localWrite,
   gzip: localWrite,

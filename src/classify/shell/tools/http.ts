@@ -479,7 +479,7 @@ function judgeShape(call: Call, request: HttpRequest, contentType: string | unde
       return;
     }
   }
-  const result = classifyRest(request.method, url ? url.pathname + url.search : '/');
+  const result = restOrFailure(request.method, url ? url.pathname + url.search : '/');
   if (!result.ok) {
     call.unknown(`shell:${call.tool}`, unknownWhy(result.error));
     return;
@@ -492,6 +492,15 @@ function judgeShape(call: Call, request: HttpRequest, contentType: string | unde
       resources: [where, ...part.resources],
       why: `${part.why ?? part.class} (${where} is not an upstream Airlock guards)`,
     });
+  }
+}
+
+/** A classifier that throws has not judged the request: its effect is unknown. */
+function restOrFailure(method: string, path: string): ClassifyResult {
+  try {
+    return classifyRest(method, path);
+  } catch (error) {
+    return { ok: false, error: `the REST classifier failed (${(error as Error).message})` };
   }
 }
 

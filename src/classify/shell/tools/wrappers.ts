@@ -173,6 +173,44 @@ const flock: Handler = async (call) => {
   await call.reenter(after);
 };
 
+/** `npx [-y] [-p pkg] command …`, `npx -c 'cmd'`, `bunx`, `pnpx`: the package's command is what runs. */
+const npx: Handler = async (call) => {
+  const args = call.args;
+  let i = 0;
+  while (i < args.length) {
+    const v = args[i]!.value;
+    if (v === undefined) break;
+    if (v === '-c' || v === '--call') {
+      await call.script(args[i + 1]?.value, `the command given to ${call.tool} -c`);
+      return;
+    }
+    if (v === '--') {
+      i++;
+      break;
+    }
+    if (!v.startsWith('-')) break;
+    i += ['-p', '--package', '--registry', '--cache', '--userconfig', '-w', '--workspace'].includes(v) ? 2 : 1;
+  }
+  const rest = args.slice(i);
+  if (rest.length === 0) {
+    call.part({ action: `shell:${call.tool}`, class: 'write' });
+    return;
+  }
+  const name = rest[0]!.value;
+  // `npx rimraf@5 /` runs rimraf; a scoped package runs its own bin, named after it.
+  const bin = name?.replace(/^@[^/]+\//, '').replace(/@[^@]*$/, '');
+  await call.reenter(bin !== undefined && bin !== name ? [staticWord(bin), ...rest.slice(1)] : rest);
+};
+
+/** `busybox applet args…`, `toybox applet args…`: the applet is the command. */
+const multicall: Handler = async (call) => {
+  if (call.args.length === 0 || call.args[0]!.value?.startsWith('-')) {
+    call.part({ action: `shell:${call.tool}`, class: 'read' });
+    return;
+  }
+  await call.reenter(call.args);
+};
+
 function quote(text: string | undefined): string {
   return `'${(text ?? '').replace(/'/g, `'\\''`)}'`;
 }
@@ -205,5 +243,12 @@ export const WRAPPER_HANDLERS: Record<string, Handler> = {
   unbuffer: wrapper([]),
   caffeinate: wrapper(['-t', '-w']),
   coproc: wrapper([]),
+  npx,
+  bunx: npx,
+  pnpx: npx,
+  uvx: npx,
+  pipx: async (call) => (call.args[0]?.value === 'run' ? npx({ ...call, args: call.args.slice(1) }) : call.part({ action: 'shell:pipx', class: 'write' })),
+  busybox: multicall,
+  toybox: multicall,
   'run-parts': async (call) => call.unknown('shell:run-parts', unknownWhy('runs every script in a folder')),
 };

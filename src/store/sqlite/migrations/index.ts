@@ -4,6 +4,7 @@ import { baselineMigration } from './003-baseline.js';
 import { consoleMigration } from './004-console.js';
 import { changeEpochMigration } from './005-change-epoch.js';
 import { holdOperationMigration } from './006-hold-operation.js';
+import { observeMigration } from './007-observe.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   consoleMigration,
   changeEpochMigration,
   holdOperationMigration,
+  observeMigration,
 ];
