@@ -7,7 +7,8 @@ import { loadSecretKey } from '../../identity/secret-box.js';
 import { knownSecretsOf } from '../../scan/secrets.js';
 import type { RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
-import { openHttpDoor } from '../http/door.js';
+import { isAirlockToken } from '../../classify/shell/index.js';
+import { bearerToken, openHttpDoor } from '../http/door.js';
 import { responseHeadersToReturn } from '../http/headers.js';
 import { graphqlRefusal, problemRefusal, type Refused } from '../http/refusal.js';
 import { loadOrCreateCa } from './ca.js';
@@ -126,7 +127,10 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     if (found.length > 0) {
       request.resume();
       const operation = rawCredentialOperation(upstream.name, found, request.method ?? 'GET', tunnel.authority.host, request.url ?? '/');
-      const result = await runtime.gate.decide({ operation, token: caller.token });
+      // Attributed to the agent by its proxy credential, or by an Airlock token it also sent.
+      const presented = bearerToken(request.headers.authorization);
+      const token = caller.token ?? (presented && isAirlockToken(presented) ? presented : undefined);
+      const result = await runtime.gate.decide({ operation, token });
       runtime.log.warn(
         { door: 'egress', upstream: upstream.name, agent: result.agent, host: tunnel.authority.host, audit: result.record?.seq },
         "tripwire: a credential that is not the agent's own",

@@ -41,7 +41,9 @@ export async function credentialsNotTheAgentsOwn(
 
 /** The operation recorded for such a request: refused by the built-in `airlock/raw-credential` policy. */
 export function rawCredentialOperation(upstream: string, found: readonly RawCredential[], method: string, host: string, path: string): Operation {
-  const summary = `${method} https://${host}${path.length > 500 ? `${path.slice(0, 500)}…` : path}`;
+  // The query string is left out: a found credential is often passed in one (?token=…).
+  const bare = path.split('?')[0]!;
+  const summary = `${method} https://${host}${bare.length > 500 ? `${bare.slice(0, 500)}…` : bare}`;
   return operationFromParts({
     door: 'egress',
     upstream,

@@ -147,6 +147,8 @@ describe("the egress door, with the agent's own curl through HTTPS_PROXY", () =>
     expect(answer.body).toContain('a credential in project_access_token');
     expect(answer.body).not.toContain(found);
     expect(world.railway.received.length).toBe(before);
+    const [record] = await world.airlock.airlock.runtime.store.audit.list({ newestFirst: true, limit: 1 });
+    expect(record).toMatchObject({ door: 'egress', agent: 'coding-agent', verdict: 'deny', policies: ['airlock/raw-credential'] });
     recordAttack({
       door: 'egress',
       category: 'the real host name, through the proxy',
