@@ -6,10 +6,14 @@ import { listenSchema } from './common.js';
  * (repeatable) and AIRLOCK_LISTEN_HTTP / AIRLOCK_LISTEN_POSTGRES, so that a port in use is changed
  * without editing a copied config. The flag wins over the variable, the variable over the file.
  */
-export const LISTENERS = ['http', 'postgres'] as const;
+export const LISTENERS = ['http', 'postgres', 'egress'] as const;
 export type ListenerName = (typeof LISTENERS)[number];
 
-export const LISTEN_ENV: Readonly<Record<ListenerName, string>> = { http: 'AIRLOCK_LISTEN_HTTP', postgres: 'AIRLOCK_LISTEN_POSTGRES' };
+export const LISTEN_ENV: Readonly<Record<ListenerName, string>> = {
+  http: 'AIRLOCK_LISTEN_HTTP',
+  postgres: 'AIRLOCK_LISTEN_POSTGRES',
+  egress: 'AIRLOCK_LISTEN_EGRESS',
+};
 
 export class ListenOverrideError extends Error {
   override readonly name = 'ListenOverrideError';
@@ -41,7 +45,7 @@ export function listenOverrides(flags: readonly string[], env: NodeJS.ProcessEnv
 }
 
 export function withListen(config: AirlockConfig, overrides: Partial<Record<ListenerName, Address>>): AirlockConfig {
-  if (!overrides.http && !overrides.postgres) return config;
+  if (Object.keys(overrides).length === 0) return config;
   return { ...config, listen: { ...config.listen, ...overrides } };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_PROTECTED_BRANCHES } from '../classify/shell/context.js';
 import { DEFAULT_BLAST_RADIUS, postgresDoorSchema } from './upstreams/postgres.js';
 import { notifySchema } from './holds.js';
 import { baselineSchema } from '../baseline/config.js';
+import { egressSchema } from './egress.js';
 import { secretRefSchema } from './secret.js';
 
 /** A postgres:// URL without a password: the password is a secret reference beside it. */
@@ -50,8 +51,12 @@ export const configSchema = z
         http: listenSchema.default({ host: '127.0.0.1', port: 4100 }),
         /** The PostgreSQL door; off when absent. */
         postgres: listenSchema.optional(),
+        /** The egress door, an HTTPS proxy for the agent's sandbox (docs/egress-door.md); off when absent. */
+        egress: listenSchema.optional(),
       })
       .default({ http: { host: '127.0.0.1', port: 4100 } }),
+    /** Hosts the egress door tunnels without opening them (package registries, docs). */
+    egress: egressSchema.prefault({}),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
     postgres: postgresDoorSchema.default({ tls: 'generate', plaintext: 'never', blastRadius: DEFAULT_BLAST_RADIUS }),
     /** The address operators use to reach the console, for links in notifications. */

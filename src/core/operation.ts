@@ -13,7 +13,7 @@
 export const OPERATION_CLASSES = ['read', 'write', 'privilege', 'destructive'] as const;
 export type OperationClass = (typeof OPERATION_CLASSES)[number];
 
-export const DOORS = ['http', 'postgres', 'mcp', 'hook', 'api'] as const;
+export const DOORS = ['http', 'postgres', 'mcp', 'hook', 'api', 'egress'] as const;
 export type Door = (typeof DOORS)[number];
 
 /** Danger order: a request is judged by its most dangerous part. */

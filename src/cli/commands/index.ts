@@ -65,5 +65,10 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
     load: async () => [(await import('./doctor.js')).registerDoctor],
   },
   { names: ['mcp'], summary: 'bridge a local stdio MCP client to a running Airlock', load: async () => [(await import('./mcp.js')).registerMcp] },
+  {
+    names: ['ca'],
+    summary: "the egress door's CA: export the certificate sandboxes trust, or rotate it",
+    load: async () => [(await import('./ca.js')).registerCa],
+  },
   { names: ['scan'], summary: 'find raw credentials an agent could use to go around Airlock', load: async () => [(await import('./scan.js')).registerScan] },
 ];

@@ -40,12 +40,17 @@ interface Judged {
   readonly path: string;
 }
 
+export interface HttpDoorOptions {
+  /** Route by Host alone, never by /u/<name>: requests the egress door opened for one real host. */
+  readonly byHostOnly?: boolean;
+}
+
 /**
  * The HTTP door: a reverse proxy for GraphQL and REST upstreams at `/u/<upstream>/…` (or by
  * Host). Each request is read, classified, placed in an environment, judged by the gate and
  * only then forwarded, with the agent's token swapped for the upstream's credential.
  */
-export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
+export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = {}): Promise<RunningDoor> {
   const upstreams = new Map<string, HttpUpstream>();
   const byHost = new Map<string, HttpUpstream>();
   for (const config of runtime.config.upstreams) {
@@ -65,7 +70,7 @@ export async function openHttpDoor(runtime: Runtime): Promise<RunningDoor> {
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
-    if (url.startsWith('/u/')) {
+    if (!options.byHostOnly && url.startsWith('/u/')) {
       const end = url.slice(3).search(/[/?]/);
       const name = end < 0 ? url.slice(3) : url.slice(3, 3 + end);
       const rest = end < 0 ? '' : url.slice(3 + end);
@@ -431,7 +436,7 @@ export function sendUpstream(upstream: HttpUpstream, stored: StoredHttpRequest, 
   });
 }
 
-function send(response: ServerResponse, refusal: { status: number; headers: Record<string, string>; body: string }): void {
+export function send(response: ServerResponse, refusal: { status: number; headers: Record<string, string>; body: string }): void {
   if (response.headersSent) {
     response.destroy();
     return;

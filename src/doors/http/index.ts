@@ -22,6 +22,6 @@ export const httpDoor: DoorModule = {
   start: async (runtime) => ({ ...(await openHttpDoor(runtime)), replay: (hold) => httpHoldReplayer(runtime, hold) }),
 };
 
-export { openHttpDoor, bearerToken, type StoredHttpRequest } from './door.js';
+export { openHttpDoor, bearerToken, type HttpDoorOptions, type StoredHttpRequest } from './door.js';
 export { replayHttpRequest, type ReplayResult } from './replay.js';
 export { graphqlRefusal, problemRefusal, statusFor, HTTP_RETRY_HINT } from './refusal.js';
