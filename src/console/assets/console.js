@@ -195,7 +195,9 @@
         window.location.reload();
         return;
       }
-      if (success) toast(success);
+      // An approval that cannot run now (the agent is suspended or stopped) says so.
+      if (answer.warning) toast(answer.warning, 'error');
+      else if (success) toast(success);
       refreshAll();
     } catch (error) {
       showError(form, `Could not reach Airlock (${error.message}); nothing was changed.`);
