@@ -1,0 +1,156 @@
+/**
+ * A running Airlock with an upstream of kind aws in front of s3rver (an S3 stand-in) on
+ * loopback, and the real AWS CLI pointed at Airlock with `--endpoint-url`, holding only its
+ * Airlock token as AWS credentials.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import S3rver from 's3rver';
+import { testClock } from '../../holds/support.js';
+import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+
+/** s3rver's own key pair: the "real" credential only Airlock holds. */
+const S3RVER_KEY = 'S3RVER';
+
+export interface S3Request {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization: string;
+}
+
+export interface AwsWorld {
+  readonly airlock: TestAirlock;
+  readonly clock: ReturnType<typeof testClock>;
+  /** The agent's token: write:production, so reads and writes pass and deletes are held. */
+  readonly token: string;
+  /** `http://127.0.0.1:<port>/u/aws` */
+  readonly endpoint: string;
+  /** Every request that reached s3rver. */
+  readonly received: S3Request[];
+  /** Runs the real `aws` CLI as the agent. */
+  aws(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Asks s3rver directly (signed with its own key), not through Airlock. */
+  direct(method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startAwsWorld(options: { buckets?: Record<string, Record<string, string>> } = {}): Promise<AwsWorld> {
+  const directory = mkdtempSync(join(tmpdir(), 'airlock-s3-'));
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: Object.keys(options.buckets ?? {}).map((name) => ({ name })),
+  });
+  const address = (await s3.run()) as AddressInfo;
+  const s3url = `http://127.0.0.1:${address.port}`;
+  const received: S3Request[] = [];
+  (s3 as unknown as { httpServer: import('node:http').Server }).httpServer.on('request', (request: IncomingMessage) => {
+    received.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
+  });
+
+  const variable = `AIRLOCK_TEST_AWS_${randomBytes(4).toString('hex').toUpperCase()}`;
+  process.env[`${variable}_ID`] = S3RVER_KEY;
+  process.env[`${variable}_SECRET`] = S3RVER_KEY;
+  const clock = testClock(new Date().toISOString());
+  const airlock = await startTestAirlock({
+    clock,
+    config: {
+      // The tests hold several deletes in a row, and a new agent's first delete, on purpose.
+      baseline: { ignore: ['refusal-burst', 'first-destructive'], suspendOn: [] },
+      upstreams: [
+        {
+          name: 'aws',
+          kind: 'aws',
+          account: '123456789012',
+          url: s3url,
+          credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
+          environment: 'production',
+          environments: { 'arn:aws:s3:::scratch-*': 'development' },
+        },
+      ],
+    },
+  });
+  const token = await airlock.token('deploy-bot', ['write:production', 'write:development'], 30 * 86_400_000);
+  const home = mkdtempSync(join(tmpdir(), 'airlock-aws-home-'));
+  const endpoint = `${airlock.url}/u/aws`;
+
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false,
+  });
+  const direct: AwsWorld['direct'] = async (method, path, body) => {
+    const [pathname, search] = path.split('?');
+    const query = Object.fromEntries(new URLSearchParams(search ?? ''));
+    const signed = await signer.sign({
+      method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: address.port,
+      path: pathname!,
+      query,
+      headers: { host: `127.0.0.1:${address.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      ...(body !== undefined ? { body } : {}),
+    });
+    const response = await fetch(`${s3url}${path}`, { method, headers: signed.headers as Record<string, string>, ...(body !== undefined ? { body } : {}) });
+    return { status: response.status, text: await response.text() };
+  };
+  for (const [bucket, objects] of Object.entries(options.buckets ?? {})) {
+    for (const [key, text] of Object.entries(objects)) {
+      const put = await direct('PUT', `/${bucket}/${key}`, text);
+      if (put.status !== 200) throw new Error(`seeding ${bucket}/${key} failed: ${put.status} ${put.text}`);
+    }
+  }
+  received.length = 0;
+
+  return {
+    airlock,
+    clock,
+    token,
+    endpoint,
+    received,
+    direct,
+    aws: (args) =>
+      new Promise((resolve) => {
+        execFile(
+          'aws',
+          ['--endpoint-url', endpoint, ...args],
+          {
+            env: {
+              PATH: process.env.PATH,
+              HOME: home,
+              AWS_ACCESS_KEY_ID: token,
+              AWS_SECRET_ACCESS_KEY: token,
+              AWS_DEFAULT_REGION: 'us-east-1',
+              AWS_CONFIG_FILE: join(home, 'none'),
+              AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+              AWS_EC2_METADATA_DISABLED: 'true',
+              AWS_MAX_ATTEMPTS: '1',
+              AWS_PAGER: '',
+            },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      }),
+    async close() {
+      await airlock.close();
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+      delete process.env[`${variable}_ID`];
+      delete process.env[`${variable}_SECRET`];
+    },
+  };
+}
