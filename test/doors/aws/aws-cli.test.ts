@@ -1,5 +1,18 @@
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAwsWorld, type AwsWorld } from './support.js';
+
+/** The keys s3rver holds in a bucket, asked of s3rver itself. */
+async function keysIn(world: AwsWorld, bucket: string): Promise<string[]> {
+  const listed = await world.direct('GET', `/${bucket}?list-type=2`);
+  expect(listed.status).toBe(200);
+  return [...listed.text.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1]!);
+}
+
+async function pendingHolds(world: AwsWorld) {
+  return world.airlock.airlock.runtime.store.holds.list({ agent: 'deploy-bot', status: ['pending'], limit: 50 });
+}
 
 describe('the AWS CLI through Airlock, against s3rver', () => {
   let world: AwsWorld | undefined;
@@ -20,5 +33,105 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
       expect(request.authorization).toContain('Credential=S3RVER/');
       expect(request.authorization).not.toContain(world.token);
     }
+  });
+
+  it('holds aws s3 rb --force, and the bucket and its objects are still there', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha', 'b/c.txt': 'beta' } } });
+    const removed = await world.aws(['s3', 'rb', 's3://orders', '--force']);
+    expect(removed.code).not.toBe(0);
+    expect(removed.stderr).toContain('AccessDenied');
+    expect(removed.stderr).toMatch(/holding this operation for a human \(hold hold_/);
+    expect(removed.stderr).toContain('Stop.');
+    expect(world.received.filter((request) => request.method === 'DELETE' || request.url.includes('delete'))).toEqual([]);
+    expect((await world.direct('HEAD', '/orders')).status).toBe(200);
+    expect((await keysIn(world, 'orders')).sort()).toEqual(['a.txt', 'b/c.txt']);
+    const holds = await pendingHolds(world);
+    expect(holds.length).toBeGreaterThan(0);
+    expect(holds.map((hold) => hold.operation.class)).toEqual(holds.map(() => 'destructive'));
+    expect(holds[0]!.operation.action).toMatch(/^aws:s3:Delete/);
+  });
+
+  it('runs a held delete once after an operator approves it, and holds it again afterwards', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha', 'keep.txt': 'kept' } } });
+    const first = await world.aws(['s3', 'rm', 's3://orders/a.txt']);
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toContain('AccessDenied');
+    const [hold] = await pendingHolds(world);
+    expect(hold?.operation).toMatchObject({ action: 'aws:s3:DeleteObject', resources: ['arn:aws:s3:::orders/a.txt'], environment: 'production' });
+    expect(JSON.stringify(hold!.request)).not.toContain(world.token);
+    expect(await keysIn(world, 'orders')).toContain('a.txt');
+
+    const { store, clock } = world.airlock.airlock.runtime;
+    await store.holds.addApproval(hold!.id, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+    const approved = await world.aws(['s3', 'rm', 's3://orders/a.txt']);
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    expect(await keysIn(world, 'orders')).toEqual(['keep.txt']);
+    expect((await store.holds.get(hold!.id))?.status).toBe('executed');
+    expect(world.received.filter((request) => request.method === 'DELETE')).toHaveLength(1);
+
+    const again = await world.aws(['s3', 'rm', 's3://orders/a.txt']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('AccessDenied');
+    expect(world.received.filter((request) => request.method === 'DELETE')).toHaveLength(1);
+  });
+
+  it('places a bucket by its ARN: a delete in a development bucket passes', async () => {
+    world = await startAwsWorld({ buckets: { 'scratch-1': { 'tmp.txt': 'x' } } });
+    await world.aws(['s3', 'rm', 's3://scratch-1/tmp.txt']);
+    const records = await world.airlock.airlock.runtime.store.audit.list();
+    const decided = records.filter((record) => record.action === 'aws:s3:DeleteObject');
+    expect(decided.map((record) => record.environment)).toEqual(['development']);
+  });
+
+  it('refuses a request with a bad signature, and nothing reaches s3rver', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
+    const url = new URL(`${world.endpoint}/orders/a.txt`);
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: world.token, secretAccessKey: 'not-the-token' },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+    });
+    const signed = await signer.sign({
+      method: 'DELETE',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: {},
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const response = await fetch(url, { method: 'DELETE', headers: signed.headers as Record<string, string> });
+    const text = await response.text();
+    expect(response.status).toBe(403);
+    expect(text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(text).toContain('Stop.');
+    expect(world.received).toEqual([]);
+    expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
+    const records = await world.airlock.airlock.runtime.store.audit.list();
+    expect(records.filter((record) => record.action === 'aws:SignatureDoesNotMatch').map((record) => record.verdict)).toEqual(['deny']);
+  });
+
+  it('passes a presigned URL until it expires, then refuses it without reaching s3rver', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
+    const presigned = await world.aws(['s3', 'presign', 's3://orders/a.txt', '--expires-in', '60']);
+    expect(presigned.code).toBe(0);
+    const url = presigned.stdout.trim();
+    expect(url).toContain('X-Amz-Signature=');
+    const fresh = await fetch(url);
+    expect(fresh.status).toBe(200);
+    expect(await fresh.text()).toBe('alpha');
+    const reached = world.received.length;
+
+    // Ten minutes on: past the URL's 60 seconds, within the 15 minutes of skew a signature may have.
+    world.clock.advance(10 * 60_000);
+    const replayed = await fetch(url);
+    const text = await replayed.text();
+    expect(replayed.status).toBe(403);
+    expect(text).toContain('<Code>AccessDenied</Code>');
+    expect(text).toContain('Request has expired');
+    expect(world.received.length).toBe(reached);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,8 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
   const token = await airlock.token('deploy-bot', ['write:production', 'write:development'], 30 * 86_400_000);
   const home = mkdtempSync(join(tmpdir(), 'airlock-aws-home-'));
   const endpoint = `${airlock.url}/u/aws`;
+  // SigV4 for presigned URLs too (the CLI presigns S3 in us-east-1 with SigV2 unless told).
+  writeFileSync(join(home, 'config'), '[default]\ns3 =\n  signature_version = s3v4\n');
 
   const signer = new SignatureV4({
     credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
@@ -133,7 +135,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
               AWS_ACCESS_KEY_ID: token,
               AWS_SECRET_ACCESS_KEY: token,
               AWS_DEFAULT_REGION: 'us-east-1',
-              AWS_CONFIG_FILE: join(home, 'none'),
+              AWS_CONFIG_FILE: join(home, 'config'),
               AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
               AWS_EC2_METADATA_DISABLED: 'true',
               AWS_MAX_ATTEMPTS: '1',
