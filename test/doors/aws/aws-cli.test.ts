@@ -134,4 +134,55 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(text).toContain('Request has expired');
     expect(world.received.length).toBe(reached);
   });
+
+  it('refuses an operation no S3 model has, and never forwards it', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
+    const url = new URL(`${world.endpoint}/orders`);
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: world.token, secretAccessKey: world.token },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+    });
+    const signed = await signer.sign({
+      method: 'PATCH',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: {},
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const response = await fetch(url, { method: 'PATCH', headers: signed.headers as Record<string, string> });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text).toContain('<Code>InvalidAction</Code>');
+    expect(text).toContain('no s3 operation is PATCH /orders');
+    expect(world.received).toEqual([]);
+  });
+
+  it('speaks the JSON and query protocols: DynamoDB reads pass, delete-table and delete-db-instance are held', async () => {
+    world = await startAwsWorld();
+    const tables = await world.aws(['dynamodb', 'list-tables']);
+    expect(tables.stderr).toBe('');
+    expect(JSON.parse(tables.stdout)).toEqual({ TableNames: ['orders'] });
+    expect(world.others).toHaveLength(1);
+    expect(world.others[0]!.authorization).toContain('Credential=S3RVER/');
+
+    const table = await world.aws(['dynamodb', 'delete-table', '--table-name', 'orders']);
+    expect(table.code).not.toBe(0);
+    expect(table.stderr).toContain('An error occurred (AccessDenied) when calling the DeleteTable operation: Airlock is holding this operation');
+    const database = await world.aws(['rds', 'delete-db-instance', '--db-instance-identifier', 'prod-db', '--skip-final-snapshot']);
+    expect(database.code).not.toBe(0);
+    expect(database.stderr).toContain('An error occurred (AccessDenied) when calling the DeleteDBInstance operation: Airlock is holding this operation');
+    expect(world.others).toHaveLength(1);
+    const held = (await pendingHolds(world)).map((hold) => [hold.operation.action, hold.operation.resources]);
+    expect(held).toEqual(
+      expect.arrayContaining([
+        ['aws:dynamodb:DeleteTable', ['arn:aws:dynamodb:us-east-1:123456789012:table/orders']],
+        ['aws:rds:DeleteDBInstance', ['arn:aws:rds:us-east-1:123456789012:db:prod-db']],
+      ]),
+    );
+  });
 });

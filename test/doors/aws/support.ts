@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ export interface AwsWorld {
   readonly endpoint: string;
   /** Every request that reached s3rver. */
   readonly received: S3Request[];
+  /** Every request that reached the DynamoDB and RDS stand-in (which answers DynamoDB's ListTables only). */
+  readonly others: S3Request[];
   /** Runs the real `aws` CLI as the agent. */
   aws(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Asks s3rver directly (signed with its own key), not through Airlock. */
@@ -57,6 +59,17 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
     received.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
   });
 
+  const others: S3Request[] = [];
+  const standIn = createServer((request, response) => {
+    request.resume();
+    others.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
+    const listTables = request.headers['x-amz-target'] === 'DynamoDB_20120810.ListTables';
+    response.writeHead(listTables ? 200 : 400, { 'content-type': 'application/x-amz-json-1.0' });
+    response.end(JSON.stringify(listTables ? { TableNames: ['orders'] } : { __type: 'ValidationException', message: 'the stand-in answers ListTables only' }));
+  });
+  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  const standInUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+
   const variable = `AIRLOCK_TEST_AWS_${randomBytes(4).toString('hex').toUpperCase()}`;
   process.env[`${variable}_ID`] = S3RVER_KEY;
   process.env[`${variable}_SECRET`] = S3RVER_KEY;
@@ -72,6 +85,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
           kind: 'aws',
           account: '123456789012',
           url: s3url,
+          endpoints: { dynamodb: standInUrl, rds: standInUrl },
           credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
           environment: 'production',
           environments: { 'arn:aws:s3:::scratch-*': 'development' },
@@ -122,6 +136,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
     token,
     endpoint,
     received,
+    others,
     direct,
     aws: (args) =>
       new Promise((resolve) => {
@@ -149,6 +164,10 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
     async close() {
       await airlock.close();
       await s3.close();
+      await new Promise<void>((resolve) => {
+        standIn.close(() => resolve());
+        standIn.closeAllConnections();
+      });
       rmSync(directory, { recursive: true, force: true });
       rmSync(home, { recursive: true, force: true });
       delete process.env[`${variable}_ID`];
