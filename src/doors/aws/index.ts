@@ -20,3 +20,4 @@ export { openAwsDoor, type AwsDoor, type StoredAwsRequest } from './door.js';
 export { awsError, awsRefusal, AWS_RETRY_HINT } from './refusal.js';
 export { readSignature, verifySignature, type Signed, type ArrivedRequest } from './sigv4.js';
 export { createAwsUpstream, endpointOf, type AwsUpstream, type AwsOutbound } from './upstream.js';
+export { replayAwsRequest, awsHoldReplayer, isStoredAwsRequest } from './replay.js';

@@ -1,6 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
+import { replayAwsRequest, type StoredAwsRequest } from '../../../src/doors/aws/index.js';
 import { startAwsWorld, type AwsWorld } from './support.js';
 
 /** The keys s3rver holds in a bucket, asked of s3rver itself. */
@@ -184,5 +185,18 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
         ['aws:rds:DeleteDBInstance', ['arn:aws:rds:us-east-1:123456789012:db:prod-db']],
       ]),
     );
+  });
+
+  it('replays a held call itself, signed with the real credentials, as a delayed approval does', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha', 'keep.txt': 'kept' } } });
+    await world.aws(['s3', 'rm', 's3://orders/a.txt']);
+    const [hold] = await pendingHolds(world);
+    expect(await keysIn(world, 'orders')).toContain('a.txt');
+    const answer = await replayAwsRequest(hold!.request as StoredAwsRequest, world.airlock.config);
+    expect(answer.status).toBe(204);
+    expect(await keysIn(world, 'orders')).toEqual(['keep.txt']);
+    const deletes = world.received.filter((request) => request.method === 'DELETE');
+    expect(deletes.map((request) => request.url)).toEqual(['/orders/a.txt']);
+    expect(deletes[0]!.authorization).toContain('Credential=S3RVER/');
   });
 });
