@@ -199,4 +199,17 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(deletes.map((request) => request.url)).toEqual(['/orders/a.txt']);
     expect(deletes[0]!.authorization).toContain('Credential=S3RVER/');
   });
+
+  it('judges the CLI at the real S3 host names through the egress door', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } }, egress: true });
+    const listed = await world.aws(['s3', 'ls', 's3://orders'], { viaProxy: true });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toContain('a.txt');
+    const removed = await world.aws(['s3', 'rm', 's3://orders/a.txt'], { viaProxy: true });
+    expect(removed.code).not.toBe(0);
+    expect(removed.stderr).toContain('AccessDenied');
+    expect(removed.stderr).toContain('holding this operation');
+    expect(world.received.filter((request) => request.method === 'DELETE')).toEqual([]);
+    expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
+  });
 });

@@ -14,7 +14,8 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import S3rver from 's3rver';
 import { testClock } from '../../holds/support.js';
-import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { AIRLOCK_BIN, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { run } from '../egress/support.js';
 
 /** s3rver's own key pair: the "real" credential only Airlock holds. */
 const S3RVER_KEY = 'S3RVER';
@@ -36,14 +37,20 @@ export interface AwsWorld {
   readonly received: S3Request[];
   /** Every request that reached the DynamoDB and RDS stand-in (which answers DynamoDB's ListTables only). */
   readonly others: S3Request[];
-  /** Runs the real `aws` CLI as the agent. */
-  aws(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /**
+   * Runs the real `aws` CLI as the agent: at `--endpoint-url`, or with `viaProxy` at AWS's real
+   * host names through the egress door (HTTPS_PROXY, Airlock's CA in AWS_CA_BUNDLE).
+   */
+  aws(args: readonly string[], options?: { viaProxy?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Asks s3rver directly (signed with its own key), not through Airlock. */
   direct(method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
-export async function startAwsWorld(options: { buckets?: Record<string, Record<string, string>> } = {}): Promise<AwsWorld> {
+/** The real S3 host names the upstream answers for at the egress door, in the egress tests. */
+export const S3_HOSTS = ['s3.amazonaws.com', 's3.us-east-1.amazonaws.com'];
+
+export async function startAwsWorld(options: { buckets?: Record<string, Record<string, string>>; egress?: boolean } = {}): Promise<AwsWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'airlock-s3-'));
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -77,6 +84,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
   const airlock = await startTestAirlock({
     clock,
     config: {
+      ...(options.egress ? { listen: { http: '127.0.0.1:0', egress: '127.0.0.1:0' } } : {}),
       // The tests hold several deletes in a row, and a new agent's first delete, on purpose.
       baseline: { ignore: ['refusal-burst', 'first-destructive'], suspendOn: [] },
       upstreams: [
@@ -86,6 +94,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
           account: '123456789012',
           url: s3url,
           endpoints: { dynamodb: standInUrl, rds: standInUrl },
+          hosts: options.egress ? S3_HOSTS : [],
           credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
           environment: 'production',
           environments: { 'arn:aws:s3:::scratch-*': 'development' },
@@ -97,7 +106,13 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
   const home = mkdtempSync(join(tmpdir(), 'airlock-aws-home-'));
   const endpoint = `${airlock.url}/u/aws`;
   // SigV4 for presigned URLs too (the CLI presigns S3 in us-east-1 with SigV2 unless told).
-  writeFileSync(join(home, 'config'), '[default]\ns3 =\n  signature_version = s3v4\n');
+  writeFileSync(join(home, 'config'), '[default]\ns3 =\n  signature_version = s3v4\n  addressing_style = path\n');
+  const caFile = join(home, 'airlock-ca.pem');
+  if (options.egress) {
+    const exported = await run(process.execPath, [AIRLOCK_BIN, '--config', airlock.configPath, 'ca', 'export'], {});
+    if (exported.code !== 0) throw new Error(`airlock ca export failed: ${exported.stderr}`);
+    writeFileSync(caFile, exported.stdout);
+  }
 
   const signer = new SignatureV4({
     credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
@@ -138,13 +153,14 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
     received,
     others,
     direct,
-    aws: (args) =>
+    aws: (args, awsOptions = {}) =>
       new Promise((resolve) => {
         execFile(
           'aws',
-          ['--endpoint-url', endpoint, ...args],
+          awsOptions.viaProxy ? [...args] : ['--endpoint-url', endpoint, ...args],
           {
             env: {
+              ...(awsOptions.viaProxy ? { HTTPS_PROXY: `http://${airlock.addresses.egress}`, AWS_CA_BUNDLE: caFile } : {}),
               PATH: process.env.PATH,
               HOME: home,
               AWS_ACCESS_KEY_ID: token,
