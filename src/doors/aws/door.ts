@@ -123,7 +123,8 @@ async function handleAws(
   const service = signed.ok ? serviceBySigningName(signed.service) : undefined;
   let protocol = protocolOf(service, request);
   const token = signed.ok ? signed.accessKeyId : undefined;
-  const summary = `${method} ${rest}`;
+  // The path alone: a presigned URL's query carries the token (X-Amz-Credential), which is never recorded.
+  const summary = `${method} ${rest.split('?')[0] || '/'}`;
   const refuse = (verdict: Refused, status?: number) => send(response, awsRefusal(protocol, verdict, status));
   const unreadable = async (code: string, error: string, status: number, denyCode: 'bad_request' | 'unauthenticated' = 'bad_request') => {
     request.resume();

@@ -77,7 +77,7 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(world.received.filter((request) => request.method === 'DELETE')).toHaveLength(1);
   });
 
-  it('places a bucket by its ARN: a delete in a development bucket passes', async () => {
+  it("places a call by its bucket's ARN: a delete in a scratch-* bucket is judged in development", async () => {
     world = await startAwsWorld({ buckets: { 'scratch-1': { 'tmp.txt': 'x' } } });
     await world.aws(['s3', 'rm', 's3://scratch-1/tmp.txt']);
     const records = await world.airlock.airlock.runtime.store.audit.list();
@@ -134,6 +134,9 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(text).toContain('<Code>AccessDenied</Code>');
     expect(text).toContain('Request has expired');
     expect(world.received.length).toBe(reached);
+    const records = await world.airlock.airlock.runtime.store.audit.list();
+    expect(records.some((record) => record.action === 'aws:AccessDenied' && record.verdict === 'deny')).toBe(true);
+    expect(JSON.stringify(records)).not.toContain(world.token);
   });
 
   it('refuses an operation no S3 model has, and never forwards it', async () => {
