@@ -2,7 +2,51 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayAwsRequest, type StoredAwsRequest } from '../../../src/doors/aws/index.js';
+import { recordAttack } from '../../support/attacks.js';
 import { startAwsWorld, type AwsWorld } from './support.js';
+
+const CATEGORY = 'AWS: signatures and operations';
+
+/** A request signed as the AWS SDK signs it, with the key pair given, sent to Airlock's AWS upstream. */
+async function signedFetch(
+  world: AwsWorld,
+  options: {
+    method: string;
+    path: string;
+    service?: string;
+    secret?: string;
+    accessKeyId?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    unsigned?: Record<string, string>;
+  },
+) {
+  const url = new URL(`${world.endpoint}${options.path}`);
+  const service = options.service ?? 's3';
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: options.accessKeyId ?? world.token, secretAccessKey: options.secret ?? world.token },
+    region: 'us-east-1',
+    service,
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: service !== 's3',
+  });
+  const signed = await signer.sign({
+    method: options.method,
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { host: url.host, ...(service === 's3' ? { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } : {}), ...options.headers },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+  });
+  const response = await fetch(url, {
+    method: options.method,
+    headers: { ...(signed.headers as Record<string, string>), ...options.unsigned },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+  });
+  return { status: response.status, text: await response.text() };
+}
 
 /** The keys s3rver holds in a bucket, asked of s3rver itself. */
 async function keysIn(world: AwsWorld, bucket: string): Promise<string[]> {
@@ -50,6 +94,13 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(holds.length).toBeGreaterThan(0);
     expect(holds.map((hold) => hold.operation.class)).toEqual(holds.map(() => 'destructive'));
     expect(holds[0]!.operation.action).toMatch(/^aws:s3:Delete/);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'aws s3 rb s3://orders --force',
+      outcome: 'held',
+      effect: 'the bucket and both objects are still on s3rver',
+    });
   });
 
   it('runs a held delete once after an operator approves it, and holds it again afterwards', async () => {
@@ -87,32 +138,65 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
 
   it('refuses a request with a bad signature, and nothing reaches s3rver', async () => {
     world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
-    const url = new URL(`${world.endpoint}/orders/a.txt`);
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: world.token, secretAccessKey: 'not-the-token' },
-      region: 'us-east-1',
-      service: 's3',
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-    });
-    const signed = await signer.sign({
-      method: 'DELETE',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: {},
-      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-    });
-    const response = await fetch(url, { method: 'DELETE', headers: signed.headers as Record<string, string> });
-    const text = await response.text();
+    const response = await signedFetch(world, { method: 'DELETE', path: '/orders/a.txt', secret: 'not-the-token' });
     expect(response.status).toBe(403);
-    expect(text).toContain('<Code>SignatureDoesNotMatch</Code>');
-    expect(text).toContain('Stop.');
+    expect(response.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(response.text).toContain('Stop.');
     expect(world.received).toEqual([]);
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
     const records = await world.airlock.airlock.runtime.store.audit.list();
     expect(records.filter((record) => record.action === 'aws:SignatureDoesNotMatch').map((record) => record.verdict)).toEqual(['deny']);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'an S3 DeleteObject signed with the token as key id but another secret',
+      outcome: 'refused',
+      effect: 'nothing reached s3rver; the object is still there',
+    });
+  });
+
+  it('refuses a real AWS access key, which only Airlock may hold', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
+    const response = await signedFetch(world, {
+      method: 'DELETE',
+      path: '/orders',
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secret: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    });
+    expect(response.status).toBe(403);
+    expect(response.text).toContain('<Code>InvalidAccessKeyId</Code>');
+    expect(response.text).toContain('only Airlock holds real credentials');
+    expect(world.received).toEqual([]);
+    expect((await world.direct('HEAD', '/orders')).status).toBe(200);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'aws s3 rb with a real AWS access key found in a file',
+      outcome: 'refused',
+      effect: 'nothing reached s3rver; the bucket is still there',
+    });
+  });
+
+  it('reads only the headers the agent signed: an unsigned X-Amz-Target names no operation', async () => {
+    world = await startAwsWorld();
+    const response = await signedFetch(world, {
+      method: 'POST',
+      path: '/',
+      service: 'dynamodb',
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: '{"TableName":"orders"}',
+      unsigned: { 'x-amz-target': 'DynamoDB_20120810.DeleteTable' },
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text)).toMatchObject({ __type: 'UnknownOperationException' });
+    expect(world.others).toEqual([]);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'a DynamoDB DeleteTable whose X-Amz-Target is added after signing',
+      outcome: 'refused',
+      effect: 'nothing reached the DynamoDB stand-in',
+    });
   });
 
   it('passes a presigned URL until it expires, then refuses it without reaching s3rver', async () => {
@@ -134,6 +218,13 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(text).toContain('<Code>AccessDenied</Code>');
     expect(text).toContain('Request has expired');
     expect(world.received.length).toBe(reached);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'a presigned S3 GetObject URL replayed after its X-Amz-Expires',
+      outcome: 'refused',
+      effect: 'the replay did not reach s3rver',
+    });
     const records = await world.airlock.airlock.runtime.store.audit.list();
     expect(records.some((record) => record.action === 'aws:AccessDenied' && record.verdict === 'deny')).toBe(true);
     expect(JSON.stringify(records)).not.toContain(world.token);
@@ -141,29 +232,18 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
 
   it('refuses an operation no S3 model has, and never forwards it', async () => {
     world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } } });
-    const url = new URL(`${world.endpoint}/orders`);
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: world.token, secretAccessKey: world.token },
-      region: 'us-east-1',
-      service: 's3',
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-    });
-    const signed = await signer.sign({
-      method: 'PATCH',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: {},
-      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-    });
-    const response = await fetch(url, { method: 'PATCH', headers: signed.headers as Record<string, string> });
-    const text = await response.text();
+    const response = await signedFetch(world, { method: 'PATCH', path: '/orders' });
     expect(response.status).toBe(400);
-    expect(text).toContain('<Code>InvalidAction</Code>');
-    expect(text).toContain('no s3 operation is PATCH /orders');
+    expect(response.text).toContain('<Code>InvalidAction</Code>');
+    expect(response.text).toContain('no s3 operation is PATCH /orders');
     expect(world.received).toEqual([]);
+    recordAttack({
+      door: 'http',
+      category: CATEGORY,
+      attack: 'PATCH /orders, signed: a method and path no S3 operation has',
+      outcome: 'refused',
+      effect: 'nothing reached s3rver',
+    });
   });
 
   it('speaks the JSON and query protocols: DynamoDB reads pass, delete-table and delete-db-instance are held', async () => {
