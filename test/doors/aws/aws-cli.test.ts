@@ -1,5 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayAwsRequest, type StoredAwsRequest } from '../../../src/doors/aws/index.js';
 import { recordAttack } from '../../support/attacks.js';
@@ -78,6 +80,18 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
       expect(request.authorization).toContain('Credential=S3RVER/');
       expect(request.authorization).not.toContain(world.token);
     }
+  });
+
+  it('passes an upload and a download, byte for byte', async () => {
+    world = await startAwsWorld({ buckets: { orders: {} } });
+    const file = join(world.airlock.dir, 'report.csv');
+    writeFileSync(file, 'id,total\n1,42\n');
+    const uploaded = await world.aws(['s3', 'cp', file, 's3://orders/2026/report.csv']);
+    expect(uploaded.stderr).toBe('');
+    expect(await keysIn(world, 'orders')).toEqual(['2026/report.csv']);
+    expect((await world.direct('GET', '/orders/2026/report.csv')).text).toBe('id,total\n1,42\n');
+    const downloaded = await world.aws(['s3', 'cp', 's3://orders/2026/report.csv', '-']);
+    expect(downloaded.stdout).toBe('id,total\n1,42\n');
   });
 
   it('holds aws s3 rb --force, and the bucket and its objects are still there', async () => {
