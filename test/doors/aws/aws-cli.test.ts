@@ -260,6 +260,26 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     });
   });
 
+  it.each([
+    ['ec2', 'describe-instances'],
+    ['iam', 'list-users'],
+    ['sts', 'get-caller-identity'],
+    ['kms', 'list-keys'],
+    ['lambda', 'list-functions'],
+    ['sqs', 'list-queues'],
+    ['sns', 'list-topics'],
+    ['secretsmanager', 'list-secrets'],
+    ['cloudformation', 'describe-stacks'],
+    ['rds', 'describe-db-instances'],
+  ])('checks the CLI signature of aws %s %s and passes the read, re-signed', async (service, command) => {
+    world = await startAwsWorld();
+    const read = await world.aws([service, command]);
+    expect(read.stderr).toBe('');
+    expect(read.code).toBe(0);
+    expect(world.others).toHaveLength(1);
+    expect(world.others[0]!.authorization).toMatch(new RegExp(`Credential=S3RVER/\\d{8}/us-east-1/${service}/aws4_request`));
+  });
+
   it('speaks the JSON and query protocols: DynamoDB reads pass, delete-table and delete-db-instance are held', async () => {
     world = await startAwsWorld();
     const tables = await world.aws(['dynamodb', 'list-tables']);

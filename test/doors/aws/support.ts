@@ -35,7 +35,7 @@ export interface AwsWorld {
   readonly endpoint: string;
   /** Every request that reached s3rver. */
   readonly received: S3Request[];
-  /** Every request that reached the DynamoDB and RDS stand-in (which answers DynamoDB's ListTables only). */
+  /** Every request that reached the stand-in for the services other than S3 (an empty answer to anything, ListTables one table). */
   readonly others: S3Request[];
   /**
    * Runs the real `aws` CLI as the agent: at `--endpoint-url`, or with `viaProxy` at AWS's real
@@ -68,11 +68,24 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
 
   const others: S3Request[] = [];
   const standIn = createServer((request, response) => {
-    request.resume();
-    others.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
-    const listTables = request.headers['x-amz-target'] === 'DynamoDB_20120810.ListTables';
-    response.writeHead(listTables ? 200 : 400, { 'content-type': 'application/x-amz-json-1.0' });
-    response.end(JSON.stringify(listTables ? { TableNames: ['orders'] } : { __type: 'ValidationException', message: 'the stand-in answers ListTables only' }));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      others.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
+      const target = request.headers['x-amz-target'];
+      if (target === 'DynamoDB_20120810.ListTables') {
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        return response.end(JSON.stringify({ TableNames: ['orders'] }));
+      }
+      const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action');
+      if (action) {
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        return response.end(`<${action}Response><${action}Result></${action}Result></${action}Response>`);
+      }
+      // An empty answer, which every JSON client reads as a result with nothing in it.
+      response.writeHead(200, { 'content-type': target ? 'application/x-amz-json-1.1' : 'application/json' });
+      response.end('{}');
+    });
   });
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
   const standInUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
@@ -93,7 +106,9 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
           kind: 'aws',
           account: '123456789012',
           url: s3url,
-          endpoints: { dynamodb: standInUrl, rds: standInUrl },
+          endpoints: Object.fromEntries(
+            ['dynamodb', 'rds', 'ec2', 'iam', 'kms', 'sts', 'lambda', 'sqs', 'sns', 'secretsmanager', 'cloudformation'].map((name) => [name, standInUrl]),
+          ),
           hosts: options.egress ? S3_HOSTS : [],
           credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
           environment: 'production',
