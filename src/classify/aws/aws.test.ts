@@ -57,6 +57,12 @@ describe('classifying AWS operations by name', () => {
     ['iam', 'ListAccessKeys', 'read'],
     ['secretsmanager', 'DescribeSecret', 'read'],
     ['cloudformation', 'ValidateTemplate', 'read'],
+    ['kms', 'ScheduleKeyDeletion', 'destructive'],
+    ['kms', 'DisableKey', 'destructive'],
+    ['kms', 'CancelKeyDeletion', 'write'],
+    ['ec2', 'EnableFastSnapshotRestores', 'write'],
+    ['cloudformation', 'UpdateTerminationProtection', 'destructive'],
+    ['s3', 'PutBucketLifecycleConfiguration', 'destructive'],
     ['s3', 'PutObject', 'write'],
     ['ec2', 'RunInstances', 'write'],
     ['dynamodb', 'PutItem', 'write'],
@@ -126,6 +132,49 @@ describe('resolving the operation from the request', () => {
       class: 'destructive',
       resources: ['arn:aws:ec2:eu-west-1:123456789012:instance/i-1', 'arn:aws:ec2:eu-west-1:123456789012:instance/i-2'],
     });
+  });
+
+  it.each([
+    ['rds', 'POST', { form: 'Action=ModifyDBInstance&DBInstanceIdentifier=prod-db&BackupRetentionPeriod=0&ApplyImmediately=true' }, 'automated backups'],
+    ['rds', 'POST', { form: 'Action=ModifyDBCluster&DBClusterIdentifier=prod&DeletionProtection=false' }, 'deletion protection'],
+    ['ec2', 'POST', { form: 'Action=ModifyInstanceAttribute&InstanceId=i-1&DisableApiTermination.Value=false' }, 'termination protection'],
+    [
+      'dynamodb',
+      'POST',
+      { target: 'DynamoDB_20120810.UpdateTable', json: { TableName: 'orders', DeletionProtectionEnabled: false } },
+      'DeletionProtectionEnabled',
+    ],
+    [
+      'dynamodb',
+      'POST',
+      {
+        target: 'DynamoDB_20120810.UpdateContinuousBackups',
+        json: { TableName: 'orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } },
+      },
+      'PointInTimeRecoveryEnabled',
+    ],
+  ] as const)('reads a %s change that turns a safeguard off as destructive', (name, method, options, why) => {
+    const result = classifyAwsCall(request(name, method, '/', options), target);
+    expect(result.ok ? result.part : result.error).toMatchObject({ class: 'destructive', why: expect.stringContaining(why) });
+  });
+
+  it('leaves the same changes writes when they keep the safeguard', () => {
+    const result = classifyAwsCall(
+      request('rds', 'POST', '/', { form: 'Action=ModifyDBInstance&DBInstanceIdentifier=prod-db&BackupRetentionPeriod=7' }),
+      target,
+    );
+    expect(result.ok && result.part.class).toBe('write');
+  });
+
+  it('reads a DynamoDB BatchWriteItem that carries a DeleteRequest as destructive', () => {
+    const json = { RequestItems: { orders: [{ DeleteRequest: { Key: { id: { S: '1' } } } }] } };
+    const result = classifyAwsCall(request('dynamodb', 'POST', '/', { target: 'DynamoDB_20120810.BatchWriteItem', json }), target);
+    expect(result.ok && result.part.class).toBe('destructive');
+    const puts = classifyAwsCall(
+      request('dynamodb', 'POST', '/', { target: 'DynamoDB_20120810.BatchWriteItem', json: { RequestItems: { orders: [{ PutRequest: { Item: {} } }] } } }),
+      target,
+    );
+    expect(puts.ok && puts.part.class).toBe('write');
   });
 
   it('counts the keys of an S3 DeleteObjects', () => {

@@ -1,5 +1,5 @@
 import type { OperationClass, OperationPart } from '../../core/operation.js';
-import { accessNounIn, credentialNounIn, destructiveWordIn, LISTING_VERBS, privilegeVerbIn, splitWords } from '../vocabulary/index.js';
+import { accessNounIn, credentialNounIn, destructiveWordIn, LISTING_VERBS, privilegeVerbIn, splitWords, UNDOING } from '../vocabulary/index.js';
 import type { ResolvedCall } from './resolve.js';
 import type { AwsService } from './services.js';
 
@@ -21,6 +21,18 @@ export interface AwsRuling {
 
 /** Verbs that only read, as AWS names operations (`BatchGetItem` and DynamoDB's `Query`, `Scan` too). */
 const READ_VERBS = new Set(['describe', 'list', 'get', 'head', 'query', 'scan', 'lookup', 'search', 'estimate', 'validate', 'batch get']);
+
+/** Destructive words that, after the verb, name a thing rather than an act (`EnableFastSnapshotRestores`, a `RevocationList`). */
+function isNotANoun(word: string): boolean {
+  return !/^restor|^revocation$/.test(word);
+}
+
+/** Operations that destroy data though their names do not begin with a destructive word. */
+const DESTRUCTIVE_OPERATIONS: Readonly<Record<string, string>> = {
+  'kms:DisableKey': 'everything encrypted with the key becomes unreadable while it is disabled',
+  's3:PutBucketLifecycleConfiguration': 'a lifecycle rule can expire every object in the bucket',
+  's3:PutBucketLifecycle': 'a lifecycle rule can expire every object in the bucket',
+};
 
 /** Services whose every change is a change of who may do what. */
 const ACCESS_SERVICES = new Set(['iam', 'sts']);
@@ -48,11 +60,15 @@ export function classifyAwsOperation(service: AwsService, operation: string): Aw
   const name = `${service.name}:${operation}`;
   const destructive = destructiveWordIn([verb], false);
   if (destructive) return { class: 'destructive', why: `${operation} ${destructive}s (its name begins with ${verb})` };
+  if (Object.hasOwn(DESTRUCTIVE_OPERATIONS, name)) return { class: 'destructive', why: `${operation}: ${DESTRUCTIVE_OPERATIONS[name]}` };
   const reads = READ_VERBS.has(verb) || READ_VERBS.has(words.slice(0, 2).join(' '));
+  // `ScheduleKeyDeletion`, `UpdateTerminationProtection`: a destruction named later in the name; `CancelKeyDeletion` stops one.
+  const later = reads || UNDOING.has(verb) ? undefined : destructiveWordIn(words.slice(1).filter(isNotANoun), false);
+  if (later) return { class: 'destructive', why: `${operation} names a destruction (${later})` };
   const credential = credentialNounIn(words);
   // Listing or describing credentials shows that they exist; getting one hands it out.
   if (credential && !(reads && LISTING_VERBS.has(verb)) && !(verb === 'get' && /caller|last used/i.test(words.join(' ')))) {
-    return { class: 'privilege', why: `${operation} ${reads ? 'hands out' : 'changes'} a ${credential}` };
+    return { class: 'privilege', why: `${operation} ${reads ? 'hands out' : 'changes'} a credential (${credential})` };
   }
   if (Object.hasOwn(PRIVILEGE_OPERATIONS, name)) return { class: 'privilege', why: `${operation}: ${PRIVILEGE_OPERATIONS[name]}` };
   if (reads) return { class: 'read', why: `${operation} only reads (${verb})` };
@@ -127,6 +143,32 @@ export function resourcesOf(service: AwsService, call: ResolvedCall, target: Aws
   return [...new Set(out)];
 }
 
+/**
+ * A change that turns off what stands between a resource and its loss — deletion protection,
+ * automated backups, point-in-time recovery — is judged as the destruction it allows: the
+ * incident's backups went with the volume they were kept on.
+ */
+function safeguardRemoved(service: AwsService, call: ResolvedCall): AwsRuling | undefined {
+  const param = (name: string) => call.params.get(name)?.map((value) => value.toLowerCase()) ?? [];
+  if (service.name === 'rds') {
+    if (param('DeletionProtection').includes('false')) return { class: 'destructive', why: `${call.operation} turns off deletion protection` };
+    if (param('BackupRetentionPeriod').includes('0')) return { class: 'destructive', why: `${call.operation} turns off automated backups, which deletes them` };
+  }
+  if (service.name === 'ec2' && call.operation === 'ModifyInstanceAttribute' && param('DisableApiTermination').includes('false'))
+    return { class: 'destructive', why: 'ModifyInstanceAttribute turns off termination protection' };
+  if (service.name === 'dynamodb') {
+    const off = /"(DeletionProtectionEnabled|PointInTimeRecoveryEnabled)"\s*:\s*false/.exec(call.body.toString('utf8'));
+    if (off) return { class: 'destructive', why: `${call.operation} sets ${off[1]} to false` };
+  }
+  return undefined;
+}
+
+/** DynamoDB's BatchWriteItem deletes items when it carries a `DeleteRequest`. */
+function deletesInBatch(service: AwsService, call: ResolvedCall): AwsRuling | undefined {
+  if (service.name !== 'dynamodb' || call.operation !== 'BatchWriteItem' || !call.body.includes('"DeleteRequest"')) return undefined;
+  return { class: 'destructive', why: 'BatchWriteItem carries a DeleteRequest: it deletes items' };
+}
+
 /** The keys an S3 DeleteObjects body names (`<Delete><Object><Key>…</Key></Object>…</Delete>`). */
 export function deletedKeysOf(call: ResolvedCall): string[] {
   if (call.operation !== 'DeleteObjects') return [];
@@ -145,7 +187,7 @@ function unescapeXml(text: string): string {
 
 /** One classified part: the operation's class, its ARNs and a line an operator reads first. */
 export function awsPart(service: AwsService, call: ResolvedCall, target: AwsTarget): OperationPart {
-  const ruling = classifyAwsOperation(service, call.operation);
+  const ruling = deletesInBatch(service, call) ?? safeguardRemoved(service, call) ?? classifyAwsOperation(service, call.operation);
   const resources = resourcesOf(service, call, target);
   const keys = deletedKeysOf(call);
   const why = keys.length > 0 ? `${ruling.why}: ${keys.length} object${keys.length === 1 ? '' : 's'}` : ruling.why;
