@@ -126,7 +126,7 @@ async function handleAws(
   // The path alone: a presigned URL's query carries the token (X-Amz-Credential), which is never recorded.
   const summary = `${method} ${rest.split('?')[0] || '/'}`;
   const refuse = (verdict: Refused, status?: number) => send(response, awsRefusal(protocol, verdict, status));
-  const unreadable = async (code: string, error: string, status: number, denyCode: 'bad_request' | 'unauthenticated' = 'bad_request') => {
+  const unreadable = async (code: string, error: string, status: number, denyCode: 'bad_request' | 'unauthenticated' | 'forbidden' = 'bad_request') => {
     request.resume();
     const verdict: Refused = { kind: 'deny', code: denyCode, reasons: [error], policies: ['airlock/aws'] };
     const recorded = await recordRefusal(runtime, upstream, token, `aws:${code}`, verdict, summary);
@@ -150,7 +150,7 @@ async function handleAws(
   protocol = protocolOf(service, request);
   const { config } = upstream;
   if (config.regions.length > 0 && !config.regions.includes(signed.region))
-    return unreadable('AccessDenied', `the upstream ${upstream.name} serves the regions ${config.regions.join(', ')}, not ${signed.region}`, 403);
+    return unreadable('AccessDenied', `the upstream ${upstream.name} serves the regions ${config.regions.join(', ')}, not ${signed.region}`, 403, 'forbidden');
   if (signed.headers.has('x-amz-security-token') || signed.query.some(([key]) => key.toLowerCase() === 'x-amz-security-token'))
     return unreadable('InvalidRequest', "Airlock credentials have no session token; this request carries one that is not the agent's own", 400);
 
