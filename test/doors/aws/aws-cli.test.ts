@@ -329,4 +329,25 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(world.received.filter((request) => request.method === 'DELETE')).toEqual([]);
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
   });
+
+  it('refuses a call signed for a region the upstream does not serve', async () => {
+    world = await startAwsWorld({ buckets: { orders: {} }, upstream: { regions: ['eu-west-1'] } });
+    const listed = await world.aws(['s3', 'ls']);
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('An error occurred (AccessDenied) when calling the ListBuckets operation: Airlock refused this operation');
+    expect(listed.stderr).toContain('serves the regions eu-west-1, not us-east-1');
+    expect(world.received).toEqual([]);
+  });
+
+  it('refuses a revoked token, and says so', async () => {
+    world = await startAwsWorld({ buckets: { orders: {} } });
+    const { store, clock } = world.airlock.airlock.runtime;
+    const id = world.token.slice(4, 16);
+    await store.tokens.revoke(id, clock().toISOString());
+    const listed = await world.aws(['s3', 'ls']);
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('(InvalidAccessKeyId)');
+    expect(listed.stderr).toContain('the token was revoked');
+    expect(world.received).toEqual([]);
+  });
 });

@@ -50,7 +50,9 @@ export interface AwsWorld {
 /** The real S3 host names the upstream answers for at the egress door, in the egress tests. */
 export const S3_HOSTS = ['s3.amazonaws.com', 's3.us-east-1.amazonaws.com'];
 
-export async function startAwsWorld(options: { buckets?: Record<string, Record<string, string>>; egress?: boolean } = {}): Promise<AwsWorld> {
+export async function startAwsWorld(
+  options: { buckets?: Record<string, Record<string, string>>; egress?: boolean; upstream?: Record<string, unknown> } = {},
+): Promise<AwsWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'airlock-s3-'));
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -110,6 +112,7 @@ export async function startAwsWorld(options: { buckets?: Record<string, Record<s
             ['dynamodb', 'rds', 'ec2', 'iam', 'kms', 'sts', 'lambda', 'sqs', 'sns', 'secretsmanager', 'cloudformation'].map((name) => [name, standInUrl]),
           ),
           hosts: options.egress ? S3_HOSTS : [],
+          ...options.upstream,
           credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
           environment: 'production',
           environments: { 'arn:aws:s3:::scratch-*': 'development' },
