@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../common.js';
 import { secretRefSchema } from '../secret.js';
 import { upstreamBase } from './base.js';
 
@@ -17,6 +18,21 @@ export const awsUpstreamSchema = z.strictObject({
     accessKeyId: secretRefSchema,
     secretAccessKey: secretRefSchema,
     sessionToken: secretRefSchema.optional(),
+    /**
+     * Sign with a role assumed with the keys above (STS AssumeRole) rather than with the keys
+     * themselves: its temporary credentials are fetched when first needed and renewed before they expire.
+     */
+    assumeRole: z
+      .strictObject({
+        roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+        externalId: z.string().min(2).optional(),
+        sessionName: z
+          .string()
+          .regex(/^[\w+=,.@-]{2,64}$/)
+          .default('airlock'),
+        duration: durationSchema.default(3_600_000),
+      })
+      .optional(),
   }),
   /** The account those credentials belong to: it goes into the ARNs `environments:` globs are matched with. */
   account: z

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayAwsRequest, type StoredAwsRequest } from '../../../src/doors/aws/index.js';
 import { recordAttack } from '../../support/attacks.js';
-import { startAwsWorld, type AwsWorld } from './support.js';
+import { ASSUMED, startAwsWorld, type AwsWorld } from './support.js';
 
 const CATEGORY = 'AWS: signatures and operations';
 
@@ -349,5 +349,19 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(listed.stderr).toContain('(InvalidAccessKeyId)');
     expect(listed.stderr).toContain('the token was revoked');
     expect(world.received).toEqual([]);
+  });
+
+  it('signs with an assumed role when the upstream names one, asking STS once', async () => {
+    world = await startAwsWorld({ assumeRole: { roleArn: 'arn:aws:iam::123456789012:role/airlock-agent', externalId: 'airlock-test' } });
+    for (let i = 0; i < 2; i++) {
+      const tables = await world.aws(['dynamodb', 'list-tables']);
+      expect(tables.stderr).toBe('');
+    }
+    expect(world.others.map((request) => request.action ?? 'json')).toEqual(['AssumeRole', 'json', 'json']);
+    expect(world.others[0]!.authorization).toContain('Credential=S3RVER/');
+    for (const call of world.others.slice(1)) {
+      expect(call.authorization).toContain(`Credential=${ASSUMED.accessKeyId}/`);
+      expect(call.securityToken).toBe(ASSUMED.sessionToken);
+    }
   });
 });

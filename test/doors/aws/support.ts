@@ -24,6 +24,9 @@ export interface S3Request {
   readonly method: string;
   readonly url: string;
   readonly authorization: string;
+  readonly securityToken?: string;
+  /** The form's Action, for the query protocols. */
+  readonly action?: string;
 }
 
 export interface AwsWorld {
@@ -47,11 +50,19 @@ export interface AwsWorld {
   close(): Promise<void>;
 }
 
+/** The temporary credentials the stand-in's STS hands out for AssumeRole. */
+export const ASSUMED = { accessKeyId: 'ASIATEMPORARYKEY0001', secretAccessKey: 'temporary-secret-key', sessionToken: 'temporary-session-token' };
+
 /** The real S3 host names the upstream answers for at the egress door, in the egress tests. */
 export const S3_HOSTS = ['s3.amazonaws.com', 's3.us-east-1.amazonaws.com'];
 
 export async function startAwsWorld(
-  options: { buckets?: Record<string, Record<string, string>>; egress?: boolean; upstream?: Record<string, unknown> } = {},
+  options: {
+    buckets?: Record<string, Record<string, string>>;
+    egress?: boolean;
+    upstream?: Record<string, unknown>;
+    assumeRole?: Record<string, unknown>;
+  } = {},
 ): Promise<AwsWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'airlock-s3-'));
   const s3 = new S3rver({
@@ -73,13 +84,27 @@ export async function startAwsWorld(
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      others.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization ?? '' });
+      const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action') ?? undefined;
+      const securityToken = request.headers['x-amz-security-token'] as string | undefined;
+      others.push({
+        method: request.method!,
+        url: request.url!,
+        authorization: request.headers.authorization ?? '',
+        ...(securityToken ? { securityToken } : {}),
+        ...(action ? { action } : {}),
+      });
       const target = request.headers['x-amz-target'];
+      if (action === 'AssumeRole') {
+        const expiration = new Date(Date.now() + 3_600_000).toISOString();
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        return response.end(
+          `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>${ASSUMED.accessKeyId}</AccessKeyId><SecretAccessKey>${ASSUMED.secretAccessKey}</SecretAccessKey><SessionToken>${ASSUMED.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
+        );
+      }
       if (target === 'DynamoDB_20120810.ListTables') {
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         return response.end(JSON.stringify({ TableNames: ['orders'] }));
       }
-      const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action');
       if (action) {
         response.writeHead(200, { 'content-type': 'text/xml' });
         return response.end(`<${action}Response><${action}Result></${action}Result></${action}Response>`);
@@ -113,7 +138,11 @@ export async function startAwsWorld(
           ),
           hosts: options.egress ? S3_HOSTS : [],
           ...options.upstream,
-          credential: { accessKeyId: { env: `${variable}_ID` }, secretAccessKey: { env: `${variable}_SECRET` } },
+          credential: {
+            accessKeyId: { env: `${variable}_ID` },
+            secretAccessKey: { env: `${variable}_SECRET` },
+            ...(options.assumeRole ? { assumeRole: options.assumeRole } : {}),
+          },
           environment: 'production',
           environments: { 'arn:aws:s3:::scratch-*': 'development' },
         },
