@@ -364,4 +364,25 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
       expect(call.securityToken).toBe(ASSUMED.sessionToken);
     }
   });
+
+  it('holds an s3api delete-objects of many keys, naming each, and runs it once approved', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha', 'b.txt': 'beta', 'keep.txt': 'kept' } } });
+    const args = ['s3api', 'delete-objects', '--bucket', 'orders', '--delete', 'Objects=[{Key=a.txt},{Key=b.txt}]'];
+    const held = await world.aws(args);
+    expect(held.stderr).toContain('(AccessDenied) when calling the DeleteObjects operation');
+    const [hold] = await pendingHolds(world);
+    expect(hold?.operation).toMatchObject({
+      action: 'aws:s3:DeleteObjects',
+      class: 'destructive',
+      resources: ['arn:aws:s3:::orders', 'arn:aws:s3:::orders/a.txt', 'arn:aws:s3:::orders/b.txt'],
+    });
+    expect(hold!.operation.parts[0]!.why).toContain('2 objects');
+    expect((await keysIn(world, 'orders')).sort()).toEqual(['a.txt', 'b.txt', 'keep.txt']);
+
+    const { store, clock } = world.airlock.airlock.runtime;
+    await store.holds.addApproval(hold!.id, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
+    const approved = await world.aws(args);
+    expect(approved.stderr).toBe('');
+    expect(await keysIn(world, 'orders')).toEqual(['keep.txt']);
+  });
 });
