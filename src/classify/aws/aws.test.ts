@@ -103,6 +103,11 @@ describe('resolving the operation from the request', () => {
     expect(result.ok ? result.part : result.error).toMatchObject({ action: `aws:${name}:${operation}`, class: expected });
   });
 
+  it('reads an S3 write that sets an ACL as privilege', () => {
+    const result = classifyAwsCall(request('s3', 'PUT', '/orders/a.txt', { headers: { 'x-amz-acl': 'public-read' } }), target);
+    expect(result.ok ? result.part : result.error).toMatchObject({ action: 'aws:s3:PutObject', class: 'privilege', why: expect.stringContaining('x-amz-acl') });
+  });
+
   it('tells a copy from a put by the header the model requires', () => {
     const result = classifyAwsCall(request('s3', 'PUT', '/orders/b.txt', { headers: { 'x-amz-copy-source': '/orders/a.txt' } }), target);
     expect(result.ok && result.part.action).toBe('aws:s3:CopyObject');

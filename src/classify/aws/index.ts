@@ -10,7 +10,7 @@
  * result.ok && result.part.action; // 'aws:s3:DeleteBucket'
  * result.ok && result.part.class;  // 'destructive'
  */
-import type { OperationPart } from '../../core/operation.js';
+import { severity, type OperationPart } from '../../core/operation.js';
 import { awsPart, type AwsTarget } from './classify.js';
 import { resolveAwsOperation, type AwsRequest, type ResolvedCall } from './resolve.js';
 
@@ -21,7 +21,19 @@ export type AwsClassification =
 export function classifyAwsCall(request: AwsRequest, target: AwsTarget): AwsClassification {
   const resolved = resolveAwsOperation(request);
   if (!resolved.ok) return resolved;
-  return { ok: true, call: resolved.call, part: awsPart(request.service, resolved.call, target) };
+  const part = awsPart(request.service, resolved.call, target);
+  return { ok: true, call: resolved.call, part: withAclHeaders(request, part) };
+}
+
+/** S3 headers that set who may read or write what is being written, whatever the operation. */
+const S3_ACCESS_HEADERS = ['x-amz-acl', 'x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control'];
+
+/** `PutObject` with `x-amz-acl: public-read` publishes the object: a change of access, not only a write. */
+function withAclHeaders(request: AwsRequest, part: OperationPart): OperationPart {
+  if (request.service.name !== 's3' || severity(part.class) >= severity('privilege')) return part;
+  const header = S3_ACCESS_HEADERS.find((name) => request.header(name) !== undefined);
+  if (!header) return part;
+  return { ...part, class: 'privilege', why: `${part.why}; its ${header} header sets who may access it` };
 }
 
 export { classifyAwsOperation, resourcesOf, deletedKeysOf, awsPart, type AwsRuling, type AwsTarget } from './classify.js';

@@ -189,7 +189,18 @@ async function handleAws(
     upstream: upstream.name,
     environment,
     parts: [part],
-    digest: requestDigest(upstream.name, 'aws', service.name, classified.call.operation, signed.region, method, servicePath, queryString(outbound.query), body),
+    digest: requestDigest(
+      upstream.name,
+      'aws',
+      service.name,
+      classified.call.operation,
+      signed.region,
+      method,
+      servicePath,
+      queryString(outbound.query),
+      digestHeaders(outbound.headers),
+      body,
+    ),
   });
   const stored: StoredAwsRequest = { door: 'http', kind: 'aws', upstream: upstream.name, ...outbound, body: body.toString('base64') };
   const result = await decideAndWait(runtime, { operation, token: signed.accessKeyId, request: stored }, { signal: () => closedSignal(request) });
@@ -221,6 +232,18 @@ function outboundOf(signed: Signed, service: AwsService, method: string, path: s
   const headers: HeaderMap = {};
   for (const [name, value] of signed.headers) if (!NOT_CARRIED.has(name)) headers[name] = value;
   return { service: service.name, region: signed.region, method, path, query: signed.query, headers };
+}
+
+/**
+ * The carried headers an approval binds to (an `x-amz-acl` added on the retry is another
+ * request), without those an SDK changes on every attempt (`amz-sdk-invocation-id`, its user agent).
+ */
+function digestHeaders(headers: HeaderMap): string {
+  return Object.entries(headers)
+    .filter(([name]) => !/^amz-sdk-|user-agent$/.test(name))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${name}:${Array.isArray(value) ? value.join(',') : value}`)
+    .join('\n');
 }
 
 function closedSignal(request: IncomingMessage): AbortSignal {
