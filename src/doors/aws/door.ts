@@ -13,6 +13,7 @@ import type { Runtime } from '../../server/runtime.js';
 import { readBody } from '../http/body.js';
 import { responseHeadersToReturn, type HeaderMap } from '../http/headers.js';
 import { doorRefusal, type RefusalResponse, type Refused } from '../http/refusal.js';
+import { dechunk, UNSIGNED_TRAILER } from './chunked.js';
 import { awsError, awsRefusal } from './refusal.js';
 import { readSignature, verifySignature, type Signed } from './sigv4.js';
 import { createAwsUpstream, queryString, type AwsOutbound, type AwsUpstream } from './upstream.js';
@@ -159,7 +160,7 @@ async function handleAws(
     response.setHeader('connection', 'close');
     return unreadable('InvalidRequest', read.error, read.status);
   }
-  const body = read.body;
+  let body = read.body;
   const encoding = signed.headers.get('content-encoding');
   if (service.name !== 's3' && encoding && encoding !== 'identity')
     return unreadable('InvalidRequest', `Airlock does not read ${encoding}-encoded ${service.name} requests`, 400);
@@ -170,9 +171,14 @@ async function handleAws(
   const verified = verifySignature(signed, { method, body }, signed.accessKeyId, runtime.clock(), { doubleEncodePath: service.name !== 's3' });
   if (!verified.ok) return unreadable(verified.code, verified.error, verified.code === 'InvalidRequest' ? 400 : 403, 'unauthenticated');
 
+  const plain = readChunked(service, signed.headers, body);
+  if (!plain.ok) return unreadable('InvalidRequest', plain.error, 400);
+  const { headers } = plain;
+  body = plain.body;
+
   const servicePath = rest.split('?')[0] || '/';
   const classified = classifyAwsCall(
-    { service, method, path: servicePath, query: signed.query, header: (name) => signed.headers.get(name), body },
+    { service, method, path: servicePath, query: signed.query, header: (name) => headers.get(name), body },
     { region: signed.region, account: config.account },
   );
   if (!classified.ok) return unreadable(service.protocols.includes('json') ? 'UnknownOperationException' : 'InvalidAction', classified.error, 400);
@@ -183,7 +189,7 @@ async function handleAws(
     // An S3 object is where its bucket is.
     [...new Set(part.resources.map((arn) => (arn.startsWith('arn:aws:s3:::') ? arn.replace(/\/.*$/, '') : arn)))],
   );
-  const outbound = outboundOf(signed, service, method, servicePath);
+  const outbound = outboundOf(signed, headers, service, method, servicePath);
   const operation = operationFromParts({
     door: 'http',
     upstream: upstream.name,
@@ -228,10 +234,35 @@ async function handleAws(
 }
 
 /** Airlock's reading of the request, as it will be sent: only what the agent signed is carried. */
-function outboundOf(signed: Signed, service: AwsService, method: string, path: string): AwsOutbound {
+function outboundOf(signed: Signed, read: ReadonlyMap<string, string>, service: AwsService, method: string, path: string): AwsOutbound {
   const headers: HeaderMap = {};
-  for (const [name, value] of signed.headers) if (!NOT_CARRIED.has(name)) headers[name] = value;
+  for (const [name, value] of read) if (!NOT_CARRIED.has(name)) headers[name] = value;
   return { service: service.name, region: signed.region, method, path, query: signed.query, headers };
+}
+
+/**
+ * An S3 upload sent `aws-chunked` with an unsigned trailer, read into its plain body, with the
+ * trailing checksum as a header and the chunking headers gone; any other request as it came.
+ */
+function readChunked(
+  service: AwsService,
+  signedHeaders: ReadonlyMap<string, string>,
+  body: Buffer,
+): { ok: true; body: Buffer; headers: ReadonlyMap<string, string> } | { ok: false; error: string } {
+  if (signedHeaders.get('x-amz-content-sha256') !== UNSIGNED_TRAILER) return { ok: true, body, headers: signedHeaders };
+  if (service.name !== 's3') return { ok: false, error: `${service.name} does not take aws-chunked bodies` };
+  const decodedLength = signedHeaders.get('x-amz-decoded-content-length');
+  const read = dechunk(body, decodedLength === undefined ? undefined : Number(decodedLength));
+  if (!read.ok) return read;
+  const headers = new Map(signedHeaders);
+  for (const name of ['x-amz-decoded-content-length', 'x-amz-trailer', 'content-encoding']) headers.delete(name);
+  const encodings = (signedHeaders.get('content-encoding') ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter((token) => token !== '' && token !== 'aws-chunked');
+  if (encodings.length > 0) headers.set('content-encoding', encodings.join(','));
+  for (const [name, value] of read.trailers) headers.set(name, value);
+  return { ok: true, body: read.body, headers };
 }
 
 /**

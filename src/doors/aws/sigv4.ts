@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { UNSIGNED_TRAILER } from './chunked.js';
 
 /**
  * AWS Signature Version 4, as the service checks it: the canonical request rebuilt from what
@@ -223,8 +224,9 @@ function timeOf(amzDate: string): number {
 /**
  * Checks a read signature against `secret` and the clock. The body is covered as the request
  * says: its SHA-256 in `x-amz-content-sha256` (checked against the body), `UNSIGNED-PAYLOAD`
- * (S3, and every presigned URL), or, without the header, the hash of the body itself. Chunked
- * signing (`STREAMING-…`) is not read, so it is refused.
+ * (S3, and every presigned URL), or, without the header, the hash of the body itself. A body
+ * signed chunk by chunk (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) is not read, so it is refused; an
+ * unsigned trailer (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`) leaves the body out, as `UNSIGNED-PAYLOAD` does.
  */
 export function verifySignature(
   signed: Signed,
@@ -254,9 +256,10 @@ export function verifySignature(
   const declared = signed.headers.get('x-amz-content-sha256');
   let candidates: string[];
   if (declared !== undefined) {
-    if (declared.startsWith('STREAMING-'))
-      return { ok: false, code: 'InvalidRequest', error: `Airlock does not read chunked uploads (${declared}); send the body whole` };
-    if (declared !== UNSIGNED_PAYLOAD && declared !== bodyHash)
+    // An unsigned trailer leaves the body out of the signature, as UNSIGNED-PAYLOAD does; signed chunks are not read.
+    if (declared.startsWith('STREAMING-') && declared !== UNSIGNED_TRAILER)
+      return { ok: false, code: 'InvalidRequest', error: `Airlock does not read uploads signed chunk by chunk (${declared}); send the body whole` };
+    if (declared !== UNSIGNED_PAYLOAD && declared !== UNSIGNED_TRAILER && declared !== bodyHash)
       return { ok: false, code: 'SignatureDoesNotMatch', error: 'x-amz-content-sha256 is not the SHA-256 of the body' };
     candidates = [declared];
   } else candidates = signed.presigned ? [UNSIGNED_PAYLOAD, bodyHash] : [bodyHash];

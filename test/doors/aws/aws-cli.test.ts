@@ -330,6 +330,15 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
   });
 
+  it('passes an upload over HTTPS, which the CLI sends aws-chunked with a trailing checksum, as its plain body', async () => {
+    world = await startAwsWorld({ buckets: { orders: {} }, egress: true });
+    const file = join(world.airlock.dir, 'report.csv');
+    writeFileSync(file, 'id,total\n1,42\n');
+    const uploaded = await world.aws(['s3', 'cp', file, 's3://orders/report.csv'], { viaProxy: true });
+    expect(uploaded.stderr).toBe('');
+    expect((await world.direct('GET', '/orders/report.csv')).text).toBe('id,total\n1,42\n');
+  });
+
   it('refuses a call signed for a region the upstream does not serve', async () => {
     world = await startAwsWorld({ buckets: { orders: {} }, upstream: { regions: ['eu-west-1'] } });
     const listed = await world.aws(['s3', 'ls']);
