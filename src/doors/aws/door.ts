@@ -28,6 +28,8 @@ export interface StoredAwsRequest extends AwsOutbound {
 }
 
 export interface AwsDoor {
+  /** The AWS upstreams it serves. */
+  readonly names: readonly string[];
   /** Takes `/u/<aws upstream>/…` (and, by Host, the upstreams' `hosts:`); false for anything else. */
   handleHttp(request: IncomingMessage, response: ServerResponse): boolean;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
     return upstream ? { upstream, rest: url } : undefined;
   };
   return {
+    names: [...upstreams.keys()],
     handleHttp(request, response) {
       if (upstreams.size === 0) return false;
       const found = route(request);

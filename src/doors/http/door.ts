@@ -67,9 +67,9 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   }
   // Schemas read by introspection are asked for now, so the first requests need not wait.
   await Promise.all([...upstreams.values()].map((upstream) => upstream.ensureSchema()));
-  const names = [...upstreams.keys()];
   // Upstreams of kind aws have a door of their own, served on the same paths.
   const aws = openAwsDoor(runtime, options);
+  const names = [...upstreams.keys(), ...aws.names];
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
