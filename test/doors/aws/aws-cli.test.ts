@@ -330,6 +330,26 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
   });
 
+  it("refuses a real AWS key at the real S3 host too, in S3's own error form", async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } }, egress: true });
+    const removed = await world.aws(['s3', 'rb', 's3://orders', '--force'], {
+      viaProxy: true,
+      credentials: { accessKeyId: `AKIA${'IOSFODNN7EXAMPLE'}`, secretAccessKey: 'the-real-secret-access-key' },
+    });
+    expect(removed.code).not.toBe(0);
+    expect(removed.stderr).toContain('(InvalidAccessKeyId)');
+    expect(removed.stderr).toContain('only Airlock holds real credentials');
+    expect(world.received).toEqual([]);
+    expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
+    recordAttack({
+      door: 'egress',
+      category: CATEGORY,
+      attack: 'aws s3 rb --force at s3.amazonaws.com with a real AWS key found in a file',
+      outcome: 'refused',
+      effect: 'nothing reached s3rver; the bucket and its object are still there',
+    });
+  });
+
   it('passes an upload over HTTPS, which the CLI sends aws-chunked with a trailing checksum, as its plain body', async () => {
     world = await startAwsWorld({ buckets: { orders: {} }, egress: true });
     const file = join(world.airlock.dir, 'report.csv');

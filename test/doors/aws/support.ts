@@ -44,7 +44,10 @@ export interface AwsWorld {
    * Runs the real `aws` CLI as the agent: at `--endpoint-url`, or with `viaProxy` at AWS's real
    * host names through the egress door (HTTPS_PROXY, Airlock's CA in AWS_CA_BUNDLE).
    */
-  aws(args: readonly string[], options?: { viaProxy?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  aws(
+    args: readonly string[],
+    options?: { viaProxy?: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Asks s3rver directly (signed with its own key), not through Airlock. */
   direct(method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -210,8 +213,8 @@ export async function startAwsWorld(
               ...(awsOptions.viaProxy ? { HTTPS_PROXY: `http://${airlock.addresses.egress}`, AWS_CA_BUNDLE: caFile } : {}),
               PATH: process.env.PATH,
               HOME: home,
-              AWS_ACCESS_KEY_ID: token,
-              AWS_SECRET_ACCESS_KEY: token,
+              AWS_ACCESS_KEY_ID: awsOptions.credentials?.accessKeyId ?? token,
+              AWS_SECRET_ACCESS_KEY: awsOptions.credentials?.secretAccessKey ?? token,
               AWS_DEFAULT_REGION: 'us-east-1',
               AWS_CONFIG_FILE: join(home, 'config'),
               AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
