@@ -195,6 +195,8 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 
   const onConnect = async (request: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // Small request/answer exchanges inside TLS must not wait on Nagle's algorithm and delayed ACKs.
+    socket.setNoDelay(true);
     const authority = parseConnectAuthority(request.url);
     if (!authority) return connectRefusal(socket, egressRefusal('bad_request', 'CONNECT needs host:port'), 400);
     const summary = `CONNECT ${authorityText(authority)}`;
@@ -319,7 +321,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 
 /** A tunnel to an allowed host: bytes both ways, untouched. */
 function tunnel(socket: Socket, head: Buffer, authority: Authority, open: Set<Socket>): void {
-  const far = connect({ host: authority.host, port: authority.port });
+  const far = connect({ host: authority.host, port: authority.port, noDelay: true });
   let connected = false;
   open.add(far);
   far.once('close', () => {
