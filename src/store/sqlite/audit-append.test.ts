@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyChain } from '../../audit/chain.js';
 import { readCheckpoint } from '../../audit/checkpoint.js';
 import { createAppender } from './audit-append.js';
 import { migrate, openDatabase } from './database.js';
@@ -11,7 +12,7 @@ function setup() {
   const db = openDatabase(join(dir, 'a.db'));
   migrate(db);
   const head = join(dir, 'audit.head');
-  return { db, head, appender: createAppender(db, { path: head, key: undefined }) };
+  return { dir, db, head, appender: createAppender(db, { path: head, key: undefined }) };
 }
 const entry = (n: number) => ({ type: 'decision', action: `a${n}`, at: '2026-11-30T00:00:00.000Z' });
 
@@ -43,5 +44,27 @@ describe('appending audit records', () => {
     appender.append([entry(2)], { sync: true });
     expect(appender.pending).toBe(false);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 2 } });
+  });
+
+  it('chains after records another connection appended since, without forking the chain', () => {
+    const { dir, db, head, appender } = setup();
+    const other = createAppender(openDatabase(join(dir, 'a.db')), { path: head, key: undefined });
+    appender.append([entry(1), entry(2)]);
+    other.append([entry(3)]);
+    const [fourth] = appender.append([entry(4), entry(5)]);
+    other.append([entry(6)]);
+    appender.append([entry(7)]);
+    expect(fourth!.seq).toBe(4);
+    const rows = db.prepare<[], { seq: number; body: string; hash: string }>('SELECT seq, body, hash FROM audit ORDER BY seq').all();
+    expect(rows.map((r) => JSON.parse(r.body).action)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7']);
+    expect(verifyChain(rows)).toMatchObject({ ok: true, count: 7 });
+  });
+
+  it('writes a batch larger than one insert statement holds, in order', () => {
+    const { db, appender } = setup();
+    const records = appender.append(Array.from({ length: 150 }, (_, i) => entry(i)));
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    const rows = db.prepare<[], { seq: number; body: string; hash: string }>('SELECT seq, body, hash FROM audit ORDER BY seq').all();
+    expect(verifyChain(rows)).toMatchObject({ ok: true, count: 150 });
   });
 });

@@ -3,16 +3,27 @@ import { advanceCheckpoint } from '../../audit/checkpoint.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { SqliteDatabase } from './database.js';
 
+type Statement = ReturnType<SqliteDatabase['prepare']>;
+
 export interface CheckpointSettings {
   readonly path: string;
   readonly key: string | undefined;
 }
 
+/** Rows per INSERT statement: seven values each, well under SQLite's limit on parameters. */
+const ROWS_PER_INSERT = 64;
+
 /**
- * One group commit: takes the write lock, reads the chain head (another process may have
- * appended since), chains and inserts the whole batch, commits — with a sync to disk unless
- * told otherwise — then moves the checkpoint forward. Synchronous: run it where blocking is
- * acceptable (the writer thread, or a short-lived CLI process).
+ * One group commit: takes the write lock, chains the whole batch after the head, inserts it in
+ * multi-row statements, commits — with a sync to disk unless told otherwise — then moves the
+ * checkpoint forward. Synchronous: run it where blocking is acceptable (the writer thread, or a
+ * short-lived CLI process).
+ *
+ * The head is read once and then kept: this connection wrote every record after it, unless
+ * another process (the CLI, beside a server) appended meanwhile. Then the first insert collides
+ * with that process's record of the same seq, the transaction rolls back, and the batch is
+ * chained again after the head read afresh — so no batch pays for a read of the head, and none
+ * can fork the chain.
  *
  * An unsynced commit survives a crash of Airlock (it is in the operating system's cache) but
  * not of the machine; the next synced commit syncs it too, since the log is one file. The
@@ -20,16 +31,41 @@ export interface CheckpointSettings {
  * take away.
  */
 export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined) {
-  const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-  const insert = db.prepare('INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const append = db.transaction((entries: readonly TimedAuditEntry[]) => {
-    const last = head.get() ?? { seq: 0, hash: GENESIS };
-    const chained = chainEntries(entries, last);
-    for (const { record, body } of chained) {
-      insert.run(record.seq, record.at, record.type, record.agent ?? null, record.verdict ?? null, body, record.hash);
+  const headQuery = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  const readHead = () => headQuery.get() ?? { seq: 0, hash: GENESIS };
+  const inserts = new Map<number, Statement>();
+  const insertOf = (rows: number) => {
+    let statement = inserts.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES ${values}`);
+      inserts.set(rows, statement);
+    }
+    return statement;
+  };
+  let known: { seq: number; hash: string } | undefined;
+  const insertAll = db.transaction((entries: readonly TimedAuditEntry[], after: { seq: number; hash: string }) => {
+    const chained = chainEntries(entries, after);
+    for (let start = 0; start < chained.length; start += ROWS_PER_INSERT) {
+      const chunk = chained.slice(start, start + ROWS_PER_INSERT);
+      const params: (string | number | null)[] = [];
+      for (const { record, body } of chunk) params.push(record.seq, record.at, record.type, record.agent ?? null, record.verdict ?? null, body, record.hash);
+      insertOf(chunk.length).run(params);
     }
     return chained.map((c) => c.record);
   });
+  const append = (entries: readonly TimedAuditEntry[]): AuditRecord[] => {
+    if (known) {
+      try {
+        return insertAll.immediate(entries, known);
+      } catch (error) {
+        // Another process appended since: chain after what it wrote.
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+      }
+    }
+    // First batch of this connection, or after a collision: read the head inside the lock.
+    return db.transaction(() => insertAll(entries, readHead())).immediate();
+  };
   const marker = db.prepare("INSERT INTO control (key, value) VALUES ('audit.synced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   let synchronous: 'FULL' | 'NORMAL' = 'FULL';
   let unsynced: AuditRecord | undefined;
@@ -46,8 +82,15 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       if (entries.length === 0) return [];
       const sync = options.sync ?? true;
       setSynchronous(sync ? 'FULL' : 'NORMAL');
-      const records = append.immediate(entries);
+      let records: AuditRecord[];
+      try {
+        records = append(entries);
+      } catch (error) {
+        known = undefined;
+        throw error;
+      }
       const last = records[records.length - 1]!;
+      known = { seq: last.seq, hash: last.hash };
       if (sync) advance(last);
       else unsynced = last;
       return records;
@@ -64,7 +107,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       if (!unsynced && !always) return;
       setSynchronous('FULL');
       marker.run(JSON.stringify(at));
-      const last = head.get();
+      const last = known ?? headQuery.get();
       if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
       unsynced = undefined;
     },
