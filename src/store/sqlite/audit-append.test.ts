@@ -7,12 +7,13 @@ import { readCheckpoint } from '../../audit/checkpoint.js';
 import { createAppender } from './audit-append.js';
 import { migrate, openDatabase } from './database.js';
 
-function setup() {
+function setup(options: { outsideLock?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-append-'));
   const db = openDatabase(join(dir, 'a.db'));
   migrate(db);
   const head = join(dir, 'audit.head');
-  return { dir, db, head, appender: createAppender(db, { path: head, key: undefined }) };
+  const appender = createAppender(db, { path: head, key: undefined }, options.outsideLock ? { syncOutsideLock: join(dir, 'a.db') } : {});
+  return { dir, db, head, appender };
 }
 const entry = (n: number) => ({ type: 'decision', action: `a${n}`, at: '2026-11-30T00:00:00.000Z' });
 
@@ -26,8 +27,11 @@ describe('appending audit records', () => {
     expect(third!.seq).toBe(3);
   });
 
-  it('moves the checkpoint only past records that were synced to disk', () => {
-    const { appender, head } = setup();
+  it.each([
+    ['with SQLite syncing inside the commit', false],
+    ['with the WAL file synced after the lock is released', true],
+  ])('moves the checkpoint only past records that were synced to disk, %s', (_, outsideLock) => {
+    const { appender, head } = setup({ outsideLock });
     appender.append([entry(1)]);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
     appender.append([entry(2)], { sync: false });
@@ -66,5 +70,11 @@ describe('appending audit records', () => {
     expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     const rows = db.prepare<[], { seq: number; body: string; hash: string }>('SELECT seq, body, hash FROM audit ORDER BY seq').all();
     expect(verifyChain(rows)).toMatchObject({ ok: true, count: 150 });
+  });
+
+  it('leaves the disk sync out of the commit (synchronous NORMAL) when it syncs the WAL file itself', () => {
+    const { db, appender } = setup({ outsideLock: true });
+    appender.append([entry(1)], { sync: true });
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { chainEntries, GENESIS } from '../../audit/chain.js';
 import { advanceCheckpoint } from '../../audit/checkpoint.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { SqliteDatabase } from './database.js';
+import { walSyncer } from './wal-sync.js';
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
 
@@ -30,7 +31,10 @@ const ROWS_PER_INSERT = 64;
  * checkpoint moves only after a synced commit, so it never names a record a power cut could
  * take away.
  */
-export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined) {
+export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined, options: { syncOutsideLock?: string } = {}) {
+  // With a path: commit without a sync, then sync the WAL file directly, after the write lock is
+  // released, so that no other connection waits on this one's disk sync (see wal-sync.ts).
+  const syncWal = options.syncOutsideLock ? walSyncer(options.syncOutsideLock) : undefined;
   const headQuery = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
   const readHead = () => headQuery.get() ?? { seq: 0, hash: GENESIS };
   const inserts = new Map<number, Statement>();
@@ -81,7 +85,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     append(entries: readonly TimedAuditEntry[], options: { sync?: boolean } = {}): AuditRecord[] {
       if (entries.length === 0) return [];
       const sync = options.sync ?? true;
-      setSynchronous(sync ? 'FULL' : 'NORMAL');
+      setSynchronous(sync && !syncWal ? 'FULL' : 'NORMAL');
       let records: AuditRecord[];
       try {
         records = append(entries);
@@ -91,6 +95,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       }
       const last = records[records.length - 1]!;
       known = { seq: last.seq, hash: last.hash };
+      if (sync) syncWal?.();
       if (sync) advance(last);
       else unsynced = last;
       return records;
@@ -100,13 +105,16 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       return unsynced !== undefined;
     },
     /**
-     * Syncs what was committed without a sync, by this connection or another one: a one-row
-     * synced write syncs the whole log file before it. The checkpoint then moves to the head.
+     * Syncs what was committed without a sync, by this connection or another one: a sync of the
+     * WAL file, or a one-row synced write, syncs everything written to the log file before it. The checkpoint then moves to the head.
      */
     sync(at: string, always = false): void {
       if (!unsynced && !always) return;
-      setSynchronous('FULL');
-      marker.run(JSON.stringify(at));
+      if (syncWal) syncWal();
+      else {
+        setSynchronous('FULL');
+        marker.run(JSON.stringify(at));
+      }
       const last = known ?? headQuery.get();
       if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
       unsynced = undefined;

@@ -32,7 +32,7 @@ const db = openDatabase(init.path);
 // Checkpoints run when this thread chooses, after the waiting requests were answered, never
 // inside a commit someone waits for.
 db.pragma('wal_autocheckpoint = 0');
-const appender = createAppender(db, init.checkpoint);
+const appender = createAppender(db, init.checkpoint, { syncOutsideLock: init.path });
 let syncTimer: NodeJS.Timeout | undefined;
 let lastCheckpoint = performance.now();
 let queue: WriterRequest[] = [];
