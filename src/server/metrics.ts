@@ -59,40 +59,43 @@ export class AirlockMetrics {
 
   constructor(store: Store, audit: AuditLog) {
     const registers = [this.registry];
-    new Gauge({
+    // A scrape while the store is away still answers: the shared gauges keep their last value
+    // and the failure is counted, so the outage shows in store errors rather than as a failed scrape.
+    const fromStore = (read: () => Promise<void>) => async () => {
+      try {
+        await read();
+      } catch {
+        this.storeErrors.inc({ during: 'metrics' });
+      }
+    };
+    const pending: Gauge = new Gauge({
       name: 'airlock_holds_pending',
       help: 'Holds waiting for operators (shared by every replica).',
       registers,
-      async collect() {
-        this.set((await store.holds.list({ status: ['pending'], limit: 100_000 })).length);
-      },
+      collect: fromStore(async () => pending.set((await store.holds.list({ status: ['pending'], limit: 100_000 })).length)),
     });
-    new Gauge({
+    const stop: Gauge = new Gauge({
       name: 'airlock_stop_active',
       help: 'Whether the all-agents stop is pulled (1) or not (0).',
       registers,
-      async collect() {
-        this.set((await store.control.get()).stopAll ? 1 : 0);
-      },
+      collect: fromStore(async () => stop.set((await store.control.get()).stopAll ? 1 : 0)),
     });
-    new Gauge({
+    const freeze: Gauge = new Gauge({
       name: 'airlock_freeze_active',
       help: 'Whether an operator’s run-time freeze is on (1) or not (0).',
       registers,
-      async collect() {
-        this.set((await store.control.get()).freeze ? 1 : 0);
-      },
+      collect: fromStore(async () => freeze.set((await store.control.get()).freeze ? 1 : 0)),
     });
-    new Gauge({
+    const agents: Gauge = new Gauge({
       name: 'airlock_agents',
       help: 'Agents by state: active, suspended (circuit breaker or operator), stopped.',
       labelNames: ['state'],
       registers,
-      async collect() {
+      collect: fromStore(async () => {
         const counts = { active: 0, suspended: 0, stopped: 0 };
         for (const agent of await store.agents.list()) counts[agent.state] += 1;
-        for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
-      },
+        for (const [state, value] of Object.entries(counts)) agents.set({ state }, value);
+      }),
     });
     new Gauge({
       name: 'airlock_audit_queue_depth',
