@@ -13,6 +13,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startAirlockProcess, writeTestConfig } from '../support/airlock.js';
 import { agentClient, startPostgresWorld, type PostgresWorld } from '../doors/postgres/support.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createMcpDoor } from '../../src/doors/mcp/index.js';
+import { startTestAirlock, type TestAirlock } from '../support/airlock.js';
+import { startNotesHttpServer, type NotesHttpServer } from '../fixtures/mcp/notes-server.js';
 
 let upstream: Server;
 let upstreamUrl: string;
@@ -154,5 +159,49 @@ describe('request ids in the PostgreSQL door', () => {
     expect(statements).toHaveLength(2);
     for (const record of statements) expect(record.requestId).toMatch(/^req_/);
     expect(statements[0]!.requestId).not.toBe(statements[1]!.requestId);
+  }, 60_000);
+});
+
+describe('request ids in the MCP door', () => {
+  let notes: NotesHttpServer;
+  let mcp: TestAirlock;
+  beforeAll(async () => {
+    notes = await startNotesHttpServer();
+    mcp = await startTestAirlock({
+      config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: notes.url } }] },
+      doors: [createMcpDoor()],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await mcp?.close();
+    await notes?.close();
+  });
+
+  it('records each tool call with the id of the HTTP request that carried it, as returned to the client', async () => {
+    const answered: string[] = [];
+    let next = 0;
+    // Each POST names itself, and the answer's id is kept: what an agent's tracing would do.
+    const tracing: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('x-request-id', `mcp-${++next}`);
+      const response = await fetch(input, { ...init, headers });
+      answered.push(response.headers.get('x-request-id') ?? '');
+      return response;
+    };
+    const client = new Client({ name: 'test-agent', version: '1.0.0' });
+    const token = await mcp.token('notes-bot', ['read:staging']);
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${mcp.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } }, fetch: tracing }),
+    );
+    try {
+      await client.callTool({ name: 'notes__list_notes', arguments: {} });
+      const id = `mcp-${next}`;
+      expect(answered.at(-1)).toBe(id);
+      await client.callTool({ name: 'notes__list_notes', arguments: {} });
+      const calls = (await mcp.airlock.runtime.store.audit.list({ type: 'decision', agent: 'notes-bot' })).filter((r) => r.door === 'mcp');
+      expect(calls.map((r) => r.requestId)).toEqual([id, `mcp-${next}`]);
+    } finally {
+      await client.close();
+    }
   }, 60_000);
 });
