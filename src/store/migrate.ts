@@ -122,6 +122,9 @@ function checkSourceTables(source: SqliteDatabase): void {
 
 /** Keeps every other writer out until the copy commits (a replica started too early waits). */
 async function lockTarget(target: PostgresClient): Promise<void> {
+  // Verifying a long log is minutes of hashing between two statements: the pool's idle limit
+  // (meant for a replica stalled mid-append) must not end this transaction.
+  await target.query('SET LOCAL idle_in_transaction_session_timeout = 0');
   await target.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.audit]);
   await target.query(`LOCK TABLE ${[...COPIED_TABLES, 'audit_head'].join(', ')} IN EXCLUSIVE MODE`);
 }
