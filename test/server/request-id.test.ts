@@ -129,6 +129,15 @@ describe('request ids on the HTTP listener', () => {
     expect(auditRecords().some((r) => JSON.stringify(r).includes('injected'))).toBe(false);
   });
 
+  it("names refusals and Airlock's own endpoints too", async () => {
+    const refused = await fetch(`${airlock.url}/u/api/v1/items/x`, { headers: { 'x-request-id': 'no-token-1' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-request-id')).toBe('no-token-1');
+    const health = await fetch(`${airlock.url}/healthz`, { headers: { 'x-request-id': 'probe-1' } });
+    expect(health.headers.get('x-request-id')).toBe('probe-1');
+    await expect.poll(() => logLines().find((line) => line.requestId === 'no-token-1' && line.msg === 'request')?.status, { timeout: 10_000 }).toBe(401);
+  });
+
   it('gives each request its own id on one kept-alive connection', async () => {
     const ids = [];
     for (const item of ['one', 'two', 'three']) ids.push((await get(item)).headers.get('x-request-id'));
