@@ -424,6 +424,13 @@ async function forward(upstream: HttpUpstream, request: IncomingMessage, respons
   }
   const { redactor } = upstream;
   const headers = responseHeadersToReturn(answer.headers);
+  // The listener's X-Request-Id is the one Airlock's logs and audit know this request by; the
+  // upstream's own id travels beside it.
+  const upstreamRequestId = headers['x-request-id'];
+  if (upstreamRequestId !== undefined && response.hasHeader('x-request-id')) {
+    delete headers['x-request-id'];
+    headers['x-upstream-request-id'] = upstreamRequestId;
+  }
   if (redactor.active) {
     for (const [name, value] of Object.entries(headers)) {
       headers[name] = Array.isArray(value) ? value.map((v) => redactor.maskString(v)) : redactor.maskString(value);
