@@ -22,7 +22,7 @@
  *
  * Run: npm run bench:http   (DURATION=10 seconds per measurement, RATE=500/s, ROUNDS=3)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -237,5 +237,8 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // The log the run wrote must still verify: speed that broke the chain would not count.
+  const verify = spawnSync(process.execPath, [join(ROOT, 'bin', 'airlock.js'), '--config', configPath, 'audit', 'verify'], { encoding: 'utf8' });
+  console.log(`airlock audit verify: exit ${verify.status}; ${(verify.stdout || verify.stderr).trim().split('\n')[0]}`);
   rmSync(dir, { recursive: true, force: true });
 }
