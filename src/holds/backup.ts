@@ -278,7 +278,7 @@ function httpStep(config: Extract<BackupStepConfig, { http: unknown }>, upstream
         if (typeof value !== 'string') secrets.push(headers[name.toLowerCase()]!);
       }
       if (http.credential === 'upstream') {
-        const credential = 'credential' in upstream ? upstream.credential : undefined;
+        const credential = 'credential' in upstream && upstream.kind !== 'aws' ? upstream.credential : undefined;
         if (!credential) return { ok: false, detail: `credential: upstream, but upstream ${upstream.name} has no HTTP credential` };
         if ('bearer' in credential) headers.authorization = `Bearer ${reveal(credential.bearer)}`;
         else if ('header' in credential) headers[credential.header.toLowerCase()] = reveal(credential.value);

@@ -29,7 +29,8 @@ export type ShellUpstream =
   | { readonly name: string; readonly kind: 'graphql'; readonly url: string; readonly hosts: readonly string[]; readonly graphql?: GraphQLClassifyOptions }
   | { readonly name: string; readonly kind: 'rest'; readonly url: string; readonly hosts: readonly string[]; readonly rest?: unknown }
   | { readonly name: string; readonly kind: 'postgres'; readonly host: string; readonly port: number; readonly database: string }
-  | { readonly name: string; readonly kind: 'mcp'; readonly url?: string };
+  | { readonly name: string; readonly kind: 'mcp'; readonly url?: string }
+  | { readonly name: string; readonly kind: 'aws' };
 
 export interface KnownSecret {
   /** Where Airlock uses it, for the audit record: `upstream railway`. */

@@ -44,13 +44,14 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
   { names: ['baseline'], summary: 'what Airlock has learned an agent normally does', load: async () => [(await import('./baseline.js')).registerBaseline] },
   {
     names: ['classify'],
-    summary: 'show how Airlock classifies a GraphQL or REST request, SQL or a shell command',
+    summary: 'show how Airlock classifies a GraphQL or REST request, SQL, a shell command or an AWS operation',
     load: async () => [
       (await import('./classify-graphql.js')).registerClassifyGraphQL,
       (await import('./classify-rest.js')).registerClassifyRest,
       (await import('./classify-sql.js')).registerClassifySql,
       (await import('./classify-mcp.js')).registerClassifyMcp,
       (await import('./classify-shell.js')).registerClassifyShell,
+      (await import('./classify-aws.js')).registerClassifyAws,
     ],
   },
   { names: ['hook'], summary: "judge a coding agent's tool call, as its harness's hook", load: async () => [(await import('./hook.js')).registerHook] },

@@ -91,7 +91,7 @@ export function upstreamHostsOf(
 ): Map<string, string> {
   const hosts = new Map<string, string>();
   for (const upstream of upstreams) {
-    if (upstream.kind !== 'graphql' && upstream.kind !== 'rest') continue;
+    if (upstream.kind !== 'graphql' && upstream.kind !== 'rest' && upstream.kind !== 'aws') continue;
     for (const host of upstream.hosts ?? []) hosts.set(host.toLowerCase(), upstream.name);
   }
   return hosts;

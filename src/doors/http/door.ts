@@ -6,6 +6,7 @@ import { requestDigest } from '../../core/digest.js';
 import { operationFromParts, type OperationPart } from '../../core/operation.js';
 import type { GateResult } from '../../gate/index.js';
 import { authenticate } from '../../identity/authenticate.js';
+import { openAwsDoor } from '../aws/door.js';
 import { backupBeforeForward } from '../../holds/backup.js';
 import { holdModeFor, waitForHoldDecision } from '../../holds/wait.js';
 import type { RunningDoor } from '../../server/door-module.js';
@@ -69,7 +70,9 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   }
   // Schemas read by introspection are asked for now, so the first requests need not wait.
   await Promise.all([...upstreams.values()].map((upstream) => upstream.ensureSchema()));
-  const names = [...upstreams.keys()];
+  // Upstreams of kind aws have a door of their own, served on the same paths.
+  const aws = openAwsDoor(runtime, options);
+  const names = [...upstreams.keys(), ...aws.names];
   const secrets = knownSecretsOf(runtime.config).secrets;
 
   const route = (request: IncomingMessage): Route | undefined => {
@@ -91,6 +94,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
 
   return {
     handleHttp(request, response) {
+      if (aws.handleHttp(request, response)) return true;
       const found = route(request);
       if (!found) return false;
       handle(runtime, names, secrets, found, request, response).catch((error: unknown) => {
@@ -103,6 +107,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
     },
     async close() {
       await Promise.allSettled([...upstreams.values()].map((upstream) => upstream.pool.close()));
+      await aws.close();
     },
   };
 }

@@ -15,11 +15,15 @@
  */
 import type { DoorModule } from '../../server/door-module.js';
 import { openHttpDoor } from './door.js';
+import { awsHoldReplayer, isStoredAwsRequest } from '../aws/replay.js';
 import { httpHoldReplayer } from './replay.js';
 
 export const httpDoor: DoorModule = {
   name: 'http',
-  start: async (runtime) => ({ ...(await openHttpDoor(runtime)), replay: (hold) => httpHoldReplayer(runtime, hold) }),
+  start: async (runtime) => ({
+    ...(await openHttpDoor(runtime)),
+    replay: (hold) => (isStoredAwsRequest(hold.request) ? awsHoldReplayer(runtime, hold) : httpHoldReplayer(runtime, hold)),
+  }),
 };
 
 export { openHttpDoor, bearerToken, type HttpDoorOptions, type StoredHttpRequest } from './door.js';

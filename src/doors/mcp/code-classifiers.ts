@@ -72,6 +72,8 @@ function shellUpstreamsOf(config: AirlockConfig): ShellUpstream[] {
         return { name: u.name, kind: 'postgres', host: u.host, port: u.port, database: u.database };
       case 'mcp':
         return { name: u.name, kind: 'mcp', ...(u.transport.type === 'http' ? { url: u.transport.url } : {}) };
+      case 'aws':
+        return { name: u.name, kind: 'aws' };
     }
   });
 }
