@@ -14,6 +14,8 @@ import { AuditLog } from '../src/audit/log.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { AuditEntry } from '../src/store/records.js';
 import { machine, printTable, summarize } from './stats.js';
+import { machineLoad } from './support/load.js';
+import { monitorOwnLoop } from './support/loop-delay.js';
 
 const RECORDS = Number(process.env.RECORDS ?? 40_000);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 128);
@@ -41,6 +43,7 @@ async function run(label: string, inFlight: number, records: number, writerThrea
   const log = new AuditLog(store.audit);
   const latencies: number[] = [];
   let next = 0;
+  const watch = monitorOwnLoop();
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (next < records) {
@@ -52,18 +55,26 @@ async function run(label: string, inFlight: number, records: number, writerThrea
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const delay = watch.read();
   const head = await store.audit.head();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   if (head.seq !== records) throw new Error(`expected ${records} records, found ${head.seq}`);
   const s = summarize(latencies);
-  return { measured: label, 'records/s': Math.round(records / seconds), 'p50 ms': s.p50 / 1000, 'p99 ms': s.p99 / 1000 };
+  return {
+    measured: label,
+    'records/s': Math.round(records / seconds),
+    'p50 ms': s.p50 / 1000,
+    'p99 ms': s.p99 / 1000,
+    'loop p99 ms': delay.p99,
+    'loop max ms': delay.max,
+  };
 }
 
 const single = await run('one request at a time (a commit each)', 1, Math.min(2000, RECORDS), true);
 const grouped = await run(`${IN_FLIGHT} requests waiting (group commit)`, IN_FLIGHT, RECORDS, true);
 const inline = await run(`${IN_FLIGHT} requests, committed on the main thread`, IN_FLIGHT, RECORDS, false);
 
-console.log(`durable audit appends — ${machine()}; SQLite WAL, synchronous=FULL; ${RECORDS} records`);
+console.log(`durable audit appends — ${machine()}; ${machineLoad()}; SQLite WAL, synchronous=FULL; ${RECORDS} records`);
 printTable('each append resolves only once its record is synced to disk', [single, grouped, inline]);
 console.log(`\ngroup commit / one commit per record: ${(grouped['records/s'] / single['records/s']).toFixed(1)}× (aim: 10,000 records/s)`);

@@ -15,6 +15,8 @@ import { issueToken } from '../src/identity/tokens.js';
 import { silentLogger } from '../src/server/log.js';
 import { openRuntime } from '../src/server/runtime.js';
 import { machine, printTable, summarize } from './stats.js';
+import { machineLoad } from './support/load.js';
+import { monitorOwnLoop } from './support/loop-delay.js';
 
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.SECONDS ?? 5);
@@ -44,15 +46,24 @@ async function run(cls: OperationClass, durability: 'changes' | 'all') {
       count++;
     }
   };
+  const watch = monitorOwnLoop();
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   const seconds = (performance.now() - started) / 1000;
+  const delay = watch.read();
   await runtime.close();
   rmSync(dir, { recursive: true, force: true });
   const s = summarize(latencies);
-  return { measured: `${cls}, durability ${durability}`, 'decisions/s': Math.round(count / seconds), 'p50 µs': s.p50, 'p99 µs': s.p99 };
+  return {
+    measured: `${cls}, durability ${durability}`,
+    'decisions/s': Math.round(count / seconds),
+    'p50 µs': s.p50,
+    'p99 µs': s.p99,
+    'loop p99 ms': delay.p99,
+    'loop max ms': delay.max,
+  };
 }
 
 const rows = [await run('read', 'changes'), await run('read', 'all'), await run('write', 'changes')];
-console.log(`Gate.decide with a SQLite store and the audit writer thread — ${machine()}; ${CONCURRENCY} in flight, ${SECONDS}s each`);
+console.log(`Gate.decide with a SQLite store and the audit writer thread — ${machine()}; ${machineLoad()}; ${CONCURRENCY} in flight, ${SECONDS}s each`);
 printTable('every decision waits for its audit record to be committed', rows);

@@ -14,9 +14,15 @@
  * rate (p50 and p99 at that rate, and what each adds to direct). Targets alternate within each
  * pass and each is measured ROUNDS times; the medians are printed.
  *
- * Run: npm run bench:http   (DURATION=10 seconds per measurement, RATE=1000/s, ROUNDS=3)
+ * - nginx:      autocannon → nginx (one worker, keep-alive upstream) → upstream, when nginx is
+ *               installed: what a mature proxy adds on this machine.
+ *
+ * Airlock's main-thread event-loop delay (p99 and max) is measured during each of its runs: a
+ * stall there holds every request in flight.
+ *
+ * Run: npm run bench:http   (DURATION=10 seconds per measurement, RATE=500/s, ROUNDS=3)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,9 +35,12 @@ import { silentLogger } from '../../src/server/log.js';
 import { openRuntime } from '../../src/server/runtime.js';
 import { startAirlockProcess } from '../../test/support/airlock.js';
 import { machine, median, printTable } from '../stats.js';
+import { machineLoad } from '../support/load.js';
+import { loopDelayEnv, readLoopDelay, type LoopDelay } from '../support/loop-delay.js';
+import { startNginx } from './nginx.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
-const RATE = Number(process.env.RATE ?? 1_000);
+const RATE = Number(process.env.RATE ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECTIONS = 16;
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -53,7 +62,10 @@ async function child(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ url
   const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    if (!chunk.toString().startsWith('loop-delay ')) process.stderr.write(chunk);
   });
   const [chunk] = (await once(proc.stdout!, 'data')) as [Buffer];
   return { url: chunk.toString().trim(), process: proc };
@@ -66,6 +78,8 @@ interface Measurement {
   failures: number;
   /** CPU the path's own process (proxy or Airlock, threads included) spent per request, in ms. */
   cpu: number;
+  /** Airlock's main-thread event-loop delay during the measurement, in ms. */
+  loop?: LoopDelay;
 }
 
 /** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
@@ -79,7 +93,17 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-async function measure(target: { url: string; headers: Record<string, string>; pid?: number }, body: string, rate?: number): Promise<Measurement> {
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  pid?: number;
+  /** Whose event loop to watch. */
+  watch?: ChildProcess;
+}
+
+async function measure(target: Target, body: string, rate?: number): Promise<Measurement> {
+  if (target.watch) await readLoopDelay(target.watch);
   const before = cpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
@@ -91,12 +115,20 @@ async function measure(target: { url: string; headers: Record<string, string>; p
     ...(rate ? { overallRate: rate } : {}),
   });
   const cpu = (cpuMs(target.pid) - before) / Math.max(result.requests.total, 1);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.errors + result.timeouts + result.non2xx, cpu };
+  const loop = target.watch ? await readLoopDelay(target.watch) : undefined;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.errors + result.timeouts + result.non2xx,
+    cpu,
+    ...(loop ? { loop } : {}),
+  };
 }
 
 const body = requestBody();
 const upstream = await child('upstream.ts');
-const proxy = await child('node-proxy.ts', { UPSTREAM_URL: upstream.url, UPSTREAM_TOKEN: CREDENTIAL });
+const proxy = await child('node-proxy.ts', { UPSTREAM_URL: upstream.url, UPSTREAM_TOKEN: CREDENTIAL, ...loopDelayEnv() });
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 const configPath = join(dir, 'airlock.yaml');
@@ -113,28 +145,36 @@ const setup = await openRuntime(config, { log: silentLogger });
 await setup.store.agents.add({ name: 'bench-agent' }, new Date().toISOString());
 const { token } = await issueToken(setup.store, { agent: 'bench-agent', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
 await setup.close();
-const airlock = await startAirlockProcess(configPath, { AIRLOCK_BENCH_CREDENTIAL: CREDENTIAL });
+const airlock = await startAirlockProcess(configPath, { AIRLOCK_BENCH_CREDENTIAL: CREDENTIAL, ...loopDelayEnv() });
+const nginx = await startNginx(upstream.url, CREDENTIAL);
 
-const targets = [
+const targets: Target[] = [
   { name: 'direct', url: upstream.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${CREDENTIAL}` } },
-  { name: 'node proxy', url: proxy.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, pid: proxy.process.pid },
+  // The proxy's event loop is watched too: on a busy machine a process that is not scheduled
+  // shows the same delay, so the proxy's figure is the floor Airlock's is read against.
+  {
+    name: 'node proxy',
+    url: proxy.url,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    pid: proxy.process.pid,
+    watch: proxy.process,
+  },
   {
     name: 'airlock',
     url: `${airlock.url}/u/bench`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     pid: airlock.process.pid,
+    watch: airlock.process,
   },
+  ...(nginx ? [{ name: 'nginx', url: nginx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }] : []),
 ];
+if (!nginx) console.log('nginx is not installed: its row is left out (apt-get install nginx)');
 
 try {
   console.log(
     `HTTP door benchmark: ${Buffer.byteLength(body)}-byte GraphQL requests, ${CONNECTIONS} connections, ${DURATION}s per measurement, ${ROUNDS} rounds`,
   );
-  console.log(
-    `machine: ${machine()}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`machine: ${machine()}; ${machineLoad()}`);
   console.log('(on a busy machine latencies grow with the waiting; "own CPU ms/req" is what a request costs the proxy or Airlock itself)');
   // Warm each path (JIT, pools, SQLite pages) before measuring.
   for (const target of targets) await autocannon({ url: target.url, method: 'POST', headers: target.headers, body, connections: CONNECTIONS, duration: 2 });
@@ -157,6 +197,7 @@ try {
         p99: median(runs.map((r) => r.p99)),
         failures: runs.reduce((sum, r) => sum + r.failures, 0),
         cpu: median(runs.map((r) => r.cpu)),
+        loop: runs[0]!.loop ? { p99: median(runs.map((r) => r.loop!.p99)), max: Math.max(...runs.map((r) => r.loop!.max)) } : undefined,
       };
     });
     const direct = summary[0]!;
@@ -170,9 +211,16 @@ try {
         'p99 ms': s.p99,
         'added p50 ms': s.name === 'direct' ? '-' : (s.p50 - direct.p50).toFixed(2),
         'added p99 ms': s.name === 'direct' ? '-' : (s.p99 - direct.p99).toFixed(2),
-        'own CPU ms/req': s.name === 'direct' ? '-' : s.cpu.toFixed(3),
+        'own CPU ms/req': s.name === 'direct' || Number.isNaN(s.cpu) ? '-' : s.cpu.toFixed(3),
         'failed requests': s.failures,
+        'loop p99/max ms': s.loop ? `${s.loop.p99}/${s.loop.max}` : '-',
       })),
+    );
+    const node = summary.find((s) => s.name === 'node proxy')!;
+    const air = summary.find((s) => s.name === 'airlock')!;
+    const peer = summary.find((s) => s.name === 'nginx');
+    console.log(
+      `airlock: ${(air.rps / node.rps).toFixed(2)}× the node proxy's req/s${peer ? `, ${(air.rps / peer.rps).toFixed(2)}× nginx's; p99 ${(air.p99 - peer.p99).toFixed(2)} ms beyond nginx's` : ''}; main-thread event loop p99 ${air.loop?.p99} ms, max ${air.loop?.max} ms (worst round; the node proxy's: ${node.loop?.p99} / ${node.loop?.max} ms)`,
     );
   }
 } finally {
@@ -180,6 +228,7 @@ try {
   await once(airlock.process, 'exit');
   proxy.process.kill();
   upstream.process.kill();
+  nginx?.stop();
   const after = await openRuntime(config, { log: silentLogger });
   const head = await after.store.audit.head();
   await after.close();
@@ -188,5 +237,8 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // The log the run wrote must still verify: speed that broke the chain would not count.
+  const verify = spawnSync(process.execPath, [join(ROOT, 'bin', 'airlock.js'), '--config', configPath, 'audit', 'verify'], { encoding: 'utf8' });
+  console.log(`airlock audit verify: exit ${verify.status}; ${(verify.stdout || verify.stderr).trim().split('\n')[0]}`);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,14 @@
 /**
- * pgbench -S (select-only) through the PostgreSQL door, side by side in one run with direct
- * access and with PgBouncer, at 8 and 16 clients. Every transaction through Airlock is parsed,
+ * pgbench through the PostgreSQL door, side by side in one run with direct access and with
+ * PgBouncer, at 1 and 16 clients: `-S` (one primary-key SELECT per transaction) and a varied
+ * script (reads and writes, five different statements, see VARIED). Every transaction through Airlock is parsed,
  * classified, judged by the gate and written to the audit log before it reaches PostgreSQL;
  * PgBouncer only relays bytes. Rounds are interleaved so that drift affects every target alike.
  *
- *   npx tsx bench/postgres/pgbench.ts [--seconds 10] [--rounds 3] [--scale 10]
+ *   npx tsx bench/postgres/pgbench.ts [--seconds 10] [--rounds 3] [--scale 10] [--clients 1,16] [--tls]
+ *
+ * Airlock runs in this process: its event-loop delay (p99, max) is measured during its runs.
+ * With --tls, PgBouncer and Airlock are also measured with TLS.
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), pgbench, and pgbouncer (Debian's
  * package). Prints TPS and latency per target, and ratios against direct access.
@@ -25,13 +29,16 @@ import { silentLogger } from '../../src/server/log.js';
 import { startAirlock } from '../../src/server/start.js';
 import { postgresDoor } from '../../src/doors/postgres/index.js';
 import { machine, median, printTable } from '../stats.js';
+import { machineLoad } from '../support/load.js';
+import { monitorOwnLoop, type LoopDelay } from '../support/loop-delay.js';
 
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     scale: { type: 'string', default: '10' },
-    clients: { type: 'string', default: '8,16' },
+    clients: { type: 'string', default: '1,16' },
+    tls: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -39,6 +46,23 @@ const ROUNDS = Number(args.rounds);
 const SCALE = Number(args.scale);
 const CLIENTS = args.clients!.split(',').map(Number);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+
+/** Reads and writes, different statements: what an application's traffic looks like more than -S. */
+const VARIED = `\\set aid random(1, 100000 * :scale)
+\\set bid random(1, :scale)
+\\set tid random(1, 10 * :scale)
+\\set delta random(-5000, 5000)
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+SELECT bbalance FROM pgbench_branches WHERE bid = :bid;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT tid, tbalance FROM pgbench_tellers WHERE tid = :tid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+`;
+const MODES = [
+  { name: '-S', statements: 1 },
+  { name: 'varied', statements: 5 },
+] as const;
+type Mode = (typeof MODES)[number];
 
 interface Target {
   readonly name: string;
@@ -48,6 +72,7 @@ interface Target {
 interface Result {
   readonly tps: number;
   readonly latencyMs: number;
+  readonly loop?: LoopDelay;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +84,8 @@ async function main(): Promise<void> {
   let bouncer: ChildProcess | undefined;
   let airlock: Awaited<ReturnType<typeof startAirlock>> | undefined;
   try {
-    console.log(`pgbench -S, ${SECONDS}s per run, ${ROUNDS} interleaved rounds, scale ${SCALE}, on ${machine()}`);
+    console.log(`pgbench -S and varied, ${SECONDS}s per run, ${ROUNDS} interleaved rounds, scale ${SCALE}, on ${machine()}; ${machineLoad()}`);
+    writeFileSync(join(dir, 'varied.sql'), VARIED);
     await exec('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', PG.host, '-p', String(PG.port), '-U', PG.user, database]);
 
     // Airlock, as an operator would run it: the door on a port of its own, TLS by default,
@@ -76,7 +102,7 @@ async function main(): Promise<void> {
     const config = loadConfig(join(dir, 'airlock.yaml'));
     airlock = await startAirlock(config, { log: silentLogger, doors: [postgresDoor] });
     await airlock.runtime.store.agents.add({ name: 'bench-bot' }, new Date().toISOString());
-    const { token } = await issueToken(airlock.runtime.store, { agent: 'bench-bot', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
+    const { token } = await issueToken(airlock.runtime.store, { agent: 'bench-bot', scopes: ['read:staging', 'write:staging'], ttlMs: 86_400_000 }, new Date());
     const door = airlock.addresses.postgres!;
     const certDir = join(config.dataDir, 'postgres-tls');
 
@@ -120,52 +146,72 @@ async function main(): Promise<void> {
       { name: 'direct', url: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}?sslmode=disable` },
       { name: 'pgbouncer', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=disable` },
       { name: 'airlock', url: `postgres://${auth}@${door}/bench?sslmode=disable` },
-      { name: 'pgbouncer+tls', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=require` },
-      { name: 'airlock+tls', url: `postgres://${auth}@${door}/bench?sslmode=require` },
+      ...(args.tls
+        ? [
+            { name: 'pgbouncer+tls', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=require` },
+            { name: 'airlock+tls', url: `postgres://${auth}@${door}/bench?sslmode=require` },
+          ]
+        : []),
     ];
 
     const results = new Map<string, Result[]>();
+    const keyOf = (mode: Mode, clients: number, name: string) => `${mode.name}@${clients}@${name}`;
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const clients of CLIENTS) {
-        for (const target of targets) {
-          const result = await pgbench(target.url, clients);
-          const key = `${target.name}@${clients}`;
-          results.set(key, [...(results.get(key) ?? []), result]);
-          process.stdout.write(
-            `  round ${round}  ${clients} clients  ${target.name.padEnd(14)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms\n`,
-          );
+      for (const mode of MODES) {
+        for (const clients of CLIENTS) {
+          for (const target of targets) {
+            const watch = target.name.startsWith('airlock') ? monitorOwnLoop() : undefined;
+            const run = await pgbench(target.url, clients, mode.name === '-S' ? ['-S'] : ['-f', join(dir, 'varied.sql')]);
+            const result = { ...run, ...(watch ? { loop: watch.read() } : {}) };
+            const key = keyOf(mode, clients, target.name);
+            results.set(key, [...(results.get(key) ?? []), result]);
+            process.stdout.write(
+              `  round ${round}  ${mode.name.padEnd(6)} ${String(clients).padStart(2)} clients  ${target.name.padEnd(14)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms${result.loop ? `  loop p99 ${result.loop.p99} ms max ${result.loop.max} ms` : ''}\n`,
+            );
+          }
         }
       }
     }
 
-    for (const clients of CLIENTS) {
-      const tps = (name: string) => median(results.get(`${name}@${clients}`)!.map((r) => r.tps));
-      const latency = (name: string) => median(results.get(`${name}@${clients}`)!.map((r) => r.latencyMs));
-      const direct = tps('direct');
-      printTable(
-        `pgbench -S, ${clients} clients (median of ${ROUNDS} runs of ${SECONDS}s)`,
-        targets.map((t) => ({
-          target: t.name,
-          tps: Math.round(tps(t.name)),
-          'latency ms': latency(t.name),
-          'vs direct': tps(t.name) / direct,
-        })),
-      );
-      console.log(
-        `  Airlock reaches ${((100 * tps('airlock')) / direct).toFixed(0)}% of direct TPS; PgBouncer ${((100 * tps('pgbouncer')) / direct).toFixed(0)}%; ` +
-          `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)} (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})`,
-      );
+    for (const mode of MODES) {
+      for (const clients of CLIENTS) {
+        const runs = (name: string) => results.get(keyOf(mode, clients, name))!;
+        const tps = (name: string) => median(runs(name).map((r) => r.tps));
+        const latency = (name: string) => median(runs(name).map((r) => r.latencyMs));
+        const direct = tps('direct');
+        const addedUs = (name: string) => ((latency(name) - latency('direct')) * 1000) / mode.statements;
+        printTable(
+          `pgbench ${mode.name}, ${clients} client${clients > 1 ? 's' : ''} (median of ${ROUNDS} runs of ${SECONDS}s)`,
+          targets.map((t) => ({
+            target: t.name,
+            tps: Math.round(tps(t.name)),
+            'latency ms': latency(t.name),
+            'added µs/statement': t.name === 'direct' ? '-' : Math.round(addedUs(t.name)),
+            'vs direct': tps(t.name) / direct,
+            'loop p99 ms': runs(t.name)[0]!.loop ? median(runs(t.name).map((r) => r.loop!.p99)) : '-',
+            'loop max ms': runs(t.name)[0]!.loop ? Math.max(...runs(t.name).map((r) => r.loop!.max)) : '-',
+          })),
+        );
+        console.log(
+          `  Airlock reaches ${((100 * tps('airlock')) / direct).toFixed(0)}% of direct TPS; PgBouncer ${((100 * tps('pgbouncer')) / direct).toFixed(0)}%; ` +
+            `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)}${args.tls ? ` (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})` : ''}`,
+        );
+      }
     }
     // The ceiling the gate sets: decisions per second for the same operation at the same
     // concurrency, without any PostgreSQL at all (authentication, policy, durable audit record).
     const gateRows = [];
     for (const clients of CLIENTS) {
       const rate = await gateAlone(airlock.runtime, token, clients);
-      gateRows.push({ clients, 'gate decisions/s': Math.round(rate), 'airlock tps': Math.round(median(results.get(`airlock@${clients}`)!.map((r) => r.tps))) });
+      gateRows.push({
+        clients,
+        'gate decisions/s': Math.round(rate),
+        'airlock -S tps': Math.round(median(results.get(keyOf(MODES[0], clients, 'airlock'))!.map((r) => r.tps))),
+      });
     }
     printTable('the gate alone: runtime.gate.decide for a read, same concurrency, no database', gateRows);
     const decisions = (await airlock.runtime.store.audit.head()).seq;
-    console.log(`\nEvery Airlock transaction was judged and recorded: the audit log holds ${decisions} records.`);
+    console.log(`\nEvery Airlock statement was judged and recorded: the audit log holds ${decisions} records; ${machineLoad()}.`);
   } finally {
     bouncer?.kill('SIGTERM');
     await airlock?.close();
@@ -199,8 +245,8 @@ async function gateAlone(runtime: Awaited<ReturnType<typeof startAirlock>>['runt
   return (done / (performance.now() - started)) * 1000;
 }
 
-async function pgbench(url: string, clients: number): Promise<Result> {
-  const out = await exec('pgbench', ['-S', '-n', '-c', String(clients), '-j', String(Math.min(clients, 4)), '-T', String(SECONDS), url]);
+async function pgbench(url: string, clients: number, script: readonly string[]): Promise<Result> {
+  const out = await exec('pgbench', [...script, '-n', '-c', String(clients), '-j', String(Math.min(clients, 4)), '-T', String(SECONDS), url]);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) throw new Error(`pgbench printed no TPS:\n${out}`);

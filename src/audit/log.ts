@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditRecord, TimedAuditEntry } from '../store/records.js';
 import type { AuditRepository } from '../store/store.js';
+import { currentRequestId } from '../core/request-id.js';
 
 interface Pending {
   readonly entry: TimedAuditEntry;
@@ -37,8 +38,15 @@ export class AuditLog {
    * to disk first; without, the record reaches the disk with the next synced commit.
    */
   append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
+    // Read here, in the caller's context: the batch is written later, outside it.
+    const requestId = entry.requestId ?? currentRequestId();
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, sync: options.sync ?? true, resolve, reject });
+      this.queue.push({
+        entry: { ...entry, ...(requestId ? { requestId } : {}), at: this.clock().toISOString() },
+        sync: options.sync ?? true,
+        resolve,
+        reject,
+      });
       this.schedule();
     });
   }

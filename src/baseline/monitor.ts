@@ -40,9 +40,12 @@ export interface MonitorOptions {
 
 /** What this process knows about one agent. */
 interface Tracked {
+  readonly agent: string;
   /** The stored baseline with this process's unflushed observations applied. */
   baseline: Baseline | undefined;
   pending: Observation[];
+  /** Decided since the baseline was last brought up to date: applied after the turn, or on use. */
+  unapplied: Observation[];
   loadedAt: number;
   /** Decisions within the burst window. */
   readonly recent: WindowCounter;
@@ -81,6 +84,7 @@ export class BehaviourMonitor implements GateExtensions {
 
   async signals(context: DecisionContext): Promise<readonly Signal[]> {
     const tracked = await this.track(context.agent.name);
+    this.apply(tracked);
     const signals = detectSignals({
       agent: context.agent.name,
       baseline: tracked.baseline,
@@ -94,37 +98,54 @@ export class BehaviourMonitor implements GateExtensions {
     return signals;
   }
 
-  async decided(context: DecisionContext, verdict: Verdict, record: AuditRecord): Promise<void> {
+  /**
+   * Learns from a decision. On the request path only the counts the next decision needs at once
+   * move (the burst window, the refusals); the observation is folded into the baseline after the
+   * turn, a batch at a time, or sooner if a decision needs the baseline first.
+   */
+  decided(context: DecisionContext, verdict: Verdict, record: AuditRecord): Promise<void> | undefined {
     const name = context.agent.name;
     const fired = this.fired.get(context) ?? [];
     this.fired.delete(context);
     const code = verdict.kind === 'deny' ? verdict.code : undefined;
     // Airlock's own failure says nothing about the agent.
     if (code === 'unavailable') return;
-    const tracked = await this.track(name);
+    const tracked = this.tracked.get(name);
+    // Unknown here (never decided for, or forgotten since its signals): learn the slow way.
+    if (!tracked) return this.track(name).then((found) => this.learn(found, context, verdict, record, fired));
+    return this.learn(tracked, context, verdict, record, fired);
+  }
+
+  private learn(tracked: Tracked, context: DecisionContext, verdict: Verdict, record: AuditRecord, fired: readonly Signal[]): Promise<void> | undefined {
+    const name = context.agent.name;
+    const code = verdict.kind === 'deny' ? verdict.code : undefined;
     const { operation, now } = context;
-    const observation: Observation = {
+    tracked.unapplied.push({
       at: now.toISOString(),
       upstream: operation.upstream,
       environment: operation.environment,
       action: operation.action,
       class: operation.class,
       allowed: verdict.kind === 'allow',
-    };
-    tracked.pending.push(observation);
-    tracked.baseline = observe(tracked.baseline ?? emptyBaseline(name, observation.at), observation, this.settings);
+    });
     tracked.recent.add(now.getTime());
-    this.scheduleFlush();
+    this.scheduleApply();
 
     if (verdict.kind === 'allow' && verdict.holdId) {
       // A human approved it: the hold was not the agent going astray.
       tracked.refusals = tracked.refusals.filter((r) => r.holdId !== verdict.holdId);
     }
-    if (isBreakerEvent(verdict.kind, code)) {
+    const breaker = isBreakerEvent(verdict.kind, code);
+    const tripping = fired.filter((s) => s.name !== 'refusal-burst' && this.settings.suspendOn.includes(s.name as SignalName));
+    if (!breaker && tripping.length === 0) return undefined;
+    return this.act(tracked, name, now, record, breaker, tripping);
+  }
+
+  private async act(tracked: Tracked, name: string, now: Date, record: AuditRecord, breaker: boolean, tripping: readonly Signal[]): Promise<void> {
+    if (breaker) {
       this.remember(tracked, refusalOf(record), now);
       await this.serially(name, () => this.checkBreaker(name, now));
     }
-    const tripping = fired.filter((s) => s.name !== 'refusal-burst' && this.settings.suspendOn.includes(s.name as SignalName));
     if (tripping.length > 0) {
       const why = tripping.map((s) => `${s.name}: ${s.explanation}`).join('; ');
       await this.serially(name, () =>
@@ -137,6 +158,30 @@ export class BehaviourMonitor implements GateExtensions {
         ),
       );
     }
+  }
+
+  /** Folds the decisions made since into the agent's baseline and its queue for the store. */
+  private apply(tracked: Tracked): void {
+    if (tracked.unapplied.length === 0) return;
+    const batch = tracked.unapplied;
+    tracked.unapplied = [];
+    let baseline = tracked.baseline;
+    for (const observation of batch) {
+      baseline = observe(baseline ?? emptyBaseline(tracked.agent, observation.at), observation, this.settings);
+      tracked.pending.push(observation);
+    }
+    tracked.baseline = baseline;
+    this.scheduleFlush();
+  }
+
+  private applyScheduled = false;
+  private scheduleApply(): void {
+    if (this.applyScheduled) return;
+    this.applyScheduled = true;
+    setImmediate(() => {
+      this.applyScheduled = false;
+      for (const tracked of this.tracked.values()) this.apply(tracked);
+    });
   }
 
   /** Writes what was learned; resolves when it is stored. */
@@ -184,6 +229,7 @@ export class BehaviourMonitor implements GateExtensions {
       };
       void this.serially(agent, async () => {
         const tracked = await this.track(agent);
+        this.apply(tracked);
         tracked.pending.push(observation);
         tracked.baseline = observe(tracked.baseline ?? emptyBaseline(agent, observation.at), observation, this.settings);
         if (record.holdId) tracked.refusals = tracked.refusals.filter((r) => r.holdId !== record.holdId);
@@ -260,7 +306,7 @@ export class BehaviourMonitor implements GateExtensions {
 
   private async track(agent: string): Promise<Tracked> {
     const existing = this.tracked.get(agent);
-    if (existing && (existing.pending.length > 0 || performance.now() - existing.loadedAt < this.refreshMs)) return existing;
+    if (existing && (existing.pending.length > 0 || existing.unapplied.length > 0 || performance.now() - existing.loadedAt < this.refreshMs)) return existing;
     let loading = this.loading.get(agent);
     if (!loading) {
       loading = this.load(agent).finally(() => this.loading.delete(agent));
@@ -281,11 +327,11 @@ export class BehaviourMonitor implements GateExtensions {
     ]);
     let tracked = this.tracked.get(agent);
     if (!tracked) {
-      tracked = { baseline: undefined, pending: [], loadedAt: 0, recent: new WindowCounter(burst.window), refusals: [] };
+      tracked = { agent, baseline: undefined, pending: [], unapplied: [], loadedAt: 0, recent: new WindowCounter(burst.window), refusals: [] };
       this.tracked.set(agent, tracked);
     }
     // Observations made while reading are newer than what was read: keep this process's view.
-    if (tracked.pending.length === 0) {
+    if (tracked.pending.length === 0 && tracked.unapplied.length === 0) {
       tracked.baseline = baseline;
       tracked.recent.clear();
       for (const at of times) tracked.recent.add(Date.parse(at));
@@ -307,6 +353,7 @@ export class BehaviourMonitor implements GateExtensions {
   private async flushAll(): Promise<void> {
     const { store, clock, log } = this.options;
     for (const [agent, tracked] of this.tracked) {
+      this.apply(tracked);
       if (tracked.pending.length === 0) continue;
       const batch = tracked.pending;
       tracked.pending = [];

@@ -8,12 +8,17 @@ import { loadConfig } from '../config/load.js';
 import { issueToken } from '../identity/tokens.js';
 import { silentLogger } from '../server/log.js';
 import { startAirlock } from '../server/start.js';
+import { ProxyAgent, fetch as undiciFetch } from 'undici';
+import { loadOrCreateCa } from '../doors/egress/index.js';
+import { loadSecretKey } from '../identity/secret-box.js';
 import { DEMO, RAILWAY_RESOLVERS, railwaySchema, startRailwayStandIn, type RailwayStandIn } from './railway-standin.js';
 
 /**
  * The incident replay: the call that deleted a production database and its backups in nine
- * seconds, sent twice at a stand-in for the cloud API built from its real schema — once with
- * the raw token an agent found in a file, once through Airlock with an Airlock token.
+ * seconds, sent at a stand-in for the cloud API built from its real schema — once with the raw
+ * token an agent found in a file, once through Airlock with an Airlock token, and once with the
+ * raw token again, at the API's real host name, from a sandbox whose only way out is Airlock's
+ * egress proxy.
  *
  * @example
  * // npm run demo, or: airlock demo incident
@@ -27,9 +32,12 @@ export interface IncidentDemoResult {
   /** Whether, through Airlock, the production volume still had its data and backups. */
   readonly intact: boolean;
   readonly holdId: string | undefined;
+  /** Whether the real token, sent to the real host name through the egress proxy, was refused. */
+  readonly refusedRealToken: boolean;
 }
 
 const VOLUME = DEMO.volumes.productionDb;
+const RAILWAY_HOST = 'backboard.railway.app';
 const INCIDENT_QUERY = `mutation { volumeDelete(volumeId: "${VOLUME}") }`;
 
 export async function runIncidentDemo(out: { write(text: string): void }): Promise<IncidentDemoResult> {
@@ -111,6 +119,35 @@ export async function runIncidentDemo(out: { write(text: string): void }): Promi
       say('   How Airlock knew the volume was production: the volume id is looked up in the API itself');
       say('   (a resolver query with the real token), not taken from the agent. What it cannot place is production.');
       say();
+      // Act three: the agent, sandboxed behind the egress proxy, tries the raw token on the real host.
+      const ca = await loadOrCreateCa(airlock.runtime.config.dataDir, loadSecretKey(airlock.runtime.config.dataDir));
+      const proxy = new ProxyAgent({
+        uri: `http://${airlock.addresses.egress}`,
+        token: `Basic ${Buffer.from(`coding-agent:${token}`).toString('base64')}`,
+        requestTls: { ca: ca.certificatePem },
+      });
+      let refusedRealToken = false;
+      try {
+        say(`3. The sandbox's only way out is Airlock's egress proxy (HTTPS_PROXY=http://${airlock.addresses.egress});`);
+        say(`   the agent sends the call with the token it found, to the API's real host, ${RAILWAY_HOST}:`);
+        const before = railway.received.length;
+        const direct = await undiciFetch(`https://${RAILWAY_HOST}/graphql/v2`, {
+          method: 'POST',
+          dispatcher: proxy,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${realToken}` },
+          body: JSON.stringify({ query: INCIDENT_QUERY }),
+        });
+        const refusal = (await direct.json()) as { errors?: { message: string }[] };
+        say(`   Airlock answered ${direct.status}: ${refusal.errors?.[0]?.message ?? JSON.stringify(refusal)}`);
+        say(`   the volume:  ${describeVolume(railway)}`);
+        say(`   the API received ${railway.received.length - before} requests from it`);
+        const [tripwire] = await store.audit.list({ verdict: 'deny', newestFirst: true, limit: 1 });
+        if (tripwire) say(`   the audit record: #${tripwire.seq} agent ${tripwire.agent}  ${tripwire.action} → DENY (${(tripwire.policies ?? []).join(', ')})`);
+        refusedRealToken = direct.status === 403 && railway.received.length === before;
+      } finally {
+        await proxy.close();
+      }
+      say();
       say('What next, in a running Airlock');
       say(`  An operator reviews the hold:  airlock hold show ${holdId ?? '<hold id>'}`);
       say(`  and approves it with 2FA:     airlock hold approve ${holdId ?? '<hold id>'} --as <you> --code <6 digits>`);
@@ -123,6 +160,7 @@ export async function runIncidentDemo(out: { write(text: string): void }): Promi
         held: error?.extensions.code === 'AIRLOCK_HELD',
         intact: volume?.instances.every((i) => i.files.size > 0 && i.backups.length > 0) ?? false,
         holdId,
+        refusedRealToken,
       };
     } finally {
       await airlock.close();
@@ -154,7 +192,7 @@ async function postGraphQL(url: string, token: string, body: unknown): Promise<{
 /** The config an operator would write for Railway (see docs/http-door.md), pointed at the stand-in. */
 function demoConfig(url: string, variable: string, schemaFile: string) {
   return {
-    listen: { http: '127.0.0.1:0' },
+    listen: { http: '127.0.0.1:0', egress: '127.0.0.1:0' },
     dataDir: 'data',
     // The demo's agent is brand new, so Airlock's anomaly signals would hold its first
     // destructive call on their own; quiet here, so that the account shows the rule that matters.
@@ -164,6 +202,7 @@ function demoConfig(url: string, variable: string, schemaFile: string) {
         name: 'railway',
         kind: 'graphql',
         url,
+        hosts: [RAILWAY_HOST],
         credential: { bearer: { env: variable } },
         schema: schemaFile,
         resolve: { ttl: '5m', resources: RAILWAY_RESOLVERS },

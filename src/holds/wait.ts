@@ -9,7 +9,8 @@ import { expireHold } from './lifecycle.js';
  * `wait` mode: instead of answering "held" at once, a door keeps the agent's request open while
  * operators decide, and forwards it the moment they approve. The decision may come from any
  * process sharing the store (the CLI, the console, another replica), so the store is polled;
- * records appended in this process wake the wait at once.
+ * records appended in this process, and changes the store pushes from other processes
+ * (PostgreSQL), wake the wait at once.
  *
  * @example
  * // In a door, in place of runtime.gate.decide(request):
@@ -60,6 +61,10 @@ export async function waitForHoldDecision(
   const unsubscribe = runtime.audit.subscribe((record) => {
     if (record.holdId === holdId && record.type !== 'decision') wake?.();
   });
+  // A decision taken on another replica arrives through the store's change feed, where it has one.
+  const unwatch = runtime.store.changes?.subscribe((change) => {
+    if (change === 'resync' || (change.table === 'holds' && change.key === holdId)) wake?.();
+  });
   const onAbort = () => wake?.();
   options.signal?.addEventListener('abort', onAbort);
   try {
@@ -86,6 +91,7 @@ export async function waitForHoldDecision(
     }
   } finally {
     unsubscribe();
+    unwatch?.();
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -75,10 +75,13 @@ const IN_FLIGHT_TTL_MS = 60_000;
  * audit log tells its subscribers in the same step as it tells the gate), so that it is not
  * counted twice. In the instant between a record's commit and that news, a concurrent check
  * can count it twice: Airlock may then refuse one operation early. Across processes sharing a
- * store, two decisions within the same few milliseconds can each see the last unit free.
+ * store, each decision also claims its unit in the store, under one lock for every process, so
+ * two replicas cannot both take the last unit.
  */
 export class BudgetKeeper implements GateExtensions {
   private readonly inFlight = new Map<string, Map<DecisionContext, number>>();
+  /** Units claimed in the store by decisions not yet recorded; a decision never recorded leaves its claims to expire. */
+  private readonly claims = new Map<DecisionContext, string[]>();
 
   constructor(
     private readonly store: Store,
@@ -107,12 +110,54 @@ export class BudgetKeeper implements GateExtensions {
       }),
     );
     const check = budgetCheckOf(agent, operationClass, uses);
-    if (check.exceeded) flights.delete(context);
+    if (check.exceeded || context.dryRun) {
+      flights.delete(context);
+      return check;
+    }
+    return this.claimAll(context, budgets, check);
+  }
+
+  /**
+   * Takes a unit of every budget in the store as well, so that replicas sharing it count this
+   * decision once between them (store.ts, BudgetClaimRepository): the check above sees this
+   * process's decisions in flight, the claim everyone's. Released once the decision is recorded.
+   */
+  private async claimAll(context: DecisionContext, budgets: readonly BudgetConfig[], check: BudgetCheck): Promise<BudgetCheck> {
+    const agent = context.agent.name;
+    const operationClass = context.operation.class;
+    const now = context.now;
+    const taken: string[] = [];
+    for (const budget of budgets) {
+      const since = new Date(now.getTime() - budget.per).toISOString();
+      const claim = await this.store.budgetClaims.claim({
+        agent,
+        operationClass,
+        since,
+        limit: budget.limit,
+        at: now.toISOString(),
+        expiresAt: new Date(now.getTime() + IN_FLIGHT_TTL_MS).toISOString(),
+      });
+      if (claim) {
+        taken.push(claim);
+        continue;
+      }
+      // Another replica took the last unit meanwhile: refused, refilling as if it were recorded.
+      await Promise.all(taken.map((id) => this.store.budgetClaims.release(id)));
+      this.inFlight.get(`${agent}\u0000${operationClass}`)?.delete(context);
+      const nthNewest = await this.store.activity.nthAllowedSince(agent, operationClass, since, budget.limit);
+      const refillAt = new Date((nthNewest ? Date.parse(nthNewest) : now.getTime()) + budget.per).toISOString();
+      return budgetCheckOf(agent, operationClass, [{ budget, exceeded: true, refillAt }]);
+    }
+    if (taken.length > 0) this.claims.set(context, taken);
     return check;
   }
 
-  decided(context: DecisionContext): void {
+  async decided(context: DecisionContext): Promise<void> {
     this.inFlight.get(`${context.agent.name}\u0000${context.operation.class}`)?.delete(context);
+    const claims = this.claims.get(context);
+    this.claims.delete(context);
+    // The record is durable: the audit log counts this decision from now on.
+    if (claims) await Promise.all(claims.map((id) => this.store.budgetClaims.release(id)));
   }
 
   private recorded(record: AuditRecord): void {

@@ -386,6 +386,23 @@ describe('what a refusal says', () => {
     expect(verdict.policies).toEqual(['airlock/anomaly']);
   });
 
+  it('refuses a write no scope covers even when a signal would hold it, so an approval cannot grant it', () => {
+    const verdict = decide(builtinOnly, {
+      operation: operationFromParts({
+        door: 'api',
+        upstream: 'railway',
+        environment: 'production',
+        parts: [{ action: 'graphql:serviceUpdate', class: 'write', resources: [] }],
+        digest: 'd',
+      }),
+      agent: { name: 'bot', state: 'active' },
+      scopes: [parseScope('write:staging')],
+      signals: [{ name: 'first-environment', strength: 3, explanation: 'bot has never acted in production' }],
+      now: new Date(),
+    });
+    expect(verdict).toMatchObject({ kind: 'deny', code: 'forbidden', policies: ['airlock/out-of-scope'] });
+  });
+
   it('refuses when a policy fails to evaluate, rather than ignoring the policy', () => {
     // Cedar skips a policy whose evaluation errors (here an integer overflow that type-checks),
     // so an erroring forbid would fail open. Airlock refuses instead.

@@ -88,6 +88,11 @@ export function decide(engine: PolicyEngine, input: DecideInput): Decision {
       ...signalNames,
     };
   }
+  // A read or write no scope covers is refused, even when a policy would hold it: a human's
+  // approval runs what was held, and must never grant what the token itself cannot do.
+  if (forbids.length > 0 && (operation.class === 'read' || operation.class === 'write') && covering === undefined) {
+    return scopeDecision(input, [], covering, signalNames);
+  }
   if (forbids.length > 0) {
     // Every reason that applied is shown: a destructive call held by an anomaly signal is held by
     // the destructive rule too. Cedar names only the forbids when it denies, so the permits are

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from '../core/request-id.js';
 
 export type { Logger };
 
@@ -11,6 +12,11 @@ export function createLogger(level = process.env.AIRLOCK_LOG_LEVEL ?? 'info'): L
     {
       level,
       base: { service: 'airlock' },
+      // Every line written while handling a request names it, as its audit records do.
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { requestId } : {};
+      },
       redact: {
         paths: ['authorization', 'headers.authorization', 'headers.cookie', 'token', 'password', 'secret', '*.token', '*.password'],
         censor: '[redacted]',

@@ -1,7 +1,7 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditLog } from '../audit/log.js';
 import type { GateRequest, GateResult } from '../gate/index.js';
 import type { Store } from '../store/store.js';
-import { MetricsRegistry } from './metrics-text.js';
 
 /** Seconds: a decision takes a fraction of a millisecond to tens of milliseconds on a shared store. */
 const DECISION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -9,58 +9,102 @@ const DECISION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 const FORWARD_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
- * What one Airlock reports at /metrics. Counters and histograms are this replica's (Prometheus
- * sums replicas); gauges read from the shared store (pending holds, stops) are the same on every
- * replica, so aggregate them with max, not sum.
+ * What one Airlock reports at /metrics, with prom-client. Counters and histograms are this
+ * replica's (Prometheus sums replicas); gauges read from the shared store (pending holds, stops)
+ * are the same on every replica, so aggregate them with max, not sum. Each Airlock has its own
+ * registry, so several in one process (tests) do not share series.
  */
 export class AirlockMetrics {
-  readonly registry = new MetricsRegistry();
-  private readonly decisions = this.registry.counter('airlock_decisions_total', 'Decisions made, by door, verdict and operation class.', [
-    'door',
-    'verdict',
-    'class',
-  ]);
-  private readonly decisionSeconds = this.registry.histogram(
-    'airlock_decision_duration_seconds',
-    'Time to decide and record a decision, by door.',
-    ['door'],
-    DECISION_BUCKETS,
-  );
-  private readonly forwardSeconds = this.registry.histogram(
-    'airlock_forward_duration_seconds',
-    'Time from forwarding a request to the upstream’s answer, by door.',
-    ['door'],
-    FORWARD_BUCKETS,
-  );
-  private readonly requestSeconds = this.registry.histogram(
-    'airlock_request_duration_seconds',
-    'Time from a request reaching the HTTP listener to its answer finishing (decision, forwarding and answer), by door.',
-    ['door'],
-    FORWARD_BUCKETS,
-  );
-  private readonly signals = this.registry.counter('airlock_signals_total', 'Anomaly signals raised on decisions, by signal.', ['signal']);
-  private readonly storeErrors = this.registry.counter(
-    'airlock_store_errors_total',
-    'Times the store could not be read or written; each refused what it was deciding.',
-    ['during'],
-  );
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly decisions = new Counter({
+    name: 'airlock_decisions_total',
+    help: 'Decisions made, by door, verdict and operation class.',
+    labelNames: ['door', 'verdict', 'class'],
+    registers: [this.registry],
+  });
+  private readonly decisionSeconds = new Histogram({
+    name: 'airlock_decision_duration_seconds',
+    help: 'Time to decide and record a decision, by door.',
+    labelNames: ['door'],
+    buckets: DECISION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly forwardSeconds = new Histogram({
+    name: 'airlock_forward_duration_seconds',
+    help: 'Time from forwarding a request to the upstream’s answer, by door.',
+    labelNames: ['door'],
+    buckets: FORWARD_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly requestSeconds = new Histogram({
+    name: 'airlock_request_duration_seconds',
+    help: 'Time from a request reaching the HTTP listener to its answer finishing (decision, forwarding and answer), by door.',
+    labelNames: ['door'],
+    buckets: FORWARD_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly signals = new Counter({
+    name: 'airlock_signals_total',
+    help: 'Anomaly signals raised on decisions, by signal.',
+    labelNames: ['signal'],
+    registers: [this.registry],
+  });
+  private readonly storeErrors = new Counter({
+    name: 'airlock_store_errors_total',
+    help: 'Times the store could not be read or written; each refused what it was deciding.',
+    labelNames: ['during'],
+    registers: [this.registry],
+  });
 
   constructor(store: Store, audit: AuditLog) {
-    this.registry.gauge('airlock_holds_pending', 'Holds waiting for operators (shared by every replica).', [], async () => [
-      { value: (await store.holds.list({ status: ['pending'], limit: 100_000 })).length },
-    ]);
-    this.registry.gauge('airlock_stop_active', 'Whether the all-agents stop is pulled (1) or not (0).', [], async () => [
-      { value: (await store.control.get()).stopAll ? 1 : 0 },
-    ]);
-    this.registry.gauge('airlock_freeze_active', 'Whether an operator’s run-time freeze is on (1) or not (0).', [], async () => [
-      { value: (await store.control.get()).freeze ? 1 : 0 },
-    ]);
-    this.registry.gauge('airlock_agents', 'Agents by state: active, suspended (circuit breaker or operator), stopped.', ['state'], async () => {
-      const counts = { active: 0, suspended: 0, stopped: 0 };
-      for (const agent of await store.agents.list()) counts[agent.state] += 1;
-      return Object.entries(counts).map(([state, value]) => ({ labels: { state }, value }));
+    const registers = [this.registry];
+    // A scrape while the store is away still answers: the shared gauges keep their last value
+    // and the failure is counted, so the outage shows in store errors rather than as a failed scrape.
+    const fromStore = (read: () => Promise<void>) => async () => {
+      try {
+        await read();
+      } catch {
+        this.storeErrors.inc({ during: 'metrics' });
+      }
+    };
+    const pending: Gauge = new Gauge({
+      name: 'airlock_holds_pending',
+      help: 'Holds waiting for operators (shared by every replica).',
+      registers,
+      collect: fromStore(async () => pending.set((await store.holds.list({ status: ['pending'], limit: 100_000 })).length)),
     });
-    this.registry.gauge('airlock_audit_queue_depth', 'Audit records appended by this replica and not yet committed.', [], () => [{ value: audit.depth }]);
+    const stop: Gauge = new Gauge({
+      name: 'airlock_stop_active',
+      help: 'Whether the all-agents stop is pulled (1) or not (0).',
+      registers,
+      collect: fromStore(async () => stop.set((await store.control.get()).stopAll ? 1 : 0)),
+    });
+    const freeze: Gauge = new Gauge({
+      name: 'airlock_freeze_active',
+      help: 'Whether an operator’s run-time freeze is on (1) or not (0).',
+      registers,
+      collect: fromStore(async () => freeze.set((await store.control.get()).freeze ? 1 : 0)),
+    });
+    const agents: Gauge = new Gauge({
+      name: 'airlock_agents',
+      help: 'Agents by state: active, suspended (circuit breaker or operator), stopped.',
+      labelNames: ['state'],
+      registers,
+      collect: fromStore(async () => {
+        const counts = { active: 0, suspended: 0, stopped: 0 };
+        for (const agent of await store.agents.list()) counts[agent.state] += 1;
+        for (const [state, value] of Object.entries(counts)) agents.set({ state }, value);
+      }),
+    });
+    new Gauge({
+      name: 'airlock_audit_queue_depth',
+      help: 'Audit records appended by this replica and not yet committed.',
+      registers,
+      collect() {
+        this.set(audit.depth);
+      },
+    });
   }
 
   decided(request: GateRequest, result: GateResult, seconds: number): void {
@@ -86,6 +130,6 @@ export class AirlockMetrics {
   }
 
   render(): Promise<string> {
-    return this.registry.render();
+    return this.registry.metrics();
   }
 }

@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { PROMETHEUS_CONTENT_TYPE } from './metrics-text.js';
 import type { Runtime } from './runtime.js';
 
 /** How long /readyz waits for the store before calling it unreachable. */
@@ -42,5 +41,5 @@ export function mountOperations(app: Hono, runtime: Runtime, state: OperationsSt
     if (problems.length > 0) return c.json({ status: 'unready', problems }, 503);
     return c.json({ status: 'ready', store: runtime.store.location.startsWith('postgres') ? 'postgres' : 'sqlite', policies });
   });
-  app.get('/metrics', async (c) => c.body(await runtime.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
+  app.get('/metrics', async (c) => c.body(await runtime.metrics.render(), 200, { 'content-type': runtime.metrics.contentType }));
 }

@@ -1,3 +1,4 @@
+import { monotonicClock } from '../core/clock.js';
 import { watch, type FSWatcher } from 'node:fs';
 import { AuditLog } from '../audit/log.js';
 import type { AirlockConfig } from '../config/load.js';
@@ -44,7 +45,8 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: AirlockConfig, options: RuntimeOptions = {}): Promise<Runtime> {
-  const clock = options.clock ?? (() => new Date());
+  // Expiry of tokens, approvals and holds must not come undone when the system clock steps back.
+  const clock = monotonicClock(options.clock);
   const log = options.log ?? createLogger();
   let engine = PolicyEngine.load(config.policyFiles);
   const store = await openStore(config, { writerThread: options.writerThread ?? false });

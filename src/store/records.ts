@@ -148,6 +148,8 @@ export interface AuditEntry {
   readonly signals?: readonly string[];
   readonly holdId?: string;
   readonly detail?: Readonly<Record<string, unknown>>;
+  /** The request that caused it (its `X-Request-Id`, also in the log lines written for it). */
+  readonly requestId?: string;
 }
 
 /** An entry stamped with the time of the event it records (the gate's clock). */

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../src/server/metrics-text.js';
+import { Counter, Registry } from 'prom-client';
 import { AIRLOCK_BIN, ROOT, runCli, startAirlockProcess, startTestAirlock, writeTestConfig, type TestAirlock } from '../support/airlock.js';
 import type { DecideAnswer } from '../support/answers.js';
 import { freshPostgresDatabase } from '../store/stores.js';
@@ -69,19 +69,17 @@ describe('/metrics', () => {
   });
 
   it('escapes label values, so that a hostile value cannot forge a series or break the format', async () => {
-    const registry = new MetricsRegistry();
-    const counter = registry.counter('airlock_test_total', 'A help text with a \\ and a\nnewline.', ['signal']);
+    const registry = new Registry();
+    const counter = new Counter({ name: 'airlock_test_total', help: 'A help text with a \\ and a\nnewline.', labelNames: ['signal'], registers: [registry] });
     const hostile = 'x"} 1\nairlock_decisions_total{door="api';
     counter.inc({ signal: hostile });
     counter.inc({ signal: 'back\\slash' }, 2);
-    const families = parsePrometheusText(await registry.render());
+    const families = parsePrometheusText(await registry.metrics());
     expect([...families.keys()]).toEqual(['airlock_test_total']);
     expect(families.get('airlock_test_total')!.samples).toEqual([
       { name: 'airlock_test_total', labels: { signal: hostile }, value: 1 },
       { name: 'airlock_test_total', labels: { signal: 'back\\slash' }, value: 2 },
     ]);
-    expect(() => registry.counter('airlock test', 'bad name')).toThrow(/not a metric name/);
-    expect(() => registry.histogram('airlock_h', 'h', ['le'], [1])).toThrow(/le/);
   });
 });
 

@@ -61,6 +61,18 @@ describe('classifyRest', () => {
     expect(result.ok && result.parts[0]!.class).toBe(expected);
   });
 
+  it('judges the root and a path of ids alone by the method', () => {
+    for (const [method, path, cls] of [
+      ['POST', '/', 'write'],
+      ['GET', '/', 'read'],
+      ['DELETE', '/', 'destructive'],
+      ['DELETE', '/42/7', 'destructive'],
+    ] as const) {
+      const result = classifyRest(method, path);
+      expect(result.ok && result.parts[0]!.class, `${method} ${path}`).toBe(cls);
+    }
+  });
+
   it('names the action by the shape of the path and takes ids from it', () => {
     const result = classifyRest('DELETE', '/v1/projects/prj_1/volumes/vol_1');
     expect(result.ok && result.parts[0]).toMatchObject({

@@ -41,6 +41,8 @@ export function pathWords(segments: readonly string[], variable: ReadonlySet<num
   const isId = (i: number) => variable.has(i) || (variable.size === 0 && /\d/.test(segments[i]!) && !VERSION.test(segments[i]!));
   let end = segments.length - 1;
   while (end >= 0 && isId(end)) end--;
+  // The root, or a path of ids only: no word to read.
+  if (end < 0) return [];
   let start = end;
   while (start > 0 && !isId(start - 1)) start--;
   const words: string[] = [];

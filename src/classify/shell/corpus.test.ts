@@ -45,14 +45,14 @@ describe('the shell corpus', () => {
     expect(corpus.evasions.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(classified.map((c) => [c.command, c] as const))('classifies %s', async (_, c) => {
+  it.concurrent.each(classified.map((c) => [c.command, c] as const))('classifies %s', async (_, c) => {
     const result = await classifyShell(fill(c.command), context);
     if (!result.ok) throw new Error(`refused: ${result.error}`);
     const worst = mostDangerousPart(result.parts);
     expect({ class: worst?.class, ...(c.action ? { action: worst?.action } : {}) }).toEqual({ class: c.class, ...(c.action ? { action: c.action } : {}) });
   });
 
-  it.each(corpus.refused.map((c) => [c.command, c] as const))('refuses %s', async (_, c) => {
+  it.concurrent.each(corpus.refused.map((c) => [c.command, c] as const))('refuses %s', async (_, c) => {
     const result = await classifyShell(fill(c.command), context);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain(c.why === 'does not parse' ? 'cannot read' : c.why!);

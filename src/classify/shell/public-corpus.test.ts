@@ -45,10 +45,13 @@ describe('the public shell corpora', () => {
       const stopped: string[] = [];
       let dangerous = 0;
       let benign = 0;
-      for (const c of doc.cases) {
+      const cases = doc.cases.filter((c) => (c.airlock?.label ?? c.label) !== 'skip');
+      // Classified 32 at a time: the parsers wait on their own scheduling, not the CPU.
+      const verdicts: { held: boolean; class: string }[] = [];
+      for (let i = 0; i < cases.length; i += 32) verdicts.push(...(await Promise.all(cases.slice(i, i + 32).map((c) => verdict(c.command)))));
+      for (const [i, c] of cases.entries()) {
         const label = c.airlock?.label ?? c.label;
-        if (label === 'skip') continue;
-        const { held, class: cls } = await verdict(c.command);
+        const { held, class: cls } = verdicts[i]!;
         if (label === 'dangerous') {
           dangerous++;
           if (!held) missed.push(`${cls}\t${c.command}`);

@@ -431,6 +431,16 @@ describe('objects that call code later', () => {
   });
 
   it.each([
+    'DELETE FROM orders WHERE id BETWEEN 1 AND 3',
+    'SELECT * FROM t WHERE x NOT BETWEEN SYMMETRIC 5 AND 1',
+    'SELECT * FROM t WHERE x IN (1, 2) AND y NOT IN (3)',
+    "SELECT * FROM t WHERE name LIKE 'a%' OR name ILIKE 'b%' OR name SIMILAR TO 'c%'",
+    'SELECT NULLIF(a, b), a IS DISTINCT FROM b FROM t',
+  ])('keeps %s as it was: its operators are PostgreSQL’s own', (sql) => {
+    expect(['read', 'write']).toContain(only(sql).class);
+  });
+
+  it.each([
     'SELECT 1 + 2',
     "SELECT 'a' || 'b'",
     'SELECT 1 OPERATOR(pg_catalog.+) 2',

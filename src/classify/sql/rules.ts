@@ -553,7 +553,8 @@ const functionCall: Rule = (f, judge) => {
 /** An operator anywhere in an expression: PostgreSQL's own only read; any other runs somebody's function. */
 const operatorUse: Rule = (f, judge) => {
   const nameParts = list(f.name).map((p) => stringOf(p) ?? '');
-  if (nameParts.length === 0) return;
+  // BETWEEN, NOT BETWEEN, BETWEEN SYMMETRIC: named by their keyword, run with <= and >=.
+  if (nameParts.length === 0 || /^[A-Z ]+$/.test(nameParts[nameParts.length - 1]!)) return;
   const effect = effectOfOperator(judge.context, nameParts);
   if (effect) judge.raise(effect.class, effect.why || undefined);
 };

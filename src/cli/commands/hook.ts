@@ -1,21 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_PROTECTED_BRANCHES, type ShellContext } from '../../classify/shell/context.js';
-import { ConfigError } from '../../config/load.js';
-import { mostDangerousPart } from '../../core/operation.js';
 import { HARNESS, HARNESSES, isHarness } from '../../doors/hook/harnesses.js';
 import { airlockEntry, hookCommandLine, MINIMAL_PATH, probeHookCommand, SAMPLE_COMMAND } from '../../doors/hook/launch.js';
 import { installHook, SETTINGS_FILE } from '../../doors/hook/install.js';
 import { hookCommand, HookUsageError } from '../../doors/hook/command.js';
-import { configOf } from '../context.js';
-import { CliError, printJson, printTable } from '../output.js';
+import { CliError } from '../output.js';
 
 const HARNESS_LIST = HARNESSES.join(', ');
 
 /**
- * `airlock hook <harness>` (run by the harness, never by hand), `airlock init <harness>` and
- * `airlock classify shell`.
+ * `airlock hook <harness>` (run by the harness, never by hand) and `airlock init <harness>`.
  */
 export function registerHook(program: Command): void {
   program
@@ -88,69 +83,4 @@ export function registerHook(program: Command): void {
           `Check it any time with: airlock doctor. See docs/hooks/${name}.md.\n`,
       );
     });
-
-  const classify =
-    program.commands.find((c) => c.name() === 'classify') ??
-    program.command('classify').description('show how Airlock classifies a request, without sending it anywhere');
-  classify
-    .command('shell')
-    .description('classify a shell command line (from the argument or stdin): each command’s action and class')
-    .argument('[command]', 'the command line; read from stdin when absent')
-    .option('--json', 'print JSON')
-    .option('--workspace <dir>', 'the agent’s workspace (default: the current folder)')
-    .option('--branch <name>', 'the git branch checked out')
-    .addHelpText(
-      'after',
-      `\nExamples:\n  airlock classify shell 'railway volume delete --volume vol_1'\n  echo 'curl -X DELETE https://api.example.com/v1/x' | airlock classify shell --json\n`,
-    )
-    .action(async (line: string | undefined, options: { json?: boolean; workspace?: string; branch?: string }, command: Command) => {
-      // Loaded here, not at start-up: the parsers are only needed by this command.
-      const { classifyShell } = await import('../../classify/shell/index.js');
-      const { airlockHostsOf, shellContextFor } = await import('../../doors/hook/context.js');
-      const { knownSecretsOf } = await import('../../scan/secrets.js');
-      const text = line ?? readFileSync(0, 'utf8');
-      const workspace = resolve(options.workspace ?? '.');
-      let context: ShellContext;
-      try {
-        const config = configOf(command);
-        context = shellContextFor(
-          config,
-          { workspace, ...(options.branch ? { branch: options.branch } : {}) },
-          knownSecretsOf(config).secrets,
-          airlockHostsOf(config),
-        );
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        context = {
-          workspace,
-          protectedBranches: DEFAULT_PROTECTED_BRANCHES,
-          upstreams: [],
-          secrets: [],
-          ...(options.branch ? { branch: options.branch } : {}),
-        };
-      }
-      const result = await classifyShell(text, context);
-      if (!result.ok) {
-        if (options.json) printJson({ ok: false, error: result.error });
-        throw new CliError(result.error);
-      }
-      if (options.json) {
-        printJson({ ok: true, class: mostDangerousPart(result.parts)?.class ?? 'read', upstreams: result.upstreams, local: result.local, parts: result.parts });
-        return;
-      }
-      printTable(
-        result.parts.map((p) => ({ class: p.class, action: p.action, resources: p.resources, command: oneLine(p.text ?? '') })),
-        ['class', 'action', 'resources', 'command'],
-      );
-      const explained = result.parts.filter((p) => p.why);
-      if (explained.length) {
-        process.stdout.write('\nwhy:\n');
-        for (const p of explained) process.stdout.write(`  ${p.action}: ${p.why}\n`);
-      }
-    });
-}
-
-function oneLine(text: string, width = 70): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }

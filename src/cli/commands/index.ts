@@ -71,5 +71,10 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
     summary: "the egress door's CA: export the certificate sandboxes trust, or rotate it",
     load: async () => [(await import('./ca.js')).registerCa],
   },
+  {
+    names: ['store'],
+    summary: 'where Airlock keeps its state: move a SQLite store to PostgreSQL',
+    load: async () => [(await import('./store.js')).registerStore],
+  },
   { names: ['scan'], summary: 'find raw credentials an agent could use to go around Airlock', load: async () => [(await import('./scan.js')).registerScan] },
 ];

@@ -1,4 +1,5 @@
-import './reflect-metadata.js';
+// @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API at load time.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

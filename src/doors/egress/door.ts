@@ -15,7 +15,7 @@ import { loadOrCreateCa } from './ca.js';
 import { authorityText, destinationOf, parseAbsoluteTarget, parseConnectAuthority, upstreamHostsOf, type Authority, type EgressRules } from './hosts.js';
 import { proxyCredentialOf } from './proxy-auth.js';
 import { connectRefusal, egressRefusal, sendRefusal } from './refusal.js';
-import { credentialsNotTheAgentsOwn, rawCredentialOperation } from './tripwire.js';
+import { credentialsNotTheAgentsOwn, rawCredentialOperation } from '../http/tripwire.js';
 
 /** Who is on the other end of a proxy request, as far as the proxy itself can tell. */
 interface Caller {
@@ -126,7 +126,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
       upstream.kind === 'graphql' ? graphqlRefusal(verdict, status) : problemRefusal(verdict, status);
     if (found.length > 0) {
       request.resume();
-      const operation = rawCredentialOperation(upstream.name, found, request.method ?? 'GET', tunnel.authority.host, request.url ?? '/');
+      const operation = rawCredentialOperation('egress', upstream.name, found, request.method ?? 'GET', tunnel.authority.host, request.url ?? '/');
       // Attributed to the agent by its proxy credential, or by an Airlock token it also sent.
       const presented = bearerToken(request.headers.authorization);
       const token = caller.token ?? (presented && isAirlockToken(presented) ? presented : undefined);
@@ -195,6 +195,8 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 
   const onConnect = async (request: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // Small request/answer exchanges inside TLS must not wait on Nagle's algorithm and delayed ACKs.
+    socket.setNoDelay(true);
     const authority = parseConnectAuthority(request.url);
     if (!authority) return connectRefusal(socket, egressRefusal('bad_request', 'CONNECT needs host:port'), 400);
     const summary = `CONNECT ${authorityText(authority)}`;
@@ -319,7 +321,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
 
 /** A tunnel to an allowed host: bytes both ways, untouched. */
 function tunnel(socket: Socket, head: Buffer, authority: Authority, open: Set<Socket>): void {
-  const far = connect({ host: authority.host, port: authority.port });
+  const far = connect({ host: authority.host, port: authority.port, noDelay: true });
   let connected = false;
   open.add(far);
   far.once('close', () => {

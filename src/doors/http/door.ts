@@ -17,6 +17,9 @@ import type { PartTargets } from './environments.js';
 import { headerValue, METHOD_OVERRIDE_HEADERS, requestHeadersToForward, responseHeadersToReturn, type HeaderMap } from './headers.js';
 import { doorRefusal, graphqlRefusal, problemRefusal, type Refused } from './refusal.js';
 import { createUpstream, type HttpUpstream } from './upstream.js';
+import { credentialsNotTheAgentsOwn, rawCredentialOperation } from './tripwire.js';
+import { knownSecretsOf } from '../../scan/secrets.js';
+import type { KnownSecret } from '../../classify/shell/index.js';
 
 /** The exact request as forwarded, token removed: kept with a hold so it can be replayed. */
 export interface StoredHttpRequest {
@@ -70,6 +73,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   // Upstreams of kind aws have a door of their own, served on the same paths.
   const aws = openAwsDoor(runtime, options);
   const names = [...upstreams.keys(), ...aws.names];
+  const secrets = knownSecretsOf(runtime.config).secrets;
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
@@ -93,7 +97,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
       if (aws.handleHttp(request, response)) return true;
       const found = route(request);
       if (!found) return false;
-      handle(runtime, names, found, request, response).catch((error: unknown) => {
+      handle(runtime, names, secrets, found, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
         if (!response.headersSent) {
           send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
@@ -108,7 +112,14 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   };
 }
 
-async function handle(runtime: Runtime, names: readonly string[], route: Route, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  runtime: Runtime,
+  names: readonly string[],
+  secrets: readonly KnownSecret[],
+  route: Route,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   // The per-request log lines are built only when their level is on: most servers run at info.
   const debug = runtime.log.isLevelEnabled('debug');
   const started = debug ? performance.now() : 0;
@@ -136,6 +147,28 @@ async function handle(runtime: Runtime, names: readonly string[], route: Route, 
 
   const method = (request.method ?? 'GET').toUpperCase();
   const token = bearerToken(headerValue(request.headers, 'authorization'));
+  // An agent holds an Airlock token and nothing else: a provider's credential beside it (found in
+  // a file, sent in Project-Access-Token or X-Api-Key) is the incident's pattern, never forwarded.
+  // Authorization is the token's own place (a raw token there is not an Airlock token: 401), and
+  // the upstream's credential header is replaced on the way out, so neither is read here.
+  const found = await credentialsNotTheAgentsOwn(headersBesides(request.headers, ['authorization', upstream.credential?.header]), secrets, undefined);
+  if (found.length > 0) {
+    const operation = rawCredentialOperation('http', upstream.name, found, method, upstream.name, route.rest || '/');
+    const result = await runtime.gate.decide({ operation, token });
+    runtime.log.warn(
+      { door: 'http', upstream: upstream.name, agent: result.agent, audit: result.record?.seq },
+      "tripwire: a credential that is not the agent's own",
+    );
+    return refuse(
+      {
+        kind: 'deny',
+        code: 'forbidden',
+        reasons: [operation.parts[0]!.why!, 'only Airlock holds real credentials; use your Airlock token'],
+        policies: ['airlock/raw-credential'],
+      },
+      403,
+    );
+  }
   const rest = route.viaHost ? underBasePath(upstream, route.rest) : route.rest;
   const judged =
     rest === undefined
@@ -313,6 +346,12 @@ function safeDecode(text: string): string {
   }
 }
 
+function headersBesides(headers: IncomingMessage['headers'], names: readonly (string | undefined)[]): IncomingMessage['headers'] {
+  const left = { ...headers };
+  for (const name of names) if (name) delete left[name.toLowerCase()];
+  return left;
+}
+
 export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
@@ -390,6 +429,13 @@ async function forward(upstream: HttpUpstream, request: IncomingMessage, respons
   }
   const { redactor } = upstream;
   const headers = responseHeadersToReturn(answer.headers);
+  // The listener's X-Request-Id is the one Airlock's logs and audit know this request by; the
+  // upstream's own id travels beside it.
+  const upstreamRequestId = headers['x-request-id'];
+  if (upstreamRequestId !== undefined && response.hasHeader('x-request-id')) {
+    delete headers['x-request-id'];
+    headers['x-upstream-request-id'] = upstreamRequestId;
+  }
   if (redactor.active) {
     for (const [name, value] of Object.entries(headers)) {
       headers[name] = Array.isArray(value) ? value.map((v) => redactor.maskString(v)) : redactor.maskString(value);

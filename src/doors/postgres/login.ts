@@ -12,7 +12,7 @@ import { refusalFor } from '../../core/refusal.js';
 import { authenticate } from '../../identity/authenticate.js';
 import type { DoorContext } from './context.js';
 import { CancelRequest, GSSENCRequest, SSLRequest, type StartupMessage, type NoticeFields } from './messages.js';
-import { FrameReader, parseFrontend, parseStartup, ProtocolError } from './parser.js';
+import { FrameReader, MAX_MESSAGE_BYTES, parseFrontend, parseStartup, ProtocolError } from './parser.js';
 import { toClient } from './serializer.js';
 import { errorFields, ProxySession } from './session.js';
 import { guardedSetting, PINNED_SETTINGS } from './settings.js';
@@ -231,6 +231,8 @@ async function login(socket: Socket | TLSSocket, incoming: Incoming, startup: St
     throw fatal('08006', refusal.message, `${refusal.instruction} The cause is in Airlock's log.`);
   }
 
+  // A login message is small; a session's statements may be large (a bulk INSERT).
+  incoming.reader.limit(MAX_MESSAGE_BYTES);
   let release = () => {};
   const session: ProxySession = new ProxySession(socket, incoming.reader, upstream, entry, { agent: user, tokenId: tokenId ?? '', token }, context, () =>
     release(),

@@ -53,7 +53,12 @@ export class FrameReader {
   private buffer: Buffer = Buffer.alloc(0);
   private offset = 0;
 
-  constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
+  constructor(private maxBytes = MAX_MESSAGE_BYTES) {}
+
+  /** Changes the largest frame accepted from now on (login accepts less than a session). */
+  limit(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+  }
 
   push(chunk: Buffer): void {
     if (this.offset >= this.buffer.length) {

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { analyzeSql, type SqlAnalysis, type SqlStatement } from '../../classify/sql/index.js';
 import { requestDigest } from '../../core/digest.js';
+import { newRequestId, runWithRequestId } from '../../core/request-id.js';
 import { resolveEnvironment } from '../../core/environment.js';
 import { operationFromParts, severity, type Operation, type OperationPart } from '../../core/operation.js';
 import { refusalFor } from '../../core/refusal.js';
@@ -225,13 +226,14 @@ export class ProxySession {
   private handle(frame: Buffer): Promise<void> | undefined {
     const message = parseFrontend(frame);
     if (this.skipUntilSync && message.name !== 'sync' && message.name !== 'terminate') return undefined;
+    // Each message Airlock judges is a request of its own: its decisions and log lines share an id.
     switch (message.name) {
       case 'query':
-        return this.onQuery(message);
+        return runWithRequestId(newRequestId(), () => this.onQuery(message));
       case 'parse':
-        return this.onParse(message);
+        return runWithRequestId(newRequestId(), () => this.onParse(message));
       case 'bind':
-        return this.onBind(message);
+        return runWithRequestId(newRequestId(), () => this.onBind(message));
       case 'sync':
         this.skipUntilSync = false;
         this.sendSync(frame);

@@ -2,16 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyChain } from '../../audit/chain.js';
 import { readCheckpoint } from '../../audit/checkpoint.js';
 import { createAppender } from './audit-append.js';
 import { migrate, openDatabase } from './database.js';
 
-function setup() {
+function setup(options: { outsideLock?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-append-'));
   const db = openDatabase(join(dir, 'a.db'));
   migrate(db);
   const head = join(dir, 'audit.head');
-  return { db, head, appender: createAppender(db, { path: head, key: undefined }) };
+  const appender = createAppender(db, { path: head, key: undefined }, options.outsideLock ? { syncOutsideLock: join(dir, 'a.db') } : {});
+  return { dir, db, head, appender };
 }
 const entry = (n: number) => ({ type: 'decision', action: `a${n}`, at: '2026-11-30T00:00:00.000Z' });
 
@@ -25,8 +27,11 @@ describe('appending audit records', () => {
     expect(third!.seq).toBe(3);
   });
 
-  it('moves the checkpoint only past records that were synced to disk', () => {
-    const { appender, head } = setup();
+  it.each([
+    ['with SQLite syncing inside the commit', false],
+    ['with the WAL file synced after the lock is released', true],
+  ])('moves the checkpoint only past records that were synced to disk, %s', (_, outsideLock) => {
+    const { appender, head } = setup({ outsideLock });
     appender.append([entry(1)]);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
     appender.append([entry(2)], { sync: false });
@@ -43,5 +48,33 @@ describe('appending audit records', () => {
     appender.append([entry(2)], { sync: true });
     expect(appender.pending).toBe(false);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 2 } });
+  });
+
+  it('chains after records another connection appended since, without forking the chain', () => {
+    const { dir, db, head, appender } = setup();
+    const other = createAppender(openDatabase(join(dir, 'a.db')), { path: head, key: undefined });
+    appender.append([entry(1), entry(2)]);
+    other.append([entry(3)]);
+    const [fourth] = appender.append([entry(4), entry(5)]);
+    other.append([entry(6)]);
+    appender.append([entry(7)]);
+    expect(fourth!.seq).toBe(4);
+    const rows = db.prepare<[], { seq: number; body: string; hash: string }>('SELECT seq, body, hash FROM audit ORDER BY seq').all();
+    expect(rows.map((r) => JSON.parse(r.body).action)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7']);
+    expect(verifyChain(rows)).toMatchObject({ ok: true, count: 7 });
+  });
+
+  it('writes a batch larger than one insert statement holds, in order', () => {
+    const { db, appender } = setup();
+    const records = appender.append(Array.from({ length: 150 }, (_, i) => entry(i)));
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    const rows = db.prepare<[], { seq: number; body: string; hash: string }>('SELECT seq, body, hash FROM audit ORDER BY seq').all();
+    expect(verifyChain(rows)).toMatchObject({ ok: true, count: 150 });
+  });
+
+  it('leaves the disk sync out of the commit (synchronous NORMAL) when it syncs the WAL file itself', () => {
+    const { db, appender } = setup({ outsideLock: true });
+    appender.append([entry(1)], { sync: true });
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
   });
 });

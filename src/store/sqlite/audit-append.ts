@@ -2,34 +2,74 @@ import { chainEntries, GENESIS } from '../../audit/chain.js';
 import { advanceCheckpoint } from '../../audit/checkpoint.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { SqliteDatabase } from './database.js';
+import { walSyncer } from './wal-sync.js';
+
+type Statement = ReturnType<SqliteDatabase['prepare']>;
 
 export interface CheckpointSettings {
   readonly path: string;
   readonly key: string | undefined;
 }
 
+/** Rows per INSERT statement: seven values each, well under SQLite's limit on parameters. */
+const ROWS_PER_INSERT = 64;
+
 /**
- * One group commit: takes the write lock, reads the chain head (another process may have
- * appended since), chains and inserts the whole batch, commits — with a sync to disk unless
- * told otherwise — then moves the checkpoint forward. Synchronous: run it where blocking is
- * acceptable (the writer thread, or a short-lived CLI process).
+ * One group commit: takes the write lock, chains the whole batch after the head, inserts it in
+ * multi-row statements, commits — with a sync to disk unless told otherwise — then moves the
+ * checkpoint forward. Synchronous: run it where blocking is acceptable (the writer thread, or a
+ * short-lived CLI process).
+ *
+ * The head is read once and then kept: this connection wrote every record after it, unless
+ * another process (the CLI, beside a server) appended meanwhile. Then the first insert collides
+ * with that process's record of the same seq, the transaction rolls back, and the batch is
+ * chained again after the head read afresh — so no batch pays for a read of the head, and none
+ * can fork the chain.
  *
  * An unsynced commit survives a crash of Airlock (it is in the operating system's cache) but
  * not of the machine; the next synced commit syncs it too, since the log is one file. The
  * checkpoint moves only after a synced commit, so it never names a record a power cut could
  * take away.
  */
-export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined) {
-  const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-  const insert = db.prepare('INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const append = db.transaction((entries: readonly TimedAuditEntry[]) => {
-    const last = head.get() ?? { seq: 0, hash: GENESIS };
-    const chained = chainEntries(entries, last);
-    for (const { record, body } of chained) {
-      insert.run(record.seq, record.at, record.type, record.agent ?? null, record.verdict ?? null, body, record.hash);
+export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined, options: { syncOutsideLock?: string } = {}) {
+  // With a path: commit without a sync, then sync the WAL file directly, after the write lock is
+  // released, so that no other connection waits on this one's disk sync (see wal-sync.ts).
+  const syncWal = options.syncOutsideLock ? walSyncer(options.syncOutsideLock) : undefined;
+  const headQuery = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  const readHead = () => headQuery.get() ?? { seq: 0, hash: GENESIS };
+  const inserts = new Map<number, Statement>();
+  const insertOf = (rows: number) => {
+    let statement = inserts.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES ${values}`);
+      inserts.set(rows, statement);
+    }
+    return statement;
+  };
+  let known: { seq: number; hash: string } | undefined;
+  const insertAll = db.transaction((entries: readonly TimedAuditEntry[], after: { seq: number; hash: string }) => {
+    const chained = chainEntries(entries, after);
+    for (let start = 0; start < chained.length; start += ROWS_PER_INSERT) {
+      const chunk = chained.slice(start, start + ROWS_PER_INSERT);
+      const params: (string | number | null)[] = [];
+      for (const { record, body } of chunk) params.push(record.seq, record.at, record.type, record.agent ?? null, record.verdict ?? null, body, record.hash);
+      insertOf(chunk.length).run(params);
     }
     return chained.map((c) => c.record);
   });
+  const append = (entries: readonly TimedAuditEntry[]): AuditRecord[] => {
+    if (known) {
+      try {
+        return insertAll.immediate(entries, known);
+      } catch (error) {
+        // Another process appended since: chain after what it wrote.
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+      }
+    }
+    // First batch of this connection, or after a collision: read the head inside the lock.
+    return db.transaction(() => insertAll(entries, readHead())).immediate();
+  };
   const marker = db.prepare("INSERT INTO control (key, value) VALUES ('audit.synced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   let synchronous: 'FULL' | 'NORMAL' = 'FULL';
   let unsynced: AuditRecord | undefined;
@@ -45,9 +85,17 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     append(entries: readonly TimedAuditEntry[], options: { sync?: boolean } = {}): AuditRecord[] {
       if (entries.length === 0) return [];
       const sync = options.sync ?? true;
-      setSynchronous(sync ? 'FULL' : 'NORMAL');
-      const records = append.immediate(entries);
+      setSynchronous(sync && !syncWal ? 'FULL' : 'NORMAL');
+      let records: AuditRecord[];
+      try {
+        records = append(entries);
+      } catch (error) {
+        known = undefined;
+        throw error;
+      }
       const last = records[records.length - 1]!;
+      known = { seq: last.seq, hash: last.hash };
+      if (sync) syncWal?.();
       if (sync) advance(last);
       else unsynced = last;
       return records;
@@ -57,14 +105,17 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       return unsynced !== undefined;
     },
     /**
-     * Syncs what was committed without a sync, by this connection or another one: a one-row
-     * synced write syncs the whole log file before it. The checkpoint then moves to the head.
+     * Syncs what was committed without a sync, by this connection or another one: a sync of the
+     * WAL file, or a one-row synced write, syncs everything written to the log file before it. The checkpoint then moves to the head.
      */
     sync(at: string, always = false): void {
       if (!unsynced && !always) return;
-      setSynchronous('FULL');
-      marker.run(JSON.stringify(at));
-      const last = head.get();
+      if (syncWal) syncWal();
+      else {
+        setSynchronous('FULL');
+        marker.run(JSON.stringify(at));
+      }
+      const last = known ?? headQuery.get();
       if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
       unsynced = undefined;
     },

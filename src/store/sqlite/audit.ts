@@ -25,13 +25,15 @@ function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undef
 }
 
 /**
- * Appends on a writer thread with its own connection: for the server. One exception: a batch
- * that needs no sync, arriving while the writer has nothing to do, is committed here at once —
- * two hops between threads cost an idle request more than the commit — and the writer is asked
- * to sync it shortly.
+ * Appends on a writer thread with its own connection: for the server. That thread owns every
+ * commit, sync and checkpoint of the log; this one only hands the records over and waits for
+ * the commit each caller needs, so that no disk work and no wait for the write lock ever runs
+ * on the doors' event loop.
  */
 function threadedAppend(db: SqliteDatabase, path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
-  const inline = createAppender(db, undefined);
+  // What this connection writes besides the log (holds, baselines) is checkpointed by the
+  // writer: a checkpoint here would copy the whole WAL on the event loop.
+  db.pragma('wal_autocheckpoint = 0');
   const here = new URL(import.meta.url);
   const workerData = { path, checkpoint } satisfies WriterInit;
   // Under a TypeScript runner (tests) the writer is a .ts file: load it through tsx.
@@ -65,15 +67,6 @@ function threadedAppend(db: SqliteDatabase, path: string, checkpoint: Checkpoint
   return {
     append(entries, sync) {
       if (failure) return Promise.reject(failure);
-      if (!sync && waiting.size === 0) {
-        try {
-          const records = inline.append(entries, { sync: false });
-          worker.postMessage('sync-soon');
-          return Promise.resolve(records);
-        } catch (error) {
-          return Promise.reject(new Error(`audit write failed: ${(error as Error).message}`));
-        }
-      }
       return new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsNotTheAgentsOwn } from '../../../src/doors/egress/tripwire.js';
+import { credentialsNotTheAgentsOwn } from '../../../src/doors/http/tripwire.js';
 
 const SECRETS = [{ label: 'upstream railway', value: 'rw_0123456789abcdef0123456789abcdef' }];
 

@@ -90,9 +90,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Data outside the project that a destructive command would delete. */
+/**
+ * Data outside the project that a destructive command would delete: not under /tmp, which
+ * Airlock counts as scratch space (deleting there is a write).
+ */
 function victim(): { dir: string; command: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-victim-'));
+  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'test-artifacts', 'victim-'));
   scratch.push(dir);
   writeFileSync(join(dir, 'customers.db'), 'rows');
   return { dir, command: `rm -rf ${dir}` };

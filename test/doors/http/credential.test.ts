@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../../src/demo/railway-standin.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { recordAttack } from '../../support/attacks.js';
 import { graphql, startWorld, type HttpDoorWorld } from './support.js';
 
 describe('the upstream credential', () => {
@@ -60,6 +61,34 @@ describe('the upstream credential', () => {
     const body = (await response.json()) as { headers: Record<string, string> };
     expect(body.headers['x-api-key']).toBe('*'.repeat(world.volumesToken.length));
     expect(world.volumes.received.at(-1)!.headers['x-api-key']).toBe(world.volumesToken);
+  });
+
+  it.each([
+    ['Project-Access-Token', () => world.railwayToken],
+    ['X-Railway-Token', () => world.railwayToken],
+    ['X-Api-Key', () => world.volumesToken],
+  ])('refuses a request that brings a real credential of its own in %s, and forwards nothing', async (header, value) => {
+    const before = world.railway.received.length;
+    const { status, json } = await graphql(
+      world,
+      token,
+      { query: `mutation { volumeDelete(volumeId: "${DEMO.volumes.productionDb}") }` },
+      { [header]: value() },
+    );
+    expect(status).toBe(403);
+    expect(JSON.stringify(json)).toMatch(/not the agent's own/);
+    expectClean(JSON.stringify(json));
+    expect(world.railway.received.length).toBe(before);
+    const [record] = await world.airlock.airlock.runtime.store.audit.list({ type: 'decision', newestFirst: true, limit: 1 });
+    expect(record).toMatchObject({ agent: 'curious-agent', verdict: 'deny', policies: ['airlock/raw-credential'] });
+    expectClean(JSON.stringify(record));
+    recordAttack({
+      door: 'http',
+      category: 'a real credential beside the Airlock token',
+      attack: `${header}: <the provider's real token>`,
+      outcome: 'refused',
+      effect: 'nothing reached the upstream (its request log is unchanged)',
+    });
   });
 
   it('is not in refusals, holds or errors', async () => {

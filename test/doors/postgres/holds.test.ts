@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { replaySqlRequest } from '../../../src/doors/postgres/index.js';
 import type { PostgresUpstreamConfig } from '../../../src/config/upstreams/postgres.js';
 import { agentClient, holdIdIn, psql, run, startPostgresWorld, type PostgresWorld } from './support.js';
+import { nextRecord } from '../../holds/support.js';
 
 const SETUP = `
 CREATE TABLE orders (id int PRIMARY KEY, total numeric);
@@ -197,13 +198,10 @@ describe('wait mode: the statement waits for operators instead of failing at onc
       const agent = await waiting.airlock.token('ops-bot', ['write:staging']);
       const client = agentClient(waiting, 'ops-bot', agent);
       await client.connect();
+      const { store, clock, audit } = waiting.airlock.airlock.runtime;
+      const held = nextRecord(audit, (r) => r.agent === 'ops-bot' && r.verdict === 'hold', 'the hold');
       const running = client.query('DELETE FROM jobs');
-      const { store, clock } = waiting.airlock.airlock.runtime;
-      let holdId: string | undefined;
-      while (!holdId) {
-        holdId = (await store.holds.list({ agent: 'ops-bot', status: ['pending'] }))[0]?.id;
-        if (!holdId) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const holdId = (await held).holdId!;
       await store.holds.addApproval(holdId, { operator: 'alice', at: clock().toISOString(), secondFactor: true });
       expect((await running).rowCount).toBe(2);
       await client.end();
@@ -218,9 +216,9 @@ describe('wait mode: the statement waits for operators instead of failing at onc
       const agent = await waiting.airlock.token('ops-bot', ['write:staging']);
       const client = agentClient(waiting, 'ops-bot', agent);
       await client.connect();
+      const held = nextRecord(waiting.airlock.airlock.runtime.audit, (r) => r.agent === 'ops-bot' && r.verdict === 'hold', 'the hold');
       const running = client.query('DROP TABLE jobs').catch((e: Error) => e);
-      const { store } = waiting.airlock.airlock.runtime;
-      while ((await store.holds.list({ agent: 'ops-bot', status: ['pending'] })).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      await held;
       const canceller = agentClient(waiting, 'ops-bot', agent) as unknown as { cancel(client: pg.Client, query: unknown): void };
       canceller.cancel(client, (client as unknown as { activeQuery: unknown }).activeQuery);
       const error = await running;

@@ -105,6 +105,17 @@ describe('malformed and oversized messages after login', () => {
   }
 });
 
+describe('large messages within the limit', () => {
+  it('forwards a statement of several megabytes, which the login limit would not allow', async () => {
+    const client = agentClient(world, 'rough-bot', token);
+    await client.connect();
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    const { rows } = await client.query(`SELECT length('${big}') AS n`);
+    expect(rows).toEqual([{ n: big.length }]);
+    await client.end();
+  });
+});
+
 const STARTUP: [name: string, abuse: Buffer][] = [
   ['a zero length startup packet', bytes.int32(0)],
   ['a startup packet longer than the door accepts', Buffer.concat([bytes.int32(0x7fff_ffff), bytes.int32(196608)])],

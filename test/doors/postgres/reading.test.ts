@@ -155,6 +155,32 @@ describe('the server reading SQL other than Airlock does', () => {
     });
   });
 
+  it('reads SQL as Airlock parses it even when the database and the role store other settings', async () => {
+    // Done directly on PostgreSQL, as an owner might: later sessions would start with them.
+    await world.db.query(`ALTER DATABASE ${world.db.name} SET standard_conforming_strings = off`);
+    await world.db.query(`ALTER ROLE postgres IN DATABASE ${world.db.name} SET client_encoding = 'SJIS'`);
+    try {
+      const client = agentClient(world, 'reader-bot', token);
+      await client.connect();
+      const { rows } = await client.query('SELECT current_setting($1) AS s, current_setting($2) AS e', ['standard_conforming_strings', 'client_encoding']);
+      expect(rows).toEqual([{ s: 'on', e: 'UTF8' }]);
+      await client.query(SMUGGLE);
+      await client.end();
+      expect(await victimRows()).toBe(3);
+      recordAttack({
+        door: 'postgres',
+        category: 'two readings of one statement',
+        attack: `ALTER DATABASE … SET standard_conforming_strings = off and ALTER ROLE … SET client_encoding = 'SJIS' (outside Airlock), then ${SMUGGLE}`,
+        outcome: 'allowed',
+        effect:
+          'the session read SQL with standard_conforming_strings on and UTF8 (the door pins both at login and checks what the server reports); victim table still there',
+      });
+    } finally {
+      await world.db.query(`ALTER DATABASE ${world.db.name} RESET standard_conforming_strings`);
+      await world.db.query(`ALTER ROLE postgres IN DATABASE ${world.db.name} RESET client_encoding`);
+    }
+  });
+
   it('still forwards statements with backslashes and non-ASCII text while the reading is the one Airlock parses with', async () => {
     const client = agentClient(world, 'reader-bot', token);
     await client.connect();

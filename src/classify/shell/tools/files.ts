@@ -271,7 +271,13 @@ export function overwrite(call: Call, word: Word, action: string, appending = fa
 const tee: Handler = (call) => {
   const parsed = parseArgs(call.args);
   if (parsed.positionals.length === 0) call.part({ action: 'shell:tee', class: 'read' });
-  for (const word of parsed.positionals) overwrite(call, word, 'shell:tee', has(parsed, '-a', '--append'));
+  const stdin = call.invocation.stdin;
+  for (const word of parsed.positionals) {
+    overwrite(call, word, 'shell:tee', has(parsed, '-a', '--append'));
+    // Kept for a script run later on the line (`echo 'rm -rf /' | tee x.sh; sh x.sh`).
+    const path = word.value !== undefined ? resolvePath(word.value, call.invocation.env.cwd, call.context.home, word.tilde) : undefined;
+    if (path !== undefined) call.out.files.set(path, stdin.kind === 'static' && !has(parsed, '-a', '--append') ? stdin.text : undefined);
+  }
 };
 
 /**

@@ -40,12 +40,19 @@ export async function credentialsNotTheAgentsOwn(
 }
 
 /** The operation recorded for such a request: refused by the built-in `airlock/raw-credential` policy. */
-export function rawCredentialOperation(upstream: string, found: readonly RawCredential[], method: string, host: string, path: string): Operation {
+export function rawCredentialOperation(
+  door: 'http' | 'egress',
+  upstream: string,
+  found: readonly RawCredential[],
+  method: string,
+  host: string,
+  path: string,
+): Operation {
   // The query string is left out: a found credential is often passed in one (?token=…).
   const bare = path.split('?')[0]!;
-  const summary = `${method} https://${host}${bare.length > 500 ? `${bare.slice(0, 500)}…` : bare}`;
+  const summary = `${method} ${door === 'egress' ? `https://${host}` : ''}${bare.length > 500 ? `${bare.slice(0, 500)}…` : bare}`;
   return operationFromParts({
-    door: 'egress',
+    door,
     upstream,
     environment: PRODUCTION,
     parts: [

@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { classifyShell } from './src/classify/shell/index.js';
+const ctx = { workspace: '/home/dev/app', home: '/home/dev', protectedBranches: ['main'], upstreams: [], secrets: [] } as any;
+const doc = JSON.parse(readFileSync('src/classify/shell/fixtures/public/' + (process.argv[2] ?? 'cc-safety-net') + '.json', 'utf8'));
+const cmds = doc.cases.slice(0, 60).map((c: any) => c.command);
+await classifyShell('ls', ctx);
+let t = performance.now();
+for (const c of cmds) await classifyShell(c, ctx);
+console.log('sequential', ((performance.now() - t) / cmds.length).toFixed(1), 'ms each');
+t = performance.now();
+for (let i = 0; i < cmds.length; i += 20) await Promise.all(cmds.slice(i, i + 20).map((c: string) => classifyShell(c, ctx)));
+console.log('batches of 20', ((performance.now() - t) / cmds.length).toFixed(1), 'ms each');
