@@ -123,7 +123,7 @@ const rm: Handler = (call) => {
     });
     return;
   }
-  call.part({ action, class: 'write', resources: places.map((p) => p.path), why: 'deletes inside the workspace' });
+  call.part({ action, class: 'write', resources: places.map((p) => p.path), why: 'deletes inside the workspace or a temporary folder' });
 };
 
 /** Commands that destroy the paths they are given when those lie outside the workspace. */
@@ -136,7 +136,7 @@ function destroysPaths(verb: string, valueOptions: string[] = []): Handler {
       action: `shell:${call.tool}`,
       class: outside.length > 0 ? 'destructive' : 'write',
       resources: places.map((p) => p.path),
-      why: outside.length > 0 ? `${verb} outside the workspace (${outside.map((p) => p.path).join(', ')})` : `${verb} inside the workspace`,
+      why: outside.length > 0 ? `${verb} outside the workspace (${outside.map((p) => p.path).join(', ')})` : `${verb} inside the workspace or a temporary folder`,
     });
   };
 }
@@ -233,7 +233,7 @@ const find: Handler = async (call) => {
       action: 'shell:find -delete',
       class: outside.length > 0 ? 'destructive' : 'write',
       resources: places.map((p) => p.path),
-      why: outside.length > 0 ? `deletes files outside the workspace (${outside.map((p) => p.path).join(', ')})` : 'deletes files inside the workspace',
+      why: outside.length > 0 ? `deletes files outside the workspace (${outside.map((p) => p.path).join(', ')})` : 'deletes files inside the workspace or a temporary folder',
     });
   }
   for (let j = 0; j < expression.length; j++) {
