@@ -136,7 +136,8 @@ function destroysPaths(verb: string, valueOptions: string[] = []): Handler {
       action: `shell:${call.tool}`,
       class: outside.length > 0 ? 'destructive' : 'write',
       resources: places.map((p) => p.path),
-      why: outside.length > 0 ? `${verb} outside the workspace (${outside.map((p) => p.path).join(', ')})` : `${verb} inside the workspace or a temporary folder`,
+      why:
+        outside.length > 0 ? `${verb} outside the workspace (${outside.map((p) => p.path).join(', ')})` : `${verb} inside the workspace or a temporary folder`,
     });
   };
 }
@@ -233,7 +234,10 @@ const find: Handler = async (call) => {
       action: 'shell:find -delete',
       class: outside.length > 0 ? 'destructive' : 'write',
       resources: places.map((p) => p.path),
-      why: outside.length > 0 ? `deletes files outside the workspace (${outside.map((p) => p.path).join(', ')})` : 'deletes files inside the workspace or a temporary folder',
+      why:
+        outside.length > 0
+          ? `deletes files outside the workspace (${outside.map((p) => p.path).join(', ')})`
+          : 'deletes files inside the workspace or a temporary folder',
     });
   }
   for (let j = 0; j < expression.length; j++) {
