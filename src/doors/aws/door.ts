@@ -10,6 +10,7 @@ import { authenticate } from '../../identity/authenticate.js';
 import { parseToken } from '../../identity/token-format.js';
 import { redactorFor, type Redactor } from '../../redact/index.js';
 import type { Runtime } from '../../server/runtime.js';
+import { relayAnswer } from '../http/door.js';
 import { readBody } from '../http/body.js';
 import { responseHeadersToReturn, type HeaderMap } from '../http/headers.js';
 import { doorRefusal, type RefusalResponse, type Refused } from '../http/refusal.js';
@@ -287,7 +288,6 @@ function closedSignal(request: IncomingMessage): AbortSignal {
 }
 
 /** Small answers of known length are masked in one piece; others are streamed through the redactor. */
-const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
 async function forward(
   upstream: AwsUpstream,
@@ -310,37 +310,7 @@ async function forward(
     );
   }
   const headers = responseHeadersToReturn(answer.headers);
-  if (redactor.active) {
-    for (const [name, value] of Object.entries(headers))
-      headers[name] = Array.isArray(value) ? value.map((v) => redactor.maskString(v)) : redactor.maskString(value);
-  }
-  if (method === 'HEAD') {
-    answer.body.resume();
-    response.writeHead(answer.statusCode, headers);
-    response.end();
-    return;
-  }
-  const length = Number(answer.headers['content-length']);
-  if (Number.isInteger(length) && length <= BUFFERED_ANSWER_BYTES) {
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await answer.body.arrayBuffer());
-    } catch {
-      response.destroy();
-      return;
-    }
-    redactor.maskBuffer(bytes);
-    response.writeHead(answer.statusCode, headers);
-    response.end(bytes);
-    return;
-  }
-  response.writeHead(answer.statusCode, headers);
-  const source = redactor.active ? answer.body.pipe(redactor.stream()) : answer.body;
-  answer.body.once('error', () => response.destroy());
-  response.once('close', () => {
-    if (!response.writableFinished) answer.body.destroy();
-  });
-  source.pipe(response);
+  await relayAnswer(answer, response, headers, redactor, method === 'HEAD');
 }
 
 /**

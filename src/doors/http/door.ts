@@ -436,12 +436,26 @@ async function forward(upstream: HttpUpstream, request: IncomingMessage, respons
     delete headers['x-request-id'];
     headers['x-upstream-request-id'] = upstreamRequestId;
   }
+  await relayAnswer(answer, response, headers, redactor, request.method === 'HEAD');
+}
+
+/**
+ * An upstream's answer on its way to the agent, masked: small bodies buffered and masked whole,
+ * larger ones streamed through the redactor. Shared by every door that forwards HTTP.
+ */
+export async function relayAnswer(
+  answer: Awaited<ReturnType<HttpUpstream['pool']['request']>>,
+  response: ServerResponse,
+  headers: Record<string, string | string[]>,
+  redactor: HttpUpstream['redactor'],
+  head: boolean,
+): Promise<void> {
   if (redactor.active) {
     for (const [name, value] of Object.entries(headers)) {
       headers[name] = Array.isArray(value) ? value.map((v) => redactor.maskString(v)) : redactor.maskString(value);
     }
   }
-  if (request.method === 'HEAD') {
+  if (head) {
     answer.body.resume();
     response.writeHead(answer.statusCode, headers);
     response.end();
