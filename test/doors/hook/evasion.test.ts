@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAttack } from '../../support/attacks.js';
-import { ROOT, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
-import { airlockCli, payloads } from './support.js';
+import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { airlockCli, payloads, victimFolder } from './support.js';
 
 /**
  * Ways around the shell classifier, each sent through the real hook door as Claude Code sends
@@ -24,7 +24,7 @@ let agents = 0;
 
 beforeAll(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'airlock-evasion-ws-'));
-  outside = mkdtempSync(join(ROOT, '.airlock-evasion-'));
+  outside = victimFolder('airlock-evasion-');
   airlock = await startTestAirlock({ config: { upstreams: [] } });
 });
 

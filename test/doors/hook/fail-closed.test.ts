@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AIRLOCK_BIN, ROOT, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { recordAttack } from '../../support/attacks.js';
-import { payloads } from './support.js';
+import { payloads, victimFolder } from './support.js';
 
 const MINIMAL_PATH = '/usr/bin:/bin';
 let airlock: TestAirlock;
@@ -95,8 +95,7 @@ async function closedPort(): Promise<number> {
  * Airlock counts as scratch space (deleting there is a write).
  */
 function victim(): { dir: string; command: string } {
-  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, 'test-artifacts', 'victim-'));
+  const dir = victimFolder('victim-');
   scratch.push(dir);
   writeFileSync(join(dir, 'customers.db'), 'rows');
   return { dir, command: `rm -rf ${dir}` };

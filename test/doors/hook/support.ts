@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isScratch } from '../../../src/classify/shell/tools/files.js';
 import { AIRLOCK_BIN, ROOT } from '../../support/airlock.js';
 
 /** Runs the built `airlock` command without blocking the event loop (the test's Airlock runs in it). */
@@ -87,3 +91,15 @@ export const payloads = {
     tool_input: { command, description: 'Run the command' },
   }),
 };
+
+/**
+ * A new folder for a victim the hook must protect: outside the test's workspace and outside every
+ * temporary folder, since the shell classifier rightly treats what lies under `/tmp` as scratch
+ * and a checkout may itself live there. The checkout's `test-artifacts/` when it is not scratch,
+ * otherwise a folder in the user's cache.
+ */
+export function victimFolder(prefix: string): string {
+  const base = isScratch(ROOT) ? join(homedir(), '.cache', 'airlock-test-victims') : join(ROOT, 'test-artifacts');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, prefix));
+}
