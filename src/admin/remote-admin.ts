@@ -1,6 +1,7 @@
 import { ADMIN_ROUTES, fillPath, type AdminMethod, type AdminRoute } from '../console/api/routes.js';
 import type { ApiErrorBody } from '../console/api/errors.js';
 import { AdminError, type Admin, type AdminErrorCode } from './admin.js';
+import { withoutTrailing } from '../core/text.js';
 
 const ERROR_CODES: readonly AdminErrorCode[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unavailable'];
 
@@ -41,7 +42,7 @@ export class RemoteAdmin {
     } catch {
       throw new AdminError('invalid', `AIRLOCK_ADMIN_URL is not a URL: ${url} (e.g. https://airlock.internal:4100)`);
     }
-    const baseUrl = base.toString().replace(/\/+$/, '');
+    const baseUrl = withoutTrailing(base.toString(), '/');
     const probe = new RemoteAdmin(baseUrl, apiKey, '');
     const who = (await probe.request('GET', '/session')) as { operator: string };
     return new RemoteAdmin(baseUrl, apiKey, who.operator);

@@ -12,7 +12,7 @@ import { secretRefSchema } from './secret.js';
 const postgresUrlSchema = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
-  .refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(url), {
+  .refine((url) => !/^postgres(ql)?:\/\/[^/@:]*:[^/@]*@/.test(url), {
     error: 'a password in the URL is a credential written in the config; give it as password: { env: VARIABLE } or { file: path }',
   });
 

@@ -8,7 +8,7 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!/^(\d+(ms|s|m|h|d|w))+$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) {
+  for (const [, amount, unit] of trimmed.matchAll(/(?<!\d)(\d+)(ms|s|m|h|d|w)/g)) {
     total += Number(amount) * (UNITS[unit!] ?? 0);
   }
   return total;

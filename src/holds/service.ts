@@ -5,6 +5,7 @@ import type { Runtime } from '../server/runtime.js';
 import type { DeliveryRecord, HoldRecord, HoldStatus } from '../store/records.js';
 import { addHoldApproval, expireHold, HOLD_EVENTS, holdEntry, moveHold } from './lifecycle.js';
 import { isHoldId } from './hold-id.js';
+import { withoutTrailing } from '../core/text.js';
 
 /** A hold as listed: everything but the stored request, which `showHold` adds. */
 export type HoldView = Omit<HoldRecord, 'request'>;
@@ -38,7 +39,7 @@ export function deliveryView(delivery: DeliveryRecord): DeliveryView {
 
 /** Where the console shows a hold. */
 export function holdLink(publicUrl: string | undefined, holdId: string): string | undefined {
-  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}/holds/${holdId}` : undefined;
+  return publicUrl ? `${withoutTrailing(publicUrl, '/')}/holds/${holdId}` : undefined;
 }
 
 export function operatorContext(runtime: Runtime): OperatorContext {

@@ -1,6 +1,7 @@
 import { secretRefsOf } from '../config/load.js';
 import { resolveSecret } from '../config/secret.js';
 import type { UpstreamConfig } from '../config/upstreams/index.js';
+import { withoutTrailing } from '../core/text.js';
 
 /** An Authorization-style value: the scheme, then the credential an echo may carry alone. */
 const SCHEMED = /^(?:bearer|basic|token|bot|apikey|api-key|key|digest|dpop)\s+(\S+)\s*$/i;
@@ -46,7 +47,7 @@ export function credentialParts(value: string): string[] {
     if (/^basic\s/i.test(trimmed)) {
       const decoded = Buffer.from(credential, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon >= 0 && Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') === credential.replace(/=+$/, '')) {
+      if (colon >= 0 && withoutTrailing(Buffer.from(decoded, 'utf8').toString('base64'), '=') === withoutTrailing(credential, '=')) {
         parts.push(decoded);
         if (colon < decoded.length - 1) parts.push(decoded.slice(colon + 1));
       }

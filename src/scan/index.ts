@@ -16,6 +16,7 @@ import { join, relative, sep } from 'node:path';
 import type { KnownSecret } from '../classify/shell/context.js';
 import { findCredentialFormats } from './formats.js';
 import { findNamedCredentials, isPlaceholder } from './named.js';
+import { withoutTrailing } from '../core/text.js';
 
 export interface ScanOptions {
   readonly dir: string;
@@ -89,7 +90,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanReport> {
   const maxBytes = options.maxFileBytes ?? 2 * 1024 * 1024;
   const found = new Findings();
   const skipped: { file: string; why: string }[] = [];
-  const excluded = (options.exclude ?? []).map((path) => path.replace(/[/\\]+$/, ''));
+  const excluded = (options.exclude ?? []).map((path) => withoutTrailing(path, '/\\'));
   const files = (options.respectGitignore ? (gitVisibleFiles(options.dir) ?? walk(options.dir, skipped)) : walk(options.dir, skipped)).filter(
     (file) => !excluded.some((folder) => file === folder || file.startsWith(folder + sep)),
   );

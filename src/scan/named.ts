@@ -34,7 +34,7 @@ export function isCredentialFile(file: string): boolean {
 /** Text that stands for a credential rather than being one. */
 export function isPlaceholder(value: string): boolean {
   return (
-    /…|\.{3}|x{3,}|<[^>]*>|change[-_ ]?me|replace[-_ ]?me|your[-_ ]|placeholder|example|dummy|redacted|\*{3}|^\$|\{\{/i.test(value) ||
+    /…|\.{3}|x{3,}|<[^<>]*>|change[-_ ]?me|replace[-_ ]?me|your[-_ ]|placeholder|example|dummy|redacted|\*{3}|^\$|\{\{/i.test(value) ||
     /^(?:todo|tbd|none|null|secret|password|token|test|sample|true|false)$/i.test(value) ||
     /^(.)\1+$/.test(value)
   );

@@ -144,7 +144,7 @@ function templateSegments(template: string): TemplateSegment[] {
       if (!segment.includes('{')) return { literal: decodeLiteral(segment) };
       const names: string[] = [];
       const source = segment
-        .split(/(\{[^}]+\})/)
+        .split(/(\{[^{}]+\})/)
         .map((piece) => {
           const name = /^\{([^}]+)\}$/.exec(piece)?.[1];
           if (name === undefined) return piece.replace(/[.*+?^$()|[\]\\]/g, '\\$&');

@@ -90,7 +90,7 @@ export async function findRawCredentials(evidence: CredentialEvidence, secrets: 
     if (CREDENTIAL_NAME.test(name) && value.length >= 16 && !isAirlockToken(value) && !isPlaceholder(value)) add(`a credential in ${name}`);
   }
   for (const value of [evidence.text, ...evidence.values]) {
-    for (const url of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/([^/\s:@]+):([^@\s/]+)@/gi)) {
+    for (const url of value.matchAll(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/([^/\s:@]+):([^@\s/]+)@/gi)) {
       const password = decodeURIComponentSafe(url[2]!);
       if (!isAirlockToken(password) && !isPlaceholder(password) && !password.startsWith('$')) add('a password in a URL');
     }

@@ -4,6 +4,7 @@ import { classifyRest, type RestClassifyOptions } from '../rest/index.js';
 import { classifySql, loadSqlClassifier } from '../sql/index.js';
 import { unclassifiable, type ClassifyResult } from '../result.js';
 import type { ShellUpstream } from './context.js';
+import { withoutTrailing } from '../../core/text.js';
 
 /**
  * The other classifiers a shell command can carry: a `curl` body is GraphQL or REST, a
@@ -21,7 +22,7 @@ export interface HttpRequestShape {
 export function classifyHttpForUpstream(upstream: Extract<ShellUpstream, { kind: 'graphql' | 'rest' }>, request: HttpRequestShape): ClassifyResult {
   if (upstream.kind === 'graphql') return classifyGraphQLAt(request, upstream.graphql ?? {});
   const base = new URL(upstream.url);
-  const basePath = base.pathname.replace(/\/+$/, '');
+  const basePath = withoutTrailing(base.pathname, '/');
   const path = request.url.pathname.startsWith(basePath) ? request.url.pathname.slice(basePath.length) || '/' : request.url.pathname;
   return classifyRest(request.method, path + request.url.search, (upstream.rest ?? {}) as RestClassifyOptions);
 }

@@ -146,9 +146,9 @@ function stringAt(code: string, at: number): { text: string; end: number } | und
 
 /** The mode argument of `open(path, mode)`: a write when it truncates or creates. */
 function opensForWrite(code: string, from: number, language: Language): boolean {
+  // Bounded input: the mode follows the path closely, and these patterns are quadratic in the worst case.
   const rest = code.slice(from, from + 200);
-  if (language === 'perl')
-    return /^\s*\(?\s*[\w$]+\s*,\s*['"]\s*(\+?>|>>)|^\s*\(?\s*[\w$]+\s*,\s*['"]\s*>/.test(rest) || /^\s*\(?\s*[\w$]+\s*,\s*['"]>/.test(rest);
+  if (language === 'perl') return /^\s*(?:\(\s*)?[\w$]+\s*,\s*['"]\s*\+?>/.test(rest);
   return /^[^)]*?,\s*(mode\s*=\s*)?['"][^'"]*[wax+][^'"]*['"]/.test(rest) || /^[^)]*?,\s*\{[^}]*flags?\s*:\s*['"][wa]/.test(rest);
 }
 
@@ -170,6 +170,35 @@ function destroyingCalls(code: string): string[] {
   return found;
 }
 
+/**
+ * The quoted literals an argument list starts with, `('rm', "-rf", '/')` → rm, -rf, / (as
+ * written, escapes kept), up to the first argument that is not one. A scanner rather than a
+ * pattern: every way of matching nested quoted runs with a regular expression backtracks
+ * exponentially on a long run of backslashes.
+ */
+function literalArguments(text: string): string[] {
+  const items: string[] = [];
+  let i = skipBlanks(text, 0);
+  if (text[i] === '(') i = skipBlanks(text, i + 1);
+  while (text[i] === "'" || text[i] === '"') {
+    const quote = text[i]!;
+    let j = i + 1;
+    while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
+    if (j >= text.length) break;
+    items.push(text.slice(i + 1, j));
+    i = skipBlanks(text, j + 1);
+    if (text[i] !== ',') break;
+    i = skipBlanks(text, i + 1);
+  }
+  return items;
+}
+
+function skipBlanks(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
 /** Where the path a Perl/PHP/Ruby call without parentheses (`unlink '/x'`) starts. */
 export function readForeignCode(language: Language, code: string): ForeignCode {
   const patterns = PATTERNS[language];
@@ -187,8 +216,8 @@ export function readForeignCode(language: Language, code: string): ForeignCode {
     const end = match.index + match[0].length;
     if (/^(open|io\.open|codecs\.open|File\.open|fopen|io\.open|sysopen)$/.test(name) && !opensForWrite(code, end, language)) continue;
     if (language === 'perl' && name === 'open') {
-      const target = /^\s*\(?\s*[\w$]+\s*,\s*['"]\s*\+?>>?\s*['"]?\s*,?\s*['"]?([^'"]*)['"]/.exec(code.slice(end));
-      writes.push({ call: name, path: target?.[1] || undefined });
+      const target = /^\s*(?:\(\s*)?[\w$]+\s*,\s*['"]\s*\+?>>?(?:\s*['"]\s*,\s*['"])?([^'"]*)['"]/.exec(code.slice(end));
+      writes.push({ call: name, path: target?.[1]?.trim() || undefined });
       continue;
     }
     // `.replace(` is also a string method; only a path-looking literal before it makes it a file.
@@ -226,14 +255,13 @@ export function readForeignCode(language: Language, code: string): ForeignCode {
     const after = code.slice(match.index + match[0].length);
     const args = /^\s*(['"])([^'"]*)\1\s*,\s*(?:\{\s*args\s*:\s*)?\[([^\]]*)\]/.exec(after);
     if (args && !argument.list) {
-      const items = [...args[3]!.matchAll(/(['"])((?:\\.|(?!\1).)*)\1/g)].map((m) => m[2]!);
+      const items = [...args[3]!.matchAll(/(['"])((?:\\.|(?!\1)[^\\])*)\1/g)].map((m) => m[2]!);
       commands.push({ call: name, line: [args[2]!, ...items].map(shellQuote).join(' ') });
       continue;
     }
     // Perl and Ruby `system('rm', '-rf', '/')`: the words as separate literals.
-    const words = /^\s*\(?\s*((?:(['"])(?:\\.|(?!\2).)*\2\s*,\s*)+(['"])(?:\\.|(?!\3).)*\3)\s*\)?/.exec(after);
-    if (words && (language === 'perl' || language === 'ruby' || language === 'python')) {
-      const items = [...words[1]!.matchAll(/(['"])((?:\\.|(?!\1).)*)\1/g)].map((m) => m[2]!);
+    if (language === 'perl' || language === 'ruby' || language === 'python') {
+      const items = literalArguments(after);
       if (items.length > 1) {
         commands.push({ call: name, line: items.map(shellQuote).join(' ') });
         continue;

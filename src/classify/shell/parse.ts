@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { parse as parseStrictly } from 'sh-syntax';
+import { getProcessor } from 'sh-syntax';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 
 /**
@@ -21,6 +22,22 @@ import { Language, Parser, type Node } from 'web-tree-sitter';
 export type ParsedShell = { readonly ok: true; readonly root: Node; release(): void } | { readonly ok: false; readonly error: string };
 
 let parserPromise: Promise<Parser> | undefined;
+let strictModule: Promise<object> | undefined;
+
+/** The two WebAssembly calls used here (the DOM library that types the rest is not loaded). */
+const wasm = (
+  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object>; instantiate(module: object, imports: object): Promise<object> } }
+).WebAssembly;
+
+/**
+ * sh-syntax's own `parse` compiles its Go WebAssembly module from bytes on every call (tens of
+ * milliseconds of CPU, more on a busy machine); compiled once, each call only instantiates it.
+ * A fresh instance per call is kept: Go's runtime exits after each parse.
+ */
+const parseStrictly = getProcessor((imports: object) => {
+  strictModule ??= readFile(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')).then((bytes) => wasm.compile(bytes));
+  return strictModule.then((module) => wasm.instantiate(module, imports));
+});
 
 function loadParser(): Promise<Parser> {
   parserPromise ??= (async () => {

@@ -72,8 +72,8 @@ export function evaluateWord(nodes: readonly Node[]): Word {
     if (dynamic === undefined) prefix += piece.text;
     shape += piece.quoted ? 'q'.repeat(piece.text.length) : piece.text;
   }
-  const glob = /[*?]|\[[^\]]*\]/.test(shape);
-  const brace = /\{[^{}\s]*(,|\.\.)[^{}\s]*\}/.test(shape);
+  const glob = /[*?]|\[[^\][]*\]/.test(shape);
+  const brace = /\{[^{}\s,.]*(?:\.(?!\.)[^{}\s,.]*)*(,|\.\.)[^{}\s]*\}/.test(shape);
   const tilde = shape.startsWith('~');
   if (dynamic === undefined && brace) dynamic = 'a brace expansion';
   return {

@@ -15,6 +15,7 @@ import { AIRLOCK_REFUSED, MCP_PATH } from '../../doors/mcp/constants.js';
 import { upstreamFetch } from '../../doors/mcp/fetch.js';
 import { CliError } from '../output.js';
 import { agentUrlOf } from '../../doors/hook/command.js';
+import { withoutTrailing } from '../../core/text.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:4100';
 
@@ -39,7 +40,7 @@ export function registerMcp(program: Command): void {
       const base = options.url ?? agentUrlOf(process.env) ?? DEFAULT_URL;
       let endpoint: URL;
       try {
-        endpoint = new URL(base.replace(/\/+$/, '').endsWith(MCP_PATH) ? base : `${base.replace(/\/+$/, '')}${MCP_PATH}`);
+        endpoint = new URL(withoutTrailing(base, '/').endsWith(MCP_PATH) ? base : `${withoutTrailing(base, '/')}${MCP_PATH}`);
       } catch {
         throw new CliError(`AIRLOCK_AGENT_URL "${base}" is not a URL; use e.g. ${DEFAULT_URL}`, 2);
       }

@@ -191,7 +191,7 @@ async function handleAws(
   const environment = resolveEnvironment(
     { environment: config.environment, environments: config.environments },
     // An S3 object is where its bucket is.
-    [...new Set(part.resources.map((arn) => (arn.startsWith('arn:aws:s3:::') ? arn.replace(/\/.*$/, '') : arn)))],
+    [...new Set(part.resources.map((arn) => (arn.startsWith('arn:aws:s3:::') ? arn.split('/')[0]! : arn)))],
   );
   const outbound = outboundOf(signed, headers, service, method, servicePath);
   const operation = operationFromParts({

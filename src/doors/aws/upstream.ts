@@ -8,6 +8,7 @@ import type { AwsUpstreamConfig } from '../../config/upstreams/index.js';
 import type { Redactor } from '../../redact/index.js';
 import type { HeaderMap } from '../http/headers.js';
 import { encodeRfc3986 } from './sigv4.js';
+import { withoutTrailing } from '../../core/text.js';
 
 /** A request as Airlock sends it on: its own reading of the agent's, before it is signed. */
 export interface AwsOutbound {
@@ -101,7 +102,7 @@ export function createAwsUpstream(
 
   const sign = async (outbound: AwsOutbound, service: AwsService, body: Buffer, credentials: KeyPair) => {
     const endpoint = endpointOf(config, service, outbound.region);
-    const base = endpoint.pathname.replace(/\/+$/, '');
+    const base = withoutTrailing(endpoint.pathname, '/');
     const path = `${base}${outbound.path.startsWith('/') ? outbound.path : `/${outbound.path}`}`;
     const headers: Record<string, string> = { host: endpoint.host };
     for (const [name, value] of Object.entries(outbound.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;

@@ -63,8 +63,10 @@ export class PayloadError extends Error {
 
 /** `mcp__server__tool` (Claude Code, Codex, Gemini CLI). */
 function mcpName(tool: string): { server: string; tool: string } | undefined {
-  const match = /^mcp__(.+?)__(.+)$/.exec(tool);
-  return match ? { server: match[1]!, tool: match[2]! } : undefined;
+  if (!tool.startsWith('mcp__')) return undefined;
+  // The server's name has at least one character; the first `__` after it ends it.
+  const split = tool.indexOf('__', 6);
+  return split >= 0 && split + 2 < tool.length ? { server: tool.slice(5, split), tool: tool.slice(split + 2) } : undefined;
 }
 
 function where(payload: Json, env: NodeJS.ProcessEnv, projectVariable: string): { cwd?: string; workspace?: string } {

@@ -20,6 +20,7 @@ import { createUpstream, type HttpUpstream } from './upstream.js';
 import { credentialsNotTheAgentsOwn, rawCredentialOperation } from './tripwire.js';
 import { knownSecretsOf } from '../../scan/secrets.js';
 import type { KnownSecret } from '../../classify/shell/index.js';
+import { withoutTrailing } from '../../core/text.js';
 
 /** The exact request as forwarded, token removed: kept with a hold so it can be replayed. */
 export interface StoredHttpRequest {
@@ -243,7 +244,7 @@ function judgeGraphQL(upstream: HttpUpstream, method: string, rest: string, requ
   const path = question < 0 ? rest : rest.slice(0, question);
   const search = new URLSearchParams(question < 0 ? '' : rest.slice(question + 1));
   // The endpoint is the upstream's URL; an agent may also spell out its path.
-  if (path !== '' && path !== '/' && path.replace(/\/+$/, '') !== upstream.basePath) {
+  if (path !== '' && path !== '/' && withoutTrailing(path, '/') !== upstream.basePath) {
     return { ok: false, status: 404, error: `the upstream ${upstream.name} is a GraphQL endpoint: send requests to /u/${upstream.name}, not ${path}` };
   }
   for (const name of METHOD_OVERRIDE_HEADERS) {

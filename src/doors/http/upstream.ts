@@ -7,6 +7,7 @@ import { resolveSecret, type Secret } from '../../config/secret.js';
 import type { GraphqlUpstreamConfig, HttpCredentialConfig, RestUpstreamConfig } from '../../config/upstreams/index.js';
 import { EnvironmentResolver, type Resolver } from './environments.js';
 import { Redactor } from '../../redact/index.js';
+import { withoutTrailing } from '../../core/text.js';
 
 export type HttpUpstreamConfig = GraphqlUpstreamConfig | RestUpstreamConfig;
 
@@ -105,7 +106,7 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
   });
   const introspecting = config.kind === 'graphql' && config.introspect && !config.schema;
   if (introspecting && !problems.length) problems.push(`Airlock has not yet read the schema of the upstream ${config.name}, so it cannot judge requests to it`);
-  const basePath = url.pathname.replace(/\/+$/, '');
+  const basePath = withoutTrailing(url.pathname, '/');
   const target: ResolverTarget = { pool, basePath, credential, timeoutMs: Math.min(setup.timeoutMs, 5_000) };
   const resolvers = (config.resolve?.resources ?? []).map(
     (entry): Resolver => ({

@@ -168,7 +168,7 @@ const NEGATED = /\b(?:non|not|never|no|without|doesn't|does not|won't|will not)[
  */
 export function descriptionSaysDestructive(description: string): string | undefined {
   const text = description.replace(NEGATED, ' ');
-  for (const sentence of text.split(/(?<=[.!?:;\n])\s+|\n+|<[^>]+>/)) {
+  for (const sentence of text.split(/(?<=[.!?:;\n])\s+|\n+|<[^<>]+>/)) {
     const words = splitWords(sentence);
     const opening = words[0] === 'this' && words[1] === 'tool' ? words.slice(2, 4) : words.slice(0, 2);
     for (const word of opening) {

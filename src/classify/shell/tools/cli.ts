@@ -362,7 +362,7 @@ export const CLI_HANDLERS: Record<string, Handler> = {
   scp,
   'ssh-add': (call) => call.part({ action: 'shell:ssh-add', class: 'privilege', why: 'adds or removes keys an agent signs in with' }),
   'ssh-keygen': (call) => call.part({ action: 'shell:ssh-keygen', class: 'privilege', why: 'makes or changes keys and the hosts trusted' }),
-  nsupdate: commandsOnStdin(/^\s*(update\s+)?(delete|del)\b/im),
+  nsupdate: commandsOnStdin(/^[ \t\f\v]*(?:update[ \t\f\v]+)?(delete|del)\b/im),
   borg: destroysOn(['compact', 'recreate', 'break-lock'], { depth: 1 }),
   splunk: destroysOn(['clean'], { depth: 2 }),
   tmux,

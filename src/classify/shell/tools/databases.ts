@@ -25,7 +25,7 @@ function postgresTarget(
   const url = database && /^postgres(ql)?:\/\//.test(database) ? safeUrl(database) : undefined;
   if (url) target = { host: url.hostname || host, port: url.port ? Number(url.port) : target.port, database: url.pathname.replace(/^\//, '') || undefined };
   else if (database && /\b(host|dbname|port)=/.test(database)) {
-    const pairs = Object.fromEntries([...database.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    const pairs = Object.fromEntries([...database.matchAll(/\b(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
     target = { host: pairs.host ?? host, port: pairs.port ? Number(pairs.port) : target.port, database: pairs.dbname ?? undefined };
   }
   const effectiveHost = target.host ?? 'localhost';
@@ -176,7 +176,7 @@ function pgTool(cls: OperationClass | ((call: Call) => OperationClass), why: str
 
 const pgRestore: Handler = (call) => {
   const clean = call.args.some(
-    (a) => a.value === '--clean' || a.value === '-c' || (a.value !== undefined && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a.value) && !a.value.startsWith('--')),
+    (a) => a.value === '--clean' || a.value === '-c' || (a.value !== undefined && /^-[a-bd-zA-Z]*c[a-zA-Z]*$/.test(a.value) && !a.value.startsWith('--')),
   );
   return pgTool(clean ? 'destructive' : 'write', clean ? 'pg_restore --clean drops the objects it restores first' : 'restores a dump')(call);
 };

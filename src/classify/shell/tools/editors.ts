@@ -9,7 +9,7 @@ import { type Call, type Handler, unknownWhy } from './call.js';
 /** The shell command an Ex command runs, `null` when it runs none, undefined when it cannot be told. */
 export function shellOfExCommand(command: string): string | null | undefined {
   const text = command.trim().replace(/^:+\s*/, '');
-  const bang = /^(?:[%.,$\d'<>\s]*)(?:r(?:ead)?|w(?:rite)?|[0-9,$.%]*)?\s*!(.*)$/s.exec(text);
+  const bang = /^[%.,$\d'<>\s]*(?:(?:r(?:ead)?|w(?:rite)?)\s*)?!(.*)$/s.exec(text);
   if (bang) return bang[1]!.replace(/^!/, '');
   if (
     /\b(system|systemlist|jobstart|termopen|execute|exe|luado|lua|py3?|python3?|perl|ruby|terminal|term|shell|sh|make|grep|cexpr)\b|libcall|\bsource\b|\bso\b/.test(

@@ -33,7 +33,8 @@ export function placeOf(given: Word, call: Call): Place {
   // A pattern or an expansion: only the fixed text before it is known. The names it can
   // become all live in the directory that fixed text ends in.
   const text = word.value ?? word.prefix;
-  const fixed = word.glob ? text.replace(/[*?[].*$/, '') : text;
+  const pattern = word.glob ? text.search(/[*?[]/) : -1;
+  const fixed = pattern >= 0 ? text.slice(0, pattern) : text;
   if (word.value === undefined && fixed === '') return { kind: 'outside', path: shown };
   const found =
     fixed === '' ? env.cwd : fixed.endsWith('/') ? resolvePath(fixed, env.cwd, home, word.tilde) : resolvePath(`${fixed}/..`, env.cwd, home, word.tilde);
@@ -75,7 +76,7 @@ export function isScratch(path: string): boolean {
  */
 function withKnownVariable(word: Word, call: Call): Word {
   if (word.value !== undefined) return word;
-  const match = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))([^$`"'\\*?[]*)"?$/.exec(word.raw);
+  const match = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]))([^$`"'\\*?[]*)"?$/.exec(word.raw);
   if (!match) return word;
   const name = match[1] ?? match[2]!;
   const assigned = assignedValue(name, call);
@@ -93,7 +94,14 @@ function assignedValue(name: string, call: Call): string | undefined {
 /** `$TMPDIR/x`, `"${TMPDIR:-/tmp}/x"`: under the temporary folder, unless the line set TMPDIR. */
 function inTmpdir(word: Word, call: Call): boolean {
   if (call.invocation.assignments.some((a) => a.name === 'TMPDIR') || call.out.assignments.some((a) => a.name === 'TMPDIR')) return false;
-  return word.prefix === '' && /^the expansion \$\{?TMPDIR\b/.test(word.dynamic ?? '') && /TMPDIR[^/]*\/[^.]/.test(word.raw) && !word.raw.includes('..');
+  return word.prefix === '' && /^the expansion \$\{?TMPDIR\b/.test(word.dynamic ?? '') && namesBelow(word.raw, 'TMPDIR') && !word.raw.includes('..');
+}
+
+/** After `name`, the first `/` is followed by a name (`$TMPDIR/x`, not `$TMPDIR/` or `$TMPDIR/.`). */
+function namesBelow(raw: string, name: string): boolean {
+  const at = raw.indexOf(name);
+  const slash = at < 0 ? -1 : raw.indexOf('/', at + name.length);
+  return slash >= 0 && slash + 1 < raw.length && raw[slash + 1] !== '.';
 }
 
 function normalise(path: string): string {
@@ -312,7 +320,7 @@ const tar: Handler = (call) => {
   const creating = has(parsed, '-c', '--create', '-r', '--append', '-u', '--update') || /^[a-z]*c/.test(call.args[0]?.value ?? '');
   const extracting = has(parsed, '-x', '--extract', '--get') || /^[a-z]*x/.test(call.args[0]?.value ?? '');
   // Old style: `tar cf FILE …` — the letters come first, without a dash, and f takes the next word.
-  const oldStyle = /^[a-z]*f[a-z]*$/.test(call.args[0]?.value ?? '') && !call.args[0]!.value!.startsWith('-');
+  const oldStyle = /^[a-eg-z]*f[a-z]*$/.test(call.args[0]?.value ?? '') && !call.args[0]!.value!.startsWith('-');
   const file = parsed.options.get('-f')?.[0] ?? parsed.options.get('--file')?.[0] ?? (oldStyle ? call.args[1]?.value : undefined);
   if (creating && file !== undefined && file !== '-') {
     overwrite(call, { raw: file, value: file, prefix: file, glob: false, tilde: file.startsWith('~') }, 'shell:tar');

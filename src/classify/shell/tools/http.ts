@@ -174,10 +174,10 @@ function withQuery(url: Word, query: string): Word {
 }
 
 function recordAuthorization(call: Call, header: string): void {
-  const match = /^\s*(proxy-)?authorization\s*:\s*(.*)$/i.exec(header);
-  if (match) call.out.authorizations.push(match[2]!);
-  const apiKey = /^\s*(x-api-key|api-key|x-auth-token|private-token|x-access-token)\s*:\s*(.+)$/i.exec(header);
-  if (apiKey) call.out.tokens.push(apiKey[2]!.trim());
+  const match = /^\s*(proxy-)?authorization\s*:(.*)$/is.exec(header);
+  if (match) call.out.authorizations.push(match[2]!.trimStart());
+  const apiKey = /^\s*(x-api-key|api-key|x-auth-token|private-token|x-access-token)\s*:(.+)$/is.exec(header)?.[2]?.trim();
+  if (apiKey) call.out.tokens.push(apiKey);
 }
 
 const WGET_VALUE_OPTIONS = new Set([

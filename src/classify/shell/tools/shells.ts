@@ -29,7 +29,7 @@ const shell: Handler = async (call) => {
       i++;
       continue;
     }
-    if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(v)) wantsString = true;
+    if (/^-[a-bd-zA-Z]*c[a-zA-Z]*$/.test(v)) wantsString = true;
   }
   if (wantsString) {
     commandString = args[i];
@@ -139,7 +139,7 @@ const awk: Handler = (call) => {
     call.unknown(`shell:${call.tool}`, unknownWhy(`the ${call.tool} program starts other programs`));
     return;
   }
-  const writes = program?.value !== undefined && /\bprint[^;}]*>/.test(program.value);
+  const writes = program?.value !== undefined && printsToFile(program.value);
   call.part({ action: `shell:${call.tool}`, class: writes ? 'write' : 'read' });
 };
 
@@ -176,3 +176,13 @@ export const SHELL_HANDLERS: Record<string, Handler> = {
   mawk: awk,
   nawk: awk,
 };
+
+/** An awk `print … > file` (or `printf`): a `>` after a print, before the statement ends at `;` or `}`. */
+function printsToFile(program: string): boolean {
+  let printing = false;
+  for (const [token] of program.matchAll(/\bprint|[;}>]/g)) {
+    if (token !== '>') printing = token === 'print';
+    else if (printing) return true;
+  }
+  return false;
+}
