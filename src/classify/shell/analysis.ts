@@ -58,6 +58,9 @@ export class Analysis {
   readonly files = new Map<string, string | undefined>();
   /** Reasons the command line cannot be classified at all (refused, not held). */
   readonly failures: string[] = [];
+  /** Scripts read so far (the line itself, then each nested one) and the commands in them. */
+  scripts = 0;
+  commands = 0;
 
   constructor(readonly context: ShellContext) {}
 

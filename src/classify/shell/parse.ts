@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { getProcessor } from 'sh-syntax';
 import { Language, Parser, type Node } from 'web-tree-sitter';
+import { strictSyntaxError } from './strict-parse.js';
 
 /**
  * Shell parsing. Two real parsers, because each is strong where the other is weak:
@@ -22,22 +21,6 @@ import { Language, Parser, type Node } from 'web-tree-sitter';
 export type ParsedShell = { readonly ok: true; readonly root: Node; release(): void } | { readonly ok: false; readonly error: string };
 
 let parserPromise: Promise<Parser> | undefined;
-let strictModule: Promise<object> | undefined;
-
-/** The two WebAssembly calls used here (the DOM library that types the rest is not loaded). */
-const wasm = (
-  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object>; instantiate(module: object, imports: object): Promise<object> } }
-).WebAssembly;
-
-/**
- * sh-syntax's own `parse` compiles its Go WebAssembly module from bytes on every call (tens of
- * milliseconds of CPU, more on a busy machine); compiled once, each call only instantiates it.
- * A fresh instance per call is kept: Go's runtime exits after each parse.
- */
-const parseStrictly = getProcessor((imports: object) => {
-  strictModule ??= readFile(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')).then((bytes) => wasm.compile(bytes));
-  return strictModule.then((module) => wasm.instantiate(module, imports));
-});
 
 function loadParser(): Promise<Parser> {
   parserPromise ??= (async () => {
@@ -57,11 +40,8 @@ export const MAX_COMMAND_LENGTH = 100_000;
 export async function parseShell(text: string): Promise<ParsedShell> {
   if (text.length > MAX_COMMAND_LENGTH) return { ok: false, error: `the command is longer than ${MAX_COMMAND_LENGTH} characters` };
   if (text.includes('\0')) return { ok: false, error: 'the command contains a NUL character' };
-  try {
-    await parseStrictly(text);
-  } catch (error) {
-    return { ok: false, error: `it is not valid shell syntax (${firstLine((error as Error).message)})` };
-  }
+  const strictError = strictSyntaxError(text);
+  if (strictError !== undefined) return { ok: false, error: `it is not valid shell syntax (${firstLine(strictError)})` };
   const parser = await loadParser();
   const tree = parser.parse(text);
   if (!tree) return { ok: false, error: 'the shell parser returned nothing' };

@@ -8,6 +8,14 @@ import { evaluateWord, heredocText, isWordNode, staticWord, type Word } from './
 /** How deep `bash -c "bash -c '…'"` may nest before Airlock stops reading and holds it. */
 export const MAX_DEPTH = 8;
 
+/**
+ * How much one command line may ask Airlock to read in all. Nesting multiplies work: 80 kB of
+ * `python3 -c 'os.system("ls"); …'` is three thousand scripts to parse, half a minute of CPU on
+ * the thread every door shares. A line past either bound is refused, with the advice to split it.
+ */
+export const MAX_SCRIPTS = 256;
+export const MAX_COMMANDS = 2_000;
+
 const SUBSTITUTIONS = new Set(['command_substitution', 'process_substitution']);
 const REDIRECTS = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect']);
 const HEREDOC_OWN = new Set(['heredoc_start', 'heredoc_body', 'heredoc_end']);
@@ -29,6 +37,10 @@ export async function analyseScript(text: string, env: Env, stdin: Stdin, depth:
     });
     return;
   }
+  if (++out.scripts > MAX_SCRIPTS) {
+    refuseOnce(out, `it runs more than ${MAX_SCRIPTS} nested scripts (bash -c, eval, interpreter code); split it into smaller commands`);
+    return;
+  }
   const parsed = await parseShell(text);
   if (!parsed.ok) {
     if (depth === 0) out.failures.push(`Airlock cannot read this command: ${parsed.error}`);
@@ -44,9 +56,15 @@ export async function analyseScript(text: string, env: Env, stdin: Stdin, depth:
     return;
   }
   try {
+    const commands = countCommands(parsed.root);
+    out.commands += commands;
+    if (out.commands > MAX_COMMANDS) {
+      refuseOnce(out, `it runs more than ${MAX_COMMANDS} commands; split it into smaller ones`);
+      return;
+    }
     const walker = new Walker(out, depth);
     await walker.statement(parsed.root, env, stdin, []);
-    const missed = countCommands(parsed.root) - walker.visited.size;
+    const missed = commands - walker.visited.size;
     if (missed > 0) {
       // A shape of syntax the walker does not know; what it could not place is not guessed at.
       out.add({
@@ -61,6 +79,11 @@ export async function analyseScript(text: string, env: Env, stdin: Stdin, depth:
   } finally {
     parsed.release();
   }
+}
+
+function refuseOnce(out: Analysis, why: string): void {
+  const failure = `Airlock cannot read this command: ${why}`;
+  if (!out.failures.includes(failure)) out.failures.push(failure);
 }
 
 function countCommands(node: Node): number {
