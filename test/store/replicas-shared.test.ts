@@ -1,0 +1,155 @@
+/**
+ * Two Airlock processes on one PostgreSQL database, behind no sticky load balancer: an agent's
+ * MCP session opened on one replica carries on at the other. Runs the built CLI (npm run build
+ * first).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startAirlockProcess, writeTestConfig } from '../support/airlock.js';
+import { startNotesHttpServer, type NotesHttpServer } from '../fixtures/mcp/notes-server.js';
+import { freshPostgresDatabase } from './stores.js';
+
+type Replica = Awaited<ReturnType<typeof startAirlockProcess>> & { configPath: string; dir: string };
+
+let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+let notes: NotesHttpServer;
+const replicas: Replica[] = [];
+
+const SHARED = { AIRLOCK_SECRET_KEY: randomBytes(32).toString('hex'), AIRLOCK_AUDIT_KEY: randomBytes(32).toString('hex') };
+
+const cli = (configPath: string, ...args: string[]) => {
+  const result = runCli(['--config', configPath, ...args], { env: SHARED });
+  if (result.status !== 0) throw new Error(`airlock ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+};
+
+function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const token = (agent: string, ...scopes: string[]) => {
+  const first = replicas[0]!.configPath;
+  try {
+    cli(first, 'agent', 'add', agent);
+  } catch {
+    // already added
+  }
+  return (JSON.parse(cli(first, 'token', 'issue', '--agent', agent, ...scopes.flatMap((s) => ['--scope', s]), '--json')) as { token: string }).token;
+};
+
+/**
+ * The official SDK client, whose every request goes to whichever replica `to()` names: the
+ * load balancer, reduced to a switch.
+ */
+function agentBehindBalancer(bearer: string): { client: Client; transport: StreamableHTTPClientTransport; to(replica: Replica): void } {
+  let target = replicas[0]!;
+  const transport = new StreamableHTTPClientTransport(new URL(`${target.url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+    fetch: (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const destination = new URL(target.url);
+      url.host = destination.host;
+      return fetch(url, init);
+    },
+  });
+  const client = new Client({ name: 'balanced-agent', version: '2.0.0' }, { capabilities: { roots: { listChanged: true } } });
+  return {
+    client,
+    transport,
+    to(replica) {
+      target = replica;
+    },
+  };
+}
+
+const textOf = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+beforeAll(async () => {
+  database = await freshPostgresDatabase();
+  notes = await startNotesHttpServer();
+  for (let i = 0; i < 2; i++) {
+    const { dir, configPath } = writeTestConfig({
+      config: {
+        store: { postgres: database.url },
+        baseline: { ignore: ['first-destructive', 'first-environment', 'first-upstream', 'refusal-burst', 'rate-burst'], suspendOn: [] },
+        upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: notes.url } }],
+      },
+    });
+    replicas.push({ dir, configPath } as Replica);
+  }
+  cli(replicas[0]!.configPath, 'agent', 'add', 'notes-bot');
+  for (const replica of replicas) Object.assign(replica, await startAirlockProcess(replica.configPath, SHARED));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(replicas.map((replica) => (replica.process ? kill(replica.process) : undefined)));
+  await notes?.close();
+  await database?.drop();
+  for (const replica of replicas) rmSync(replica.dir, { recursive: true, force: true });
+});
+
+describe('an MCP session on two replicas', () => {
+  it('opens on the first replica and calls a tool on the second, which forwards it and records it', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const agent = agentBehindBalancer(token('notes-bot', 'write:staging'));
+    await agent.client.connect(agent.transport);
+    const sessionId = agent.transport.sessionId!;
+    expect((await agent.client.listTools()).tools.map((t) => t.name)).toContain('notes__add_note');
+
+    agent.to(b);
+    const result = (await agent.client.callTool({ name: 'notes__add_note', arguments: { id: 'from-b', title: 'b', text: 'written through b' } })) as CallToolResult;
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(agent.transport.sessionId).toBe(sessionId);
+    expect(notes.state.notes.get('from-b')).toEqual({ title: 'b', text: 'written through b' });
+    const [record] = await sql<{ body: string }>("SELECT body FROM audit WHERE type = 'decision' AND agent = 'notes-bot' AND body LIKE '%add_note%'");
+    expect(JSON.parse(record!.body)).toMatchObject({ door: 'mcp', upstream: 'notes', verdict: 'allow', resources: ['from-b'] });
+
+    // And back: the first replica still serves it.
+    agent.to(a);
+    const listed = (await agent.client.callTool({ name: 'notes__list_notes', arguments: {} })) as CallToolResult;
+    expect(textOf(listed)).toContain('written through b');
+    await agent.client.close();
+  }, 60_000);
+
+  it('answers a session as unknown to another token on the other replica, and refuses a revoked token there', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const owner = token('notes-bot', 'read:staging');
+    const agent = agentBehindBalancer(owner);
+    agent.to(a);
+    await agent.client.connect(agent.transport);
+    const sessionId = agent.transport.sessionId!;
+    const post = (bearer: string) =>
+      fetch(`${b.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${bearer}`, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }),
+      });
+    const thief = await post(token('other-bot', 'read:staging'));
+    expect(thief.status).toBe(404);
+    const tokenId = (await sql<{ id: string }>("SELECT id FROM tokens WHERE agent = 'notes-bot' ORDER BY created_at DESC LIMIT 1"))[0]!.id;
+    cli(a.configPath, 'token', 'revoke', tokenId);
+    const revoked = await post(owner);
+    expect(revoked.status).toBe(401);
+    await agent.client.close();
+  }, 60_000);
+});
