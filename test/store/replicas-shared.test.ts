@@ -117,7 +117,10 @@ describe('an MCP session on two replicas', () => {
     expect((await agent.client.listTools()).tools.map((t) => t.name)).toContain('notes__add_note');
 
     agent.to(b);
-    const result = (await agent.client.callTool({ name: 'notes__add_note', arguments: { id: 'from-b', title: 'b', text: 'written through b' } })) as CallToolResult;
+    const result = (await agent.client.callTool({
+      name: 'notes__add_note',
+      arguments: { id: 'from-b', title: 'b', text: 'written through b' },
+    })) as CallToolResult;
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(agent.transport.sessionId).toBe(sessionId);
     expect(notes.state.notes.get('from-b')).toEqual({ title: 'b', text: 'written through b' });
@@ -141,7 +144,12 @@ describe('an MCP session on two replicas', () => {
     const post = (bearer: string) =>
       fetch(`${b.url}/mcp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${bearer}`, 'mcp-session-id': sessionId },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${bearer}`,
+          'mcp-session-id': sessionId,
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }),
       });
     const thief = await post(token('other-bot', 'read:staging'));

@@ -65,6 +65,8 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
   const upstreams = new Map<string, AwsUpstream>();
   const byHost = new Map<string, AwsUpstream>();
   const redactor = redactorFor(runtime.config);
+  // What the forward metric calls this door: the egress proxy opens one to forward by host.
+  const door = options.byHostOnly ? 'egress' : 'aws';
   for (const config of runtime.config.upstreams) {
     if (config.kind !== 'aws') continue;
     const upstream = createAwsUpstream(config, {
@@ -94,7 +96,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
       if (upstreams.size === 0) return false;
       const found = route(request);
       if (!found) return false;
-      handleAws(runtime, redactor, found.upstream, found.rest, request, response).catch((error: unknown) => {
+      handleAws(runtime, door, redactor, found.upstream, found.rest, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'AWS door error');
         if (!response.headersSent)
           send(response, awsError('rest-xml', 'InternalError', 'Airlock failed while handling this request; nothing was forwarded', 500));
@@ -116,6 +118,7 @@ function protocolOf(service: AwsService | undefined, request: IncomingMessage): 
 
 async function handleAws(
   runtime: Runtime,
+  door: string,
   redactor: Redactor,
   upstream: AwsUpstream,
   rest: string,
@@ -234,7 +237,7 @@ async function handleAws(
   }
   const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
   if (!backup.ok) return refuse(backup.verdict);
-  await forward(upstream, service, outbound, body, redactor, method, response, protocol);
+  await forward(upstream, service, outbound, body, redactor, method, response, protocol, () => runtime.metrics.forwarding(door, upstream.name));
 }
 
 /** Airlock's reading of the request, as it will be sent: only what the agent signed is carried. */
@@ -298,10 +301,13 @@ async function forward(
   method: string,
   response: ServerResponse,
   protocol: AwsProtocol,
+  forwarding: () => () => void,
 ): Promise<void> {
   let answer: Awaited<ReturnType<AwsUpstream['send']>>;
   try {
+    const answered = forwarding();
     answer = await upstream.send(outbound, service, body);
+    answered();
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).name;
     return send(

@@ -275,7 +275,8 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
       request.resume();
       return sendRefusal(response, problemRefusal(unrecorded(), 503));
     }
-    passThrough(request, response, authority, path);
+    // A host egress.allow lets through is no upstream of the config: its forwards share one label.
+    passThrough(request, response, authority, path, runtime.metrics.forwarding('egress', 'egress.allow'));
   };
 
   const proxy: Server = createServer((request, response) => {
@@ -344,9 +345,10 @@ function tunnel(socket: Socket, head: Buffer, authority: Authority, open: Set<So
 }
 
 /** A plain HTTP request to an allowed host, forwarded without the proxy's own headers. */
-function passThrough(request: IncomingMessage, response: ServerResponse, authority: Authority, path: string): void {
+function passThrough(request: IncomingMessage, response: ServerResponse, authority: Authority, path: string, answered: () => void): void {
   const headers = responseHeadersToReturn(request.headers);
   const outgoing = httpRequest({ host: authority.host, port: authority.port, method: request.method, path, headers }, (answer) => {
+    answered();
     response.writeHead(answer.statusCode ?? 502, responseHeadersToReturn(answer.headers));
     answer.pipe(response);
   });

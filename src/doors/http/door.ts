@@ -74,6 +74,8 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   const aws = openAwsDoor(runtime, options);
   const names = [...upstreams.keys(), ...aws.names];
   const secrets = knownSecretsOf(runtime.config).secrets;
+  // What the forward metric calls this door: the egress proxy opens one to forward by host.
+  const door: ForwardingDoor = options.byHostOnly ? 'egress' : 'http';
 
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
@@ -97,7 +99,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
       if (aws.handleHttp(request, response)) return true;
       const found = route(request);
       if (!found) return false;
-      handle(runtime, names, secrets, found, request, response).catch((error: unknown) => {
+      handle(runtime, door, names, secrets, found, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
         if (!response.headersSent) {
           send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
@@ -112,8 +114,11 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
   };
 }
 
+type ForwardingDoor = 'http' | 'egress';
+
 async function handle(
   runtime: Runtime,
+  door: ForwardingDoor,
   names: readonly string[],
   secrets: readonly KnownSecret[],
   route: Route,
@@ -224,7 +229,7 @@ async function handle(
   if (verdict.kind !== 'allow') return refuse(verdict);
   const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
   if (!backup.ok) return refuse(backup.verdict);
-  await forward(upstream, request, response, stored, body.body);
+  await forward(upstream, request, response, stored, body.body, () => runtime.metrics.forwarding(door, upstream.name));
   if (debug) runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
 }
 
@@ -417,10 +422,19 @@ async function waitIfAsked(
 /** Small answers of known length are masked and written in one piece; others are streamed. */
 const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
-async function forward(upstream: HttpUpstream, request: IncomingMessage, response: ServerResponse, stored: StoredHttpRequest, body: Buffer): Promise<void> {
+async function forward(
+  upstream: HttpUpstream,
+  request: IncomingMessage,
+  response: ServerResponse,
+  stored: StoredHttpRequest,
+  body: Buffer,
+  forwarding: () => () => void,
+): Promise<void> {
   let answer: Awaited<ReturnType<typeof sendUpstream>>;
   try {
+    const answered = forwarding();
     answer = await sendUpstream(upstream, stored, body);
+    answered();
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).name;
     const timedOut = /TIMEOUT/i.test(code);

@@ -62,6 +62,7 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
         log: runtime.log,
         redactor,
         timeoutMs: runtime.config.limits.upstreamTimeout,
+        forwarding: (upstream) => runtime.metrics.forwarding('mcp', upstream),
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.healthMs ? { healthMs: options.healthMs } : {}),
       });
