@@ -5,20 +5,24 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pg from 'pg';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startAirlockProcess, writeTestConfig } from '../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../fixtures/mcp/notes-server.js';
+import { startRecordingServer, type RecordingServer } from '../holds/support.js';
 import { freshPostgresDatabase } from './stores.js';
 
-type Replica = Awaited<ReturnType<typeof startAirlockProcess>> & { configPath: string; dir: string };
+type Replica = Awaited<ReturnType<typeof startAirlockProcess>> & { configPath: string; dir: string; config: Record<string, unknown> };
 
 let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
 let notes: NotesHttpServer;
+let oldApi: RecordingServer;
+let newApi: RecordingServer;
 const replicas: Replica[] = [];
 
 const SHARED = { AIRLOCK_SECRET_KEY: randomBytes(32).toString('hex'), AIRLOCK_AUDIT_KEY: randomBytes(32).toString('hex') };
@@ -87,15 +91,19 @@ const textOf = (result: CallToolResult) => result.content.map((c) => (c.type ===
 beforeAll(async () => {
   database = await freshPostgresDatabase();
   notes = await startNotesHttpServer();
+  oldApi = await startRecordingServer();
+  newApi = await startRecordingServer();
   for (let i = 0; i < 2; i++) {
-    const { dir, configPath } = writeTestConfig({
-      config: {
-        store: { postgres: database.url },
-        baseline: { ignore: ['first-destructive', 'first-environment', 'first-upstream', 'refusal-burst', 'rate-burst'], suspendOn: [] },
-        upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: notes.url } }],
-      },
-    });
-    replicas.push({ dir, configPath } as Replica);
+    const config = {
+      store: { postgres: database.url },
+      baseline: { ignore: ['first-destructive', 'first-environment', 'first-upstream', 'refusal-burst', 'rate-burst'], suspendOn: [] },
+      upstreams: [
+        { name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: notes.url } },
+        { name: 'api', kind: 'rest', url: oldApi.url, environment: 'staging' },
+      ],
+    };
+    const { dir, configPath } = writeTestConfig({ config });
+    replicas.push({ dir, configPath, config } as Replica);
   }
   cli(replicas[0]!.configPath, 'agent', 'add', 'notes-bot');
   for (const replica of replicas) Object.assign(replica, await startAirlockProcess(replica.configPath, SHARED));
@@ -104,6 +112,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(replicas.map((replica) => (replica.process ? kill(replica.process) : undefined)));
   await notes?.close();
+  await oldApi?.close();
+  await newApi?.close();
   await database?.drop();
   for (const replica of replicas) rmSync(replica.dir, { recursive: true, force: true });
 });
@@ -159,5 +169,67 @@ describe('an MCP session on two replicas', () => {
     const revoked = await post(owner);
     expect(revoked.status).toBe(401);
     await agent.client.close();
+  }, 60_000);
+});
+
+/** Rewrites a replica's config file with changes to the keys it was written with. */
+function rewrite(replica: Replica, change: (config: Record<string, unknown>) => Record<string, unknown>): void {
+  const written = { listen: { http: '127.0.0.1:0' }, dataDir: `${replica.dir}/data`, policies: ['policies/'], ...replica.config };
+  writeFileSync(replica.configPath, stringify(change(written)));
+}
+
+const withApiAt = (url: string) => (config: Record<string, unknown>) => ({
+  ...config,
+  upstreams: (config.upstreams as { name: string }[]).map((u) => (u.name === 'api' ? { ...u, url } : u)),
+});
+
+describe('a config reload on two replicas', () => {
+  it('sent to one replica, makes the other forward to the upstream’s new URL', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const bearer = token('reload-bot', 'read:staging');
+    const get = (replica: Replica, item: string) => fetch(`${replica.url}/u/api/v1/items/${item}`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect((await get(b, 'before')).status).toBe(200);
+    expect(oldApi.received.map((r) => r.url)).toContain('/v1/items/before');
+
+    for (const replica of replicas) rewrite(replica, withApiAt(newApi.url));
+    a.process.kill('SIGHUP');
+    let n = 0;
+    await expect
+      .poll(
+        async () => {
+          await (await get(b, `after-${++n}`)).body?.cancel();
+          return newApi.received.some((r) => r.url.startsWith('/v1/items/after-'));
+        },
+        { interval: 50, timeout: 15_000 },
+      )
+      .toBe(true);
+    // Once in force, nothing goes to the old URL any more.
+    const oldCount = oldApi.received.length;
+    expect((await get(b, 'settled')).status).toBe(200);
+    expect((await get(a, 'settled-a')).status).toBe(200);
+    expect(oldApi.received.length).toBe(oldCount);
+    expect(newApi.received.map((r) => r.url)).toEqual(expect.arrayContaining(['/v1/items/settled', '/v1/items/settled-a']));
+    expect(await (await fetch(`${b.url}/readyz`)).json()).not.toHaveProperty('needsRestart');
+  }, 60_000);
+
+  it('keeps the config in force when the new file is invalid, and reports a change it cannot apply live as needing a restart', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const bearer = token('reload-bot', 'read:staging');
+    const get = (replica: Replica, item: string) => fetch(`${replica.url}/u/api/v1/items/${item}`, { headers: { authorization: `Bearer ${bearer}` } });
+    writeFileSync(b.configPath, 'upstreams:\n  - name: api\n    kind: nonsense\n');
+    a.process.kill('SIGHUP');
+    await expect.poll(() => b.output(), { interval: 50, timeout: 15_000 }).toMatch(/config reload failed; the previous config stays in force/);
+    expect((await get(b, 'still-new')).status).toBe(200);
+    expect(newApi.received.map((r) => r.url)).toContain('/v1/items/still-new');
+
+    // A new listen address cannot be taken live: reported, and nothing of it applied.
+    rewrite(b, (config) => ({ ...withApiAt(newApi.url)(config), listen: { http: '127.0.0.1:1' } }));
+    b.process.kill('SIGHUP');
+    await expect
+      .poll(async () => ((await (await fetch(`${b.url}/readyz`)).json()) as { needsRestart?: string[] }).needsRestart, { interval: 50, timeout: 15_000 })
+      .toEqual(['listen']);
+    expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
+    expect((await get(b, 'same-listener')).status).toBe(200);
+    expect(b.output()).toMatch(/config changes that need a restart were not applied/);
   }, 60_000);
 });

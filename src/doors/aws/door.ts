@@ -10,6 +10,7 @@ import { authenticate } from '../../identity/authenticate.js';
 import { parseToken } from '../../identity/token-format.js';
 import { redactorFor, type Redactor } from '../../redact/index.js';
 import type { Runtime } from '../../server/runtime.js';
+import type { AirlockConfig } from '../../config/load.js';
 import { relayAnswer } from '../http/door.js';
 import { readBody } from '../http/body.js';
 import { responseHeadersToReturn, type HeaderMap } from '../http/headers.js';
@@ -61,21 +62,21 @@ const NOT_CARRIED = new Set([
  * operation, placed in an environment, judged, and only then signed again with the real
  * credentials and sent. Only the headers the agent signed are read and carried.
  */
-export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: boolean } = {}): AwsDoor {
+export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: boolean } = {}, config: AirlockConfig = runtime.config): AwsDoor {
   const upstreams = new Map<string, AwsUpstream>();
   const byHost = new Map<string, AwsUpstream>();
-  const redactor = redactorFor(runtime.config);
+  const redactor = redactorFor(config);
   // What the forward metric calls this door: the egress proxy opens one to forward by host.
   const door = options.byHostOnly ? 'egress' : 'aws';
-  for (const config of runtime.config.upstreams) {
-    if (config.kind !== 'aws') continue;
-    const upstream = createAwsUpstream(config, {
-      timeoutMs: runtime.config.limits.upstreamTimeout,
+  for (const upstreamConfig of config.upstreams) {
+    if (upstreamConfig.kind !== 'aws') continue;
+    const upstream = createAwsUpstream(upstreamConfig, {
+      timeoutMs: config.limits.upstreamTimeout,
       redactor,
-      onProblem: (problem) => runtime.log.warn({ upstream: config.name, problem }, 'upstream problem'),
+      onProblem: (problem) => runtime.log.warn({ upstream: upstreamConfig.name, problem }, 'upstream problem'),
     });
-    upstreams.set(config.name, upstream);
-    for (const host of config.hosts) byHost.set(host.toLowerCase(), upstream);
+    upstreams.set(upstreamConfig.name, upstream);
+    for (const host of upstreamConfig.hosts) byHost.set(host.toLowerCase(), upstream);
   }
   const route = (request: IncomingMessage): { upstream: AwsUpstream; rest: string } | undefined => {
     const url = request.url ?? '/';

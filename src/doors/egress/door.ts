@@ -7,6 +7,7 @@ import { loadSecretKey } from '../../identity/secret-box.js';
 import { knownSecretsOf } from '../../scan/secrets.js';
 import type { RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
+import type { AirlockConfig } from '../../config/load.js';
 import { isAirlockToken } from '../../classify/shell/index.js';
 import { bearerToken, openHttpDoor } from '../http/door.js';
 import { responseHeadersToReturn } from '../http/headers.js';
@@ -52,9 +53,21 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
   if (!listen) return { close: async () => {} };
   const ca = await loadOrCreateCa(config.dataDir, loadSecretKey(config.dataDir, { warn: (message) => runtime.log.warn(message) }));
   const httpDoor = await openHttpDoor(runtime, { byHostOnly: true });
-  const rules: EgressRules = { upstreamHosts: upstreamHostsOf(config.upstreams), allow: config.egress.allow };
-  const secrets = knownSecretsOf(config).secrets;
-  const upstreams = new Map(config.upstreams.map((upstream) => [upstream.name, upstream]));
+  // What the door routes by, rebuilt when a reload changes the upstreams or egress.allow.
+  const routing = (from: AirlockConfig) => ({
+    rules: { upstreamHosts: upstreamHostsOf(from.upstreams), allow: from.egress.allow } satisfies EgressRules,
+    secrets: knownSecretsOf(from).secrets,
+    upstreams: new Map(from.upstreams.map((upstream) => [upstream.name, upstream])),
+  });
+  let { rules, secrets, upstreams } = routing(config);
+  const stopReloads = runtime.onConfigReload((next) => {
+    const built = routing(next);
+    return {
+      commit() {
+        ({ rules, secrets, upstreams } = built);
+      },
+    };
+  });
   const opened = new WeakMap<Socket, OpenedTunnel>();
   // Tunnels to allowed hosts leave the HTTP server's hands; they are closed with the door.
   const tunnels = new Set<Socket>();
@@ -301,6 +314,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
       proxy.listen(listen.port, listen.host, () => resolve());
     });
   } catch (error) {
+    stopReloads();
     await httpDoor.close();
     throw error;
   }
@@ -315,6 +329,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
         inner.closeAllConnections();
         for (const socket of tunnels) socket.destroy();
       });
+      stopReloads();
       await httpDoor.close();
     },
   };
