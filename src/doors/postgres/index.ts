@@ -62,7 +62,11 @@ export function createPostgresDoor(): DoorModule {
       // A missing secret in the new config refuses the reload, as it refuses a start.
       const stopReloads = runtime.onConfigReload((next) => {
         const entries = upstreamEntries(next);
-        return { commit: () => void (context.upstreams = entries) };
+        return {
+          commit() {
+            context.upstreams = entries;
+          },
+        };
       });
       const sockets = new Set<Socket>();
       const server: Server = createServer((socket) => {
