@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { DoorModule } from './door-module.js';
 import { createLogger, type Logger } from './log.js';
 import { AirlockMetrics } from './metrics.js';
+import { checkpointDatabaseOf, type CheckpointDatabase } from '../audit/checkpoint-database.js';
 
 /**
  * One running Airlock's shared parts: config, store, audit log, policies and the gate. Doors,
@@ -73,6 +74,18 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
   let engine = PolicyEngine.load(config.policyFiles);
   const store = await openStore(config, { writerThread: options.writerThread ?? false });
   const audit = new AuditLog(store.audit, clock);
+  // The head kept where no replica can rewrite it, when the config names such a place.
+  let checkpoints: CheckpointDatabase | undefined;
+  try {
+    checkpoints = checkpointDatabaseOf(config, (error) => {
+      metrics.storeError('checkpoint');
+      log.warn({ err: error.message }, 'the audit checkpoint database could not be advanced; the next synced commit tries again');
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (checkpoints) audit.onSyncedHead((record) => checkpoints.offer(record));
   // Anomaly signals, the circuit breaker and budgets: every door's decisions go through them.
   const monitor = new BehaviourMonitor({ store, audit, settings: config.baseline, clock, log });
   const gate = new Gate({
@@ -191,6 +204,7 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
       for (const watcher of watchers) watcher.close();
       await monitor.close();
       await audit.drain();
+      await checkpoints?.close();
       await store.close();
     },
   };

@@ -20,6 +20,8 @@ import { freshPostgresDatabase } from './stores.js';
 type Replica = Awaited<ReturnType<typeof startAirlockProcess>> & { configPath: string; dir: string; config: Record<string, unknown> };
 
 let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+/** The second database, where the replicas keep the audit chain's signed head apart from the store. */
+let checkpointDb: Awaited<ReturnType<typeof freshPostgresDatabase>>;
 let notes: NotesHttpServer;
 let oldApi: RecordingServer;
 let newApi: RecordingServer;
@@ -41,8 +43,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<
   });
 }
 
-async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
+async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = [], url = database.url): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return (await client.query<T>(text, params)).rows;
@@ -90,12 +92,14 @@ const textOf = (result: CallToolResult) => result.content.map((c) => (c.type ===
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
+  checkpointDb = await freshPostgresDatabase();
   notes = await startNotesHttpServer();
   oldApi = await startRecordingServer();
   newApi = await startRecordingServer();
   for (let i = 0; i < 2; i++) {
     const config = {
       store: { postgres: database.url },
+      audit: { checkpoint: { postgres: checkpointDb.url } },
       baseline: { ignore: ['first-destructive', 'first-environment', 'first-upstream', 'refusal-burst', 'rate-burst'], suspendOn: [] },
       upstreams: [
         { name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: notes.url } },
@@ -115,6 +119,7 @@ afterAll(async () => {
   await oldApi?.close();
   await newApi?.close();
   await database?.drop();
+  await checkpointDb?.drop();
   for (const replica of replicas) rmSync(replica.dir, { recursive: true, force: true });
 });
 
@@ -231,5 +236,37 @@ describe('a config reload on two replicas', () => {
     expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
     expect((await get(b, 'same-listener')).status).toBe(200);
     expect(b.output()).toMatch(/config changes that need a restart were not applied/);
+  }, 60_000);
+});
+
+describe('the audit checkpoint kept in a database no replica owns', () => {
+  it('lets `airlock audit verify` pass, and fail naming the records when the newest are cut from the main database', async () => {
+    // The replicas stop first (flushing their records and heads): what is left is the database an attacker edits.
+    await Promise.all(replicas.map((replica) => kill(replica.process, 'SIGTERM')));
+    const [head] = await sql<{ seq: string; mac: string | null }>('SELECT seq, mac FROM airlock_audit_checkpoint', [], checkpointDb.url);
+    expect(Number(head!.seq)).toBeGreaterThan(3);
+    expect(head!.mac).toMatch(/^[0-9a-f]{64}$/);
+    // An operator's machine: the same store and checkpoint database, no head file of its own.
+    const operator = writeTestConfig({ config: { store: { postgres: database.url }, audit: { checkpoint: { postgres: checkpointDb.url } } } });
+    try {
+      const verify = () => runCli(['--config', operator.configPath, 'audit', 'verify'], { env: SHARED });
+      const intact = verify();
+      expect(intact.status, intact.stderr).toBe(0);
+      expect(intact.stdout).toMatch(new RegExp(`^ok: \\d+ records, chain intact .*checkpoint database postgres://.* at record ${head!.seq} matches`));
+
+      // Cut the newest records off the main database, and move its head row back to match, as
+      // someone who can write that database would: the chain left is valid on its own.
+      const cutFrom = Number(head!.seq) - 1;
+      await sql('DELETE FROM audit WHERE seq >= $1', [cutFrom]);
+      await sql(
+        'UPDATE audit_head SET seq = last.seq, hash = last.hash FROM (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) AS last WHERE audit_head.id = 1',
+      );
+      const cut = verify();
+      expect(cut.status).toBe(1);
+      expect(cut.stdout).toContain(`TAMPERED: record ${cutFrom} — truncated: the log ends at record ${cutFrom - 1}`);
+      expect(cut.stdout).toMatch(/\(checkpoint database postgres:\/\//);
+    } finally {
+      rmSync(operator.dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
