@@ -8,6 +8,7 @@ import { BehaviourMonitor } from '../baseline/monitor.js';
 import { BudgetKeeper } from '../policy/budgets.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { openStore } from '../store/open.js';
+import { carryRedactor } from '../redact/index.js';
 import type { Store } from '../store/store.js';
 import type { DoorModule } from './door-module.js';
 import { createLogger, type Logger } from './log.js';
@@ -123,6 +124,7 @@ export async function openRuntime(config: AirlockConfig, options: RuntimeOptions
   const reloadOnce = async (): Promise<ConfigReloadPlan> => {
     const plan = planReload(current, started, loadConfig(current.file));
     const nextEngine = PolicyEngine.load(plan.config.policyFiles);
+    carryRedactor(current, plan.config);
     const prepared: ConfigChange[] = [];
     try {
       for (const prepare of preparers) prepared.push(await prepare(plan.config));
