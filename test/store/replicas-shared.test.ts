@@ -1,7 +1,9 @@
 /**
- * Two Airlock processes on one PostgreSQL database, behind no sticky load balancer: an agent's
- * MCP session opened on one replica carries on at the other. Runs the built CLI (npm run build
- * first).
+ * Two Airlock processes on one PostgreSQL database, behind a load balancer with no stickiness:
+ * an agent's MCP session opened on one replica carries on at the other; a config reload sent
+ * to one replica is applied by both; and the audit chain's signed head, kept in a second
+ * database no replica owns, catches records cut from the main one. Runs the built CLI (npm run
+ * build first).
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -149,7 +151,7 @@ describe('an MCP session on two replicas', () => {
     await agent.client.close();
   }, 60_000);
 
-  it('answers a session as unknown to another token on the other replica, and refuses a revoked token there', async () => {
+  it('answers a session as unknown to another token on the other replica, and does not take it up for a stopped agent or a revoked token', async () => {
     const [a, b] = replicas as [Replica, Replica];
     const owner = token('notes-bot', 'read:staging');
     const agent = agentBehindBalancer(owner);
@@ -169,6 +171,12 @@ describe('an MCP session on two replicas', () => {
       });
     const thief = await post(token('other-bot', 'read:staging'));
     expect(thief.status).toBe(404);
+    // A stopped agent's session is not taken up elsewhere.
+    cli(a.configPath, 'stop', '--agent', 'notes-bot', '--reason', 'drill');
+    const stopped = await post(owner);
+    expect(stopped.status).toBe(403);
+    expect(await stopped.text()).toContain('drill');
+    cli(a.configPath, 'resume', '--agent', 'notes-bot');
     const tokenId = (await sql<{ id: string }>("SELECT id FROM tokens WHERE agent = 'notes-bot' ORDER BY created_at DESC LIMIT 1"))[0]!.id;
     cli(a.configPath, 'token', 'revoke', tokenId);
     const revoked = await post(owner);
