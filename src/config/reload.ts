@@ -47,5 +47,5 @@ export function planReload(running: AirlockConfig, started: AirlockConfig, next:
       needsRestart.push(key);
     }
   }
-  return { config: merged as unknown as AirlockConfig, changed, needsRestart };
+  return { config: merged as unknown as AirlockConfig, changed: changed.sort(), needsRestart: needsRestart.sort() };
 }
