@@ -23,8 +23,13 @@ function macOf(key: string, seq: number, hash: string): string {
   return createHmac('sha256', key).update(`${seq}:${hash}`).digest('hex');
 }
 
+/** The head as it is kept apart, signed with the key when there is one. */
+export function signedCheckpoint(head: { seq: number; hash: string }, key: string | undefined, at: string): Checkpoint {
+  return { seq: head.seq, hash: head.hash, at, ...(key ? { mac: macOf(key, head.seq, head.hash) } : {}) };
+}
+
 export function writeCheckpoint(path: string, head: { seq: number; hash: string }, key: string | undefined, at: string): void {
-  const checkpoint: Checkpoint = { seq: head.seq, hash: head.hash, at, ...(key ? { mac: macOf(key, head.seq, head.hash) } : {}) };
+  const checkpoint = signedCheckpoint(head, key, at);
   mkdirSync(dirname(path), { recursive: true });
   // Readers never see a half-written head: write beside it, then rename over it.
   const temporary = `${path}.${process.pid}.tmp`;
@@ -58,15 +63,20 @@ export function readCheckpoint(path: string, key?: string): CheckpointRead {
   } catch {
     return { kind: 'invalid', problem: 'the head file is not valid JSON' };
   }
+  return checkedCheckpoint(checkpoint, key, 'the head file');
+}
+
+/** A stored head, checked: whole, and signed with the key when there is one. `where` names it in problems. */
+export function checkedCheckpoint(checkpoint: Checkpoint, key: string | undefined, where: string): CheckpointRead {
   if (!Number.isInteger(checkpoint.seq) || typeof checkpoint.hash !== 'string') {
-    return { kind: 'invalid', problem: 'the head file has no seq and hash' };
+    return { kind: 'invalid', problem: `${where} has no seq and hash` };
   }
   if (key) {
-    if (!checkpoint.mac) return { kind: 'invalid', problem: 'the head file is not signed, but AIRLOCK_AUDIT_KEY is set' };
+    if (!checkpoint.mac) return { kind: 'invalid', problem: `${where} is not signed, but AIRLOCK_AUDIT_KEY is set` };
     const expected = Buffer.from(macOf(key, checkpoint.seq, checkpoint.hash), 'hex');
     const actual = Buffer.from(checkpoint.mac, 'hex');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      return { kind: 'invalid', problem: 'the head file signature does not match (edited, or signed with another key)' };
+      return { kind: 'invalid', problem: `${where} signature does not match (edited, or signed with another key)` };
     }
   }
   return { kind: 'ok', checkpoint };

@@ -27,6 +27,7 @@ export class AuditLog {
   private committing = 0;
   private scheduled = false;
   private readonly listeners = new Set<Listener>();
+  private readonly syncedListeners = new Set<Listener>();
 
   constructor(
     private readonly repository: AuditRepository,
@@ -62,6 +63,12 @@ export class AuditLog {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called with the last record of each batch committed with a disk sync: a head that survives a crash of the store. */
+  onSyncedHead(listener: Listener): () => void {
+    this.syncedListeners.add(listener);
+    return () => this.syncedListeners.delete(listener);
+  }
+
   /** Resolves when everything appended so far is on disk. */
   async drain(): Promise<void> {
     while (this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -94,6 +101,8 @@ export class AuditLog {
             pending.resolve(records[i]!);
           });
           for (const record of records) for (const listener of this.listeners) safely(listener, record);
+          const last = records[records.length - 1];
+          if (sync && last) for (const listener of this.syncedListeners) safely(listener, last);
         },
         (error: Error) => {
           for (const pending of batch) pending.reject(error);

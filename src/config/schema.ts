@@ -89,6 +89,15 @@ export const configSchema = z
         head: z.string().optional(),
         /** `changes`: records of allowed reads are committed without their own disk sync; `all`: every commit is synced. */
         durability: z.enum(['changes', 'all']).default('changes'),
+        /**
+         * A signed chain head kept where no replica can rewrite it: a second PostgreSQL database,
+         * advanced by every replica, checked by `airlock audit verify` (docs/operations.md).
+         */
+        checkpoint: z
+          .strictObject({
+            postgres: z.union([postgresUrlSchema, z.strictObject({ url: postgresUrlSchema, password: secretRefSchema.optional() })]),
+          })
+          .optional(),
       })
       .default({ durability: 'changes' }),
     /** Cedar policy files, in addition to Airlock's built-in rules. */

@@ -68,8 +68,9 @@ export interface GateOptions {
   readonly audit: AuditLog;
   /** The current policy engine; a getter, so a reload takes effect on the next decision. */
   readonly policies: () => PolicyEngine;
-  readonly freezeWindows?: readonly FreezeWindowConfig[];
-  readonly holdTtlMs?: number;
+  /** The configured freeze windows and hold lifetime: getters, so that a config reload takes effect on the next decision. */
+  readonly freezeWindows?: () => readonly FreezeWindowConfig[];
+  readonly holdTtlMs?: () => number;
   readonly clock?: () => Date;
   readonly extensions?: readonly GateExtensions[];
   /**
@@ -91,12 +92,10 @@ export interface GateOptions {
  */
 export class Gate {
   private readonly clock: () => Date;
-  private readonly holdTtlMs: number;
   private readonly extensions: readonly GateExtensions[];
 
   constructor(private readonly options: GateOptions) {
     this.clock = options.clock ?? (() => new Date());
-    this.holdTtlMs = options.holdTtlMs ?? 3_600_000;
     this.extensions = options.extensions ?? [];
   }
 
@@ -172,7 +171,7 @@ export class Gate {
   private async judge(context: DecisionContext, scopes: readonly Scope[]): Promise<{ decision: Decision; signals: readonly Signal[] }> {
     const { agent, now, operation } = context;
     const control = await this.options.store.control.get();
-    const freeze = activeFreeze(this.options.freezeWindows ?? [], control.freeze, now);
+    const freeze = activeFreeze(this.options.freezeWindows?.() ?? [], control.freeze, now);
     const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
     const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
     const budget = budgets.find((b) => b?.exceeded);
@@ -287,7 +286,7 @@ export class Gate {
       id: newHoldId(),
       status: 'pending',
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.holdTtlMs).toISOString(),
+      expiresAt: new Date(now.getTime() + (this.options.holdTtlMs?.() ?? 3_600_000)).toISOString(),
       agent: token.agent,
       tokenId: token.id,
       operation,

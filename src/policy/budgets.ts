@@ -85,16 +85,17 @@ export class BudgetKeeper implements GateExtensions {
 
   constructor(
     private readonly store: Store,
-    private readonly budgets: readonly BudgetConfig[],
+    /** The budgets in force: a getter, so that a config reload takes effect on the next decision. */
+    private readonly budgets: () => readonly BudgetConfig[],
     audit?: AuditLog,
   ) {
-    if (budgets.length > 0) audit?.subscribe((record) => this.recorded(record));
+    audit?.subscribe((record) => this.recorded(record));
   }
 
   async budget(context: DecisionContext): Promise<BudgetCheck | undefined> {
     const agent = context.agent.name;
     const operationClass = context.operation.class;
-    const budgets = applicableBudgets(this.budgets, agent, operationClass);
+    const budgets = applicableBudgets(this.budgets(), agent, operationClass);
     if (budgets.length === 0) return undefined;
     const flights = this.flightsOf(`${agent}\u0000${operationClass}`);
     const others = flights.size;

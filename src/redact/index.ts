@@ -31,3 +31,14 @@ export function redactorFor(config: RedactableConfig): Redactor {
   }
   return redactor;
 }
+
+/**
+ * A reloaded configuration keeps the redactor of the one before, taught the new credentials: a
+ * credential retired by the reload is still masked if an upstream sends it back.
+ */
+export function carryRedactor(from: RedactableConfig, to: RedactableConfig): Redactor {
+  const redactor = redactorFor(from);
+  redactor.learn(credentialsOf(to));
+  shared.set(to, redactor);
+  return redactor;
+}

@@ -32,8 +32,8 @@ export class AirlockMetrics {
   });
   private readonly forwardSeconds = new Histogram({
     name: 'airlock_forward_duration_seconds',
-    help: 'Time from forwarding a request to the upstream’s answer, by door.',
-    labelNames: ['door'],
+    help: 'Time from forwarding a request to the upstream’s answer (a PostgreSQL statement: to its ReadyForQuery), by door and upstream.',
+    labelNames: ['door', 'upstream'],
     buckets: FORWARD_BUCKETS,
     registers: [this.registry],
   });
@@ -115,9 +115,28 @@ export class AirlockMetrics {
     if (result.verdict.kind === 'deny' && result.verdict.code === 'unavailable') this.storeErrors.inc({ during: 'decision' });
   }
 
-  /** For doors: the upstream's answer arrived `seconds` after the request was forwarded. */
-  forwarded(door: string, seconds: number): void {
-    this.forwardSeconds.observe({ door }, seconds);
+  /**
+   * The one place every door's forward is timed: call it as the request leaves for the upstream,
+   * and the function it returns when the upstream's answer arrives (its status and headers; a
+   * PostgreSQL statement's ReadyForQuery). A forward that fails before an answer is not observed:
+   * its refusal is the answer, timed by the request metrics.
+   */
+  forwarding(door: string, upstream: string): () => void {
+    const started = performance.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.forwardSeconds.observe({ door, upstream }, (performance.now() - started) / 1000);
+    };
+  }
+
+  /** `forwarding` around a promise of the upstream's answer. */
+  async timeForward<T>(door: string, upstream: string, send: () => Promise<T>): Promise<T> {
+    const answered = this.forwarding(door, upstream);
+    const answer = await send();
+    answered();
+    return answer;
   }
 
   /** The HTTP listener finished answering a request of this door (`http`, `mcp`, `api`, or `airlock` for its own pages). */

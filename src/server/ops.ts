@@ -39,7 +39,9 @@ export function mountOperations(app: Hono, runtime: Runtime, state: OperationsSt
     }
     const policies = runtime.policies().policies.length;
     if (problems.length > 0) return c.json({ status: 'unready', problems }, 503);
-    return c.json({ status: 'ready', store: runtime.store.location.startsWith('postgres') ? 'postgres' : 'sqlite', policies });
+    // Still ready: the config in force is whole, only an edit of the file waits for a restart.
+    const needsRestart = runtime.needsRestart.length > 0 ? { needsRestart: runtime.needsRestart } : {};
+    return c.json({ status: 'ready', store: runtime.store.location.startsWith('postgres') ? 'postgres' : 'sqlite', policies, ...needsRestart });
   });
   app.get('/metrics', async (c) => c.body(await runtime.metrics.render(), 200, { 'content-type': runtime.metrics.contentType }));
 }

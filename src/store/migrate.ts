@@ -30,6 +30,7 @@ export const COPIED_TABLES = [
   'baselines',
   'console_sessions',
   'operator_api_keys',
+  'mcp_sessions',
   'budget_claims',
   'deliveries',
   'notifier_cursor',

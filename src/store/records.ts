@@ -188,6 +188,29 @@ export interface SessionRecord {
   readonly endedAt: string | undefined;
 }
 
+/**
+ * An agent's MCP session at `/mcp`, as any replica can take it up: `id` is the SHA-256 of the
+ * `Mcp-Session-Id` the client holds, never the id itself, and `initialize` the parameters the
+ * client initialised with, replayed by a replica that did not hold the session in memory.
+ */
+export interface McpSessionRecord {
+  readonly id: string;
+  /** The token that opened it; a request with another token does not find it. */
+  readonly tokenId: string;
+  readonly agent: string;
+  readonly initialize: McpInitializeParams;
+  readonly createdAt: string;
+  /** Last use, written at most about once a minute; a session unused for the idle timeout is pruned. */
+  readonly seenAt: string;
+}
+
+/** What an MCP client sent in `initialize` (a plain JSON value, as the protocol defines it). */
+export interface McpInitializeParams {
+  readonly protocolVersion: string;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly clientInfo: Readonly<Record<string, unknown>> & { readonly name: string; readonly version: string };
+}
+
 /** An operator's API key for the CLI against a remote Airlock (`alkop_…`), stored as a hash. */
 export interface ApiKeyRecord {
   readonly id: string;

@@ -20,6 +20,7 @@ import type {
   Baseline,
   RefusalEvent,
   StoredRecord,
+  McpSessionRecord,
 } from './records.js';
 import type { OperationClass } from '../core/operation.js';
 
@@ -39,6 +40,8 @@ export interface Store {
   /** The console's sign-in state: operators' browser sessions and API keys. */
   readonly sessions: SessionRepository;
   readonly apiKeys: ApiKeyRepository;
+  /** Agents' MCP sessions, so that any replica can serve a session another one opened. */
+  readonly mcpSessions: McpSessionRepository;
   /** What each agent normally does (src/baseline/). */
   readonly baselines: BaselineRepository;
   /** An agent's recent decisions, counted from the audit log: budgets and bursts. */
@@ -192,6 +195,16 @@ export interface SessionRepository {
   endAll(operator: string, at: string): Promise<number>;
   /** Deletes sessions that expired or ended before `before`. */
   prune(before: string): Promise<number>;
+}
+
+export interface McpSessionRepository {
+  insert(session: McpSessionRecord): Promise<void>;
+  get(id: string): Promise<McpSessionRecord | undefined>;
+  touch(id: string, at: string): Promise<void>;
+  /** The client ended the session (HTTP DELETE), or Airlock closed it. */
+  remove(id: string): Promise<void>;
+  /** Deletes sessions unused since `before`, and those of the given tokens (revoked, expired); returns how many. */
+  prune(before: string, tokenIds?: readonly string[]): Promise<number>;
 }
 
 export interface ApiKeyRepository {

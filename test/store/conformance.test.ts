@@ -362,6 +362,41 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     });
   });
 
+  describe('MCP sessions', () => {
+    const initialize = {
+      protocolVersion: '2025-06-18',
+      capabilities: { roots: { listChanged: true } },
+      clientInfo: { name: 'agent-client', version: '1.2.3' },
+    };
+
+    it('gives another process the session one opened, initialize parameters whole, until it is removed', async () => {
+      await store.mcpSessions.insert({ id: 'm1', tokenId: 'tok_1', agent: 'deploy-bot', initialize, createdAt: AT, seenAt: AT });
+      await expect(store.mcpSessions.insert({ id: 'm1', tokenId: 'tok_2', agent: 'other', initialize, createdAt: AT, seenAt: AT })).rejects.toThrow();
+      const other = await fixture.open();
+      expect(await other.mcpSessions.get('m1')).toEqual({ id: 'm1', tokenId: 'tok_1', agent: 'deploy-bot', initialize, createdAt: AT, seenAt: AT });
+      await other.mcpSessions.remove('m1');
+      expect(await store.mcpSessions.get('m1')).toBeUndefined();
+    });
+
+    it('moves a session’s last use forward only, and prunes the idle and those of the given tokens', async () => {
+      const session = { agent: 'deploy-bot', initialize, createdAt: AT, seenAt: AT };
+      await store.mcpSessions.insert({ ...session, id: 'm1', tokenId: 'tok_1' });
+      await store.mcpSessions.insert({ ...session, id: 'm2', tokenId: 'tok_1' });
+      await store.mcpSessions.insert({ ...session, id: 'm3', tokenId: 'tok_2' });
+      await store.mcpSessions.insert({ ...session, id: 'm4', tokenId: 'tok_3' });
+      await store.mcpSessions.touch('m1', later(60));
+      await store.mcpSessions.touch('m1', later(30));
+      await store.mcpSessions.touch('m3', later(60));
+      await store.mcpSessions.touch('m4', later(60));
+      expect(await store.mcpSessions.get('m1')).toMatchObject({ seenAt: later(60) });
+      expect(await store.mcpSessions.prune(later(10), ['tok_3'])).toBe(2);
+      expect(await store.mcpSessions.get('m1')).toBeDefined();
+      expect(await store.mcpSessions.get('m2')).toBeUndefined();
+      expect(await store.mcpSessions.get('m3')).toBeDefined();
+      expect(await store.mcpSessions.get('m4')).toBeUndefined();
+    });
+  });
+
   describe('baselines and activity', () => {
     it('loses no update when two processes learn about the same agent at once', async () => {
       const other = await fixture.open();

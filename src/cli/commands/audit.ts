@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { canonicalJson } from '../../audit/canonical.js';
 import type { StoredRecord } from '../../audit/chain.js';
-import { readCheckpoint } from '../../audit/checkpoint.js';
+import { readCheckpoint, type CheckpointRead } from '../../audit/checkpoint.js';
+import { checkpointDatabaseOf } from '../../audit/checkpoint-database.js';
 import { verifyAudit } from '../../audit/verify.js';
 import type { AuditRecord } from '../../store/records.js';
 import { configOf, withAdmin, withRuntime } from '../context.js';
@@ -76,24 +77,51 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { file?: string; head?: string; json?: boolean }, command: Command) => {
       const key = process.env.AIRLOCK_AUDIT_KEY || undefined;
-      const run = async (rows: AsyncIterable<StoredRecord>, headPath: string | undefined) => {
-        const checkpoint = headPath ? readCheckpoint(headPath, key) : ({ kind: 'missing' } as const);
-        const report = await verifyAudit(rows, checkpoint);
-        if (options.json) printJson(report);
+      /** Each checkpoint the log must still reach: the head file, and the checkpoint database when the config names one. */
+      const run = async (source: AsyncIterable<StoredRecord>, checkpoints: readonly { name: string; read: CheckpointRead }[]) => {
+        const rows: StoredRecord[] = [];
+        for await (const row of source) rows.push(row);
+        const reports = await Promise.all(checkpoints.map(async ({ name, read }) => ({ name, read, report: await verifyAudit(rows, read) })));
+        // A chain problem is the same against every checkpoint; a truncation may be seen by one only.
+        const failed = reports.find((r) => !r.report.ok);
+        const shown = failed ?? reports[0]!;
+        const { report } = shown;
+        if (options.json) printJson(checkpoints.length > 1 ? { ...report, checkpoints: reports.map((r) => ({ checkpoint: r.name, ...r.report })) } : report);
         else if (report.ok) {
+          const matched = reports
+            .filter((r) => r.read.kind === 'ok')
+            .map((r) => `${r.name} at record ${(r.read as { checkpoint: { seq: number } }).checkpoint.seq} matches`);
           process.stdout.write(
             `ok: ${report.count} records, chain intact${report.head ? ` up to record ${report.head.seq} (${report.head.hash.slice(0, 16)}…)` : ''}` +
-              `${checkpoint.kind === 'ok' ? `, checkpoint at record ${checkpoint.checkpoint.seq} matches` : ''}\n`,
+              `${matched.length > 0 ? `, ${matched.join(', ')}` : ''}\n`,
           );
-          if (report.warning) process.stderr.write(`warning: ${report.warning}\n`);
+          const named = (name: string) => (reports.length > 1 ? `${name}: ` : '');
+          for (const r of reports) if (r.report.warning) process.stderr.write(`warning: ${named(r.name)}${r.report.warning}\n`);
         } else {
-          process.stdout.write(`TAMPERED: record ${report.problem!.seq} — ${report.problem!.kind}: ${report.problem!.detail}\n`);
+          process.stdout.write(
+            `TAMPERED: record ${report.problem!.seq} — ${report.problem!.kind}: ${report.problem!.detail}${reports.length > 1 ? ` (${shown.name})` : ''}\n`,
+          );
         }
         if (!report.ok) throw new CliError('', 1);
       };
-      if (options.file) return run(jsonlRows(options.file), options.head);
+      const headFile = (path: string | undefined) => ({
+        name: 'checkpoint',
+        read: path ? readCheckpoint(path, key) : ({ kind: 'missing' } as const),
+      });
+      if (options.file) return run(jsonlRows(options.file), [headFile(options.head)]);
       const config = configOf(command);
-      await withRuntime(command, async (runtime) => run(runtime.store.audit.rows(), options.head ?? config.auditHeadPath));
+      await withRuntime(command, async (runtime) => {
+        const checkpoints = [headFile(options.head ?? config.auditHeadPath)];
+        const database = checkpointDatabaseOf(config);
+        if (database) {
+          try {
+            checkpoints.push({ name: `checkpoint database ${database.location}`, read: await database.read() });
+          } finally {
+            await database.close();
+          }
+        }
+        await run(runtime.store.audit.rows(), checkpoints);
+      });
     });
   audit
     .command('export')

@@ -71,12 +71,12 @@ export function registerStart(program: Command): void {
         airlock.runtime.log.info({ signal }, 'shutting down');
         void airlock.close().then(() => process.exit(0));
       };
-      // SIGHUP: re-read the policy files here and, on a shared store, on every replica.
+      // SIGHUP: re-read the config and policy files here and, on a shared store, on every replica.
       process.on('SIGHUP', () => {
         void airlock.runtime.store.control
           .requestReload({ by: `SIGHUP to process ${process.pid}`, at: new Date().toISOString() })
-          .then(() => airlock.runtime.reloadPolicies())
-          .catch((error: Error) => airlock.runtime.log.error({ err: error.message }, 'policy reload failed; the previous policies stay in force'));
+          .then(() => airlock.runtime.reloadConfig())
+          .catch((error: Error) => airlock.runtime.log.error({ err: error.message }, 'config reload failed; the previous config stays in force'));
       });
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));

@@ -10,6 +10,7 @@ import { authenticate } from '../../identity/authenticate.js';
 import { parseToken } from '../../identity/token-format.js';
 import { redactorFor, type Redactor } from '../../redact/index.js';
 import type { Runtime } from '../../server/runtime.js';
+import type { AirlockConfig } from '../../config/load.js';
 import { relayAnswer } from '../http/door.js';
 import { readBody } from '../http/body.js';
 import { responseHeadersToReturn, type HeaderMap } from '../http/headers.js';
@@ -61,19 +62,21 @@ const NOT_CARRIED = new Set([
  * operation, placed in an environment, judged, and only then signed again with the real
  * credentials and sent. Only the headers the agent signed are read and carried.
  */
-export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: boolean } = {}): AwsDoor {
+export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: boolean } = {}, config: AirlockConfig = runtime.config): AwsDoor {
   const upstreams = new Map<string, AwsUpstream>();
   const byHost = new Map<string, AwsUpstream>();
-  const redactor = redactorFor(runtime.config);
-  for (const config of runtime.config.upstreams) {
-    if (config.kind !== 'aws') continue;
-    const upstream = createAwsUpstream(config, {
-      timeoutMs: runtime.config.limits.upstreamTimeout,
+  const redactor = redactorFor(config);
+  // What the forward metric calls this door: the egress proxy opens one to forward by host.
+  const door = options.byHostOnly ? 'egress' : 'aws';
+  for (const upstreamConfig of config.upstreams) {
+    if (upstreamConfig.kind !== 'aws') continue;
+    const upstream = createAwsUpstream(upstreamConfig, {
+      timeoutMs: config.limits.upstreamTimeout,
       redactor,
-      onProblem: (problem) => runtime.log.warn({ upstream: config.name, problem }, 'upstream problem'),
+      onProblem: (problem) => runtime.log.warn({ upstream: upstreamConfig.name, problem }, 'upstream problem'),
     });
-    upstreams.set(config.name, upstream);
-    for (const host of config.hosts) byHost.set(host.toLowerCase(), upstream);
+    upstreams.set(upstreamConfig.name, upstream);
+    for (const host of upstreamConfig.hosts) byHost.set(host.toLowerCase(), upstream);
   }
   const route = (request: IncomingMessage): { upstream: AwsUpstream; rest: string } | undefined => {
     const url = request.url ?? '/';
@@ -94,7 +97,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
       if (upstreams.size === 0) return false;
       const found = route(request);
       if (!found) return false;
-      handleAws(runtime, redactor, found.upstream, found.rest, request, response).catch((error: unknown) => {
+      handleAws(runtime, door, redactor, found.upstream, found.rest, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'AWS door error');
         if (!response.headersSent)
           send(response, awsError('rest-xml', 'InternalError', 'Airlock failed while handling this request; nothing was forwarded', 500));
@@ -116,6 +119,7 @@ function protocolOf(service: AwsService | undefined, request: IncomingMessage): 
 
 async function handleAws(
   runtime: Runtime,
+  door: string,
   redactor: Redactor,
   upstream: AwsUpstream,
   rest: string,
@@ -234,7 +238,7 @@ async function handleAws(
   }
   const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
   if (!backup.ok) return refuse(backup.verdict);
-  await forward(upstream, service, outbound, body, redactor, method, response, protocol);
+  await forward(upstream, service, outbound, body, redactor, method, response, protocol, () => runtime.metrics.forwarding(door, upstream.name));
 }
 
 /** Airlock's reading of the request, as it will be sent: only what the agent signed is carried. */
@@ -298,10 +302,13 @@ async function forward(
   method: string,
   response: ServerResponse,
   protocol: AwsProtocol,
+  forwarding: () => () => void,
 ): Promise<void> {
   let answer: Awaited<ReturnType<AwsUpstream['send']>>;
   try {
+    const answered = forwarding();
     answer = await upstream.send(outbound, service, body);
+    answered();
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).name;
     return send(

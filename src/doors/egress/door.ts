@@ -7,6 +7,7 @@ import { loadSecretKey } from '../../identity/secret-box.js';
 import { knownSecretsOf } from '../../scan/secrets.js';
 import type { RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
+import type { AirlockConfig } from '../../config/load.js';
 import { isAirlockToken } from '../../classify/shell/index.js';
 import { bearerToken, openHttpDoor } from '../http/door.js';
 import { responseHeadersToReturn } from '../http/headers.js';
@@ -52,9 +53,21 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
   if (!listen) return { close: async () => {} };
   const ca = await loadOrCreateCa(config.dataDir, loadSecretKey(config.dataDir, { warn: (message) => runtime.log.warn(message) }));
   const httpDoor = await openHttpDoor(runtime, { byHostOnly: true });
-  const rules: EgressRules = { upstreamHosts: upstreamHostsOf(config.upstreams), allow: config.egress.allow };
-  const secrets = knownSecretsOf(config).secrets;
-  const upstreams = new Map(config.upstreams.map((upstream) => [upstream.name, upstream]));
+  // What the door routes by, rebuilt when a reload changes the upstreams or egress.allow.
+  const routing = (from: AirlockConfig) => ({
+    rules: { upstreamHosts: upstreamHostsOf(from.upstreams), allow: from.egress.allow } satisfies EgressRules,
+    secrets: knownSecretsOf(from).secrets,
+    upstreams: new Map(from.upstreams.map((upstream) => [upstream.name, upstream])),
+  });
+  let { rules, secrets, upstreams } = routing(config);
+  const stopReloads = runtime.onConfigReload((next) => {
+    const built = routing(next);
+    return {
+      commit() {
+        ({ rules, secrets, upstreams } = built);
+      },
+    };
+  });
   const opened = new WeakMap<Socket, OpenedTunnel>();
   // Tunnels to allowed hosts leave the HTTP server's hands; they are closed with the door.
   const tunnels = new Set<Socket>();
@@ -275,7 +288,8 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
       request.resume();
       return sendRefusal(response, problemRefusal(unrecorded(), 503));
     }
-    passThrough(request, response, authority, path);
+    // A host egress.allow lets through is no upstream of the config: its forwards share one label.
+    passThrough(request, response, authority, path, runtime.metrics.forwarding('egress', 'egress.allow'));
   };
 
   const proxy: Server = createServer((request, response) => {
@@ -300,6 +314,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
       proxy.listen(listen.port, listen.host, () => resolve());
     });
   } catch (error) {
+    stopReloads();
     await httpDoor.close();
     throw error;
   }
@@ -314,6 +329,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
         inner.closeAllConnections();
         for (const socket of tunnels) socket.destroy();
       });
+      stopReloads();
       await httpDoor.close();
     },
   };
@@ -344,9 +360,10 @@ function tunnel(socket: Socket, head: Buffer, authority: Authority, open: Set<So
 }
 
 /** A plain HTTP request to an allowed host, forwarded without the proxy's own headers. */
-function passThrough(request: IncomingMessage, response: ServerResponse, authority: Authority, path: string): void {
+function passThrough(request: IncomingMessage, response: ServerResponse, authority: Authority, path: string, answered: () => void): void {
   const headers = responseHeadersToReturn(request.headers);
   const outgoing = httpRequest({ host: authority.host, port: authority.port, method: request.method, path, headers }, (answer) => {
+    answered();
     response.writeHead(answer.statusCode ?? 502, responseHeadersToReturn(answer.headers));
     answer.pipe(response);
   });

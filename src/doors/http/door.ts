@@ -6,7 +6,8 @@ import { requestDigest } from '../../core/digest.js';
 import { operationFromParts, type OperationPart } from '../../core/operation.js';
 import type { GateResult } from '../../gate/index.js';
 import { authenticate } from '../../identity/authenticate.js';
-import { openAwsDoor } from '../aws/door.js';
+import { openAwsDoor, type AwsDoor } from '../aws/door.js';
+import type { AirlockConfig } from '../../config/load.js';
 import { backupBeforeForward } from '../../holds/backup.js';
 import { holdModeFor, waitForHoldDecision } from '../../holds/wait.js';
 import type { RunningDoor } from '../../server/door-module.js';
@@ -56,27 +57,28 @@ export interface HttpDoorOptions {
  * only then forwarded, with the agent's token swapped for the upstream's credential.
  */
 export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = {}): Promise<RunningDoor> {
-  const upstreams = new Map<string, HttpUpstream>();
-  const byHost = new Map<string, HttpUpstream>();
-  for (const config of runtime.config.upstreams) {
-    if (config.kind !== 'graphql' && config.kind !== 'rest') continue;
-    const upstream = createUpstream(config, {
-      timeoutMs: runtime.config.limits.upstreamTimeout,
-      clock: runtime.clock,
-      redactor: redactorFor(runtime.config),
-      onProblem: (name, problem) => runtime.log.warn({ upstream: name, problem }, 'upstream problem'),
-    });
-    upstreams.set(config.name, upstream);
-    for (const host of config.hosts) byHost.set(host.toLowerCase(), upstream);
-  }
+  let routes = buildRoutes(runtime, runtime.config, options);
   // Schemas read by introspection are asked for now, so the first requests need not wait.
-  await Promise.all([...upstreams.values()].map((upstream) => upstream.ensureSchema()));
-  // Upstreams of kind aws have a door of their own, served on the same paths.
-  const aws = openAwsDoor(runtime, options);
-  const names = [...upstreams.keys(), ...aws.names];
-  const secrets = knownSecretsOf(runtime.config).secrets;
+  await askSchemas(routes);
+  // A reload builds the new upstreams beside the old and swaps them in at once; requests already
+  // on their way finish on the old ones, whose connections close once they are done.
+  const stopReloads = runtime.onConfigReload((next) => {
+    const built = buildRoutes(runtime, next, options);
+    return {
+      commit() {
+        const old = routes;
+        routes = built;
+        void askSchemas(built);
+        void closeRoutes(old);
+      },
+      abort: () => void closeRoutes(built),
+    };
+  });
+  // What the forward metric calls this door: the egress proxy opens one to forward by host.
+  const door: ForwardingDoor = options.byHostOnly ? 'egress' : 'http';
 
   const route = (request: IncomingMessage): Route | undefined => {
+    const { upstreams, byHost } = routes;
     const url = request.url ?? '/';
     if (!options.byHostOnly && url.startsWith('/u/')) {
       const end = url.slice(3).search(/[/?]/);
@@ -95,10 +97,11 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
 
   return {
     handleHttp(request, response) {
-      if (aws.handleHttp(request, response)) return true;
+      const current = routes;
+      if (current.aws.handleHttp(request, response)) return true;
       const found = route(request);
       if (!found) return false;
-      handle(runtime, names, secrets, found, request, response).catch((error: unknown) => {
+      handle(runtime, door, current.names, current.secrets, found, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
         if (!response.headersSent) {
           send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
@@ -107,14 +110,54 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
       return true;
     },
     async close() {
-      await Promise.allSettled([...upstreams.values()].map((upstream) => upstream.pool.close()));
-      await aws.close();
+      stopReloads();
+      await closeRoutes(routes);
     },
   };
 }
 
+/** The upstreams of one config, by name and by host, with the AWS door's beside them. */
+interface Routes {
+  readonly upstreams: ReadonlyMap<string, HttpUpstream>;
+  readonly byHost: ReadonlyMap<string, HttpUpstream>;
+  readonly aws: AwsDoor;
+  readonly names: readonly string[];
+  readonly secrets: readonly KnownSecret[];
+}
+
+function buildRoutes(runtime: Runtime, config: AirlockConfig, options: HttpDoorOptions): Routes {
+  const upstreams = new Map<string, HttpUpstream>();
+  const byHost = new Map<string, HttpUpstream>();
+  for (const upstreamConfig of config.upstreams) {
+    if (upstreamConfig.kind !== 'graphql' && upstreamConfig.kind !== 'rest') continue;
+    const upstream = createUpstream(upstreamConfig, {
+      timeoutMs: config.limits.upstreamTimeout,
+      clock: runtime.clock,
+      redactor: redactorFor(config),
+      onProblem: (name, problem) => runtime.log.warn({ upstream: name, problem }, 'upstream problem'),
+    });
+    upstreams.set(upstreamConfig.name, upstream);
+    for (const host of upstreamConfig.hosts) byHost.set(host.toLowerCase(), upstream);
+  }
+  // Upstreams of kind aws have a door of their own, served on the same paths.
+  const aws = openAwsDoor(runtime, options, config);
+  return { upstreams, byHost, aws, names: [...upstreams.keys(), ...aws.names], secrets: knownSecretsOf(config).secrets };
+}
+
+async function askSchemas(routes: Routes): Promise<void> {
+  await Promise.all([...routes.upstreams.values()].map((upstream) => upstream.ensureSchema()));
+}
+
+async function closeRoutes(routes: Routes): Promise<void> {
+  await Promise.allSettled([...routes.upstreams.values()].map((upstream) => upstream.pool.close()));
+  await routes.aws.close();
+}
+
+type ForwardingDoor = 'http' | 'egress';
+
 async function handle(
   runtime: Runtime,
+  door: ForwardingDoor,
   names: readonly string[],
   secrets: readonly KnownSecret[],
   route: Route,
@@ -225,7 +268,7 @@ async function handle(
   if (verdict.kind !== 'allow') return refuse(verdict);
   const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
   if (!backup.ok) return refuse(backup.verdict);
-  await forward(upstream, request, response, stored, body.body);
+  await forward(upstream, request, response, stored, body.body, () => runtime.metrics.forwarding(door, upstream.name));
   if (debug) runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
 }
 
@@ -418,10 +461,19 @@ async function waitIfAsked(
 /** Small answers of known length are masked and written in one piece; others are streamed. */
 const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
-async function forward(upstream: HttpUpstream, request: IncomingMessage, response: ServerResponse, stored: StoredHttpRequest, body: Buffer): Promise<void> {
+async function forward(
+  upstream: HttpUpstream,
+  request: IncomingMessage,
+  response: ServerResponse,
+  stored: StoredHttpRequest,
+  body: Buffer,
+  forwarding: () => () => void,
+): Promise<void> {
   let answer: Awaited<ReturnType<typeof sendUpstream>>;
   try {
+    const answered = forwarding();
     answer = await sendUpstream(upstream, stored, body);
+    answered();
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).name;
     const timedOut = /TIMEOUT/i.test(code);

@@ -22,7 +22,8 @@ export { AIRLOCK_REFUSED };
 /** What the door holds while judging: the runtime, the upstreams and the classifiers. */
 export interface DoorContext {
   readonly runtime: Runtime;
-  readonly pool: UpstreamPool;
+  /** Replaced whole when a config reload changes the MCP upstreams. */
+  pool: UpstreamPool;
   readonly classifiers: CodeClassifiersFor;
   /** Masks the credentials Airlock holds (one redaction for every door). */
   readonly redactor: Redactor;

@@ -21,6 +21,7 @@ import type { DoorModule, RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
 import { redactorFor } from '../../redact/index.js';
 import { loadCodeClassifiers, type CodeClassifiersFor } from './code-classifiers.js';
+import type { DoorContext } from './call.js';
 import { UpstreamPool } from './pool.js';
 import { mcpHoldReplayer } from './replay.js';
 import { MCP_PATH } from './constants.js';
@@ -55,24 +56,47 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
   return {
     name: 'mcp',
     async start(runtime: Runtime): Promise<RunningDoor> {
-      const upstreams = runtime.config.upstreams.filter((u): u is McpUpstreamConfig => u.kind === 'mcp');
+      const mcpUpstreams = (config: Runtime['config']) => config.upstreams.filter((u): u is McpUpstreamConfig => u.kind === 'mcp');
       const classifiers = options.classifiers ?? (await loadCodeClassifiers(runtime.config));
       const redactor = redactorFor(runtime.config);
-      const pool = new UpstreamPool(upstreams, {
-        log: runtime.log,
-        redactor,
-        timeoutMs: runtime.config.limits.upstreamTimeout,
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.healthMs ? { healthMs: options.healthMs } : {}),
-      });
-      const context = { runtime, pool, classifiers, redactor };
-      const sessions = new AgentSessions(context, options);
-      pool.onChange(() => sessions.notifyChanged());
+      const poolFor = (upstreams: readonly McpUpstreamConfig[]) =>
+        new UpstreamPool(upstreams, {
+          log: runtime.log,
+          redactor,
+          timeoutMs: runtime.config.limits.upstreamTimeout,
+          forwarding: (upstream) => runtime.metrics.forwarding('mcp', upstream),
+          ...(options.retry ? { retry: options.retry } : {}),
+          ...(options.healthMs ? { healthMs: options.healthMs } : {}),
+        });
       // Serve as soon as every upstream has been tried once, or after startWaitMs: one slow
       // server must not keep Airlock (and its other doors) from starting.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pool.start(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.startWaitMs ?? 10_000)))]);
-      clearTimeout(timer);
+      const started = async (pool: UpstreamPool) => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([pool.start(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.startWaitMs ?? 10_000)))]);
+        clearTimeout(timer);
+        return pool;
+      };
+      const context: DoorContext = { runtime, pool: poolFor(mcpUpstreams(runtime.config)), classifiers, redactor };
+      const sessions = new AgentSessions(context, options);
+      context.pool.onChange(() => sessions.notifyChanged());
+      await started(context.pool);
+      // A reload that changes the MCP upstreams connects a new pool beside the old one and swaps
+      // it in; calls already on their way finish on the old one, closed once the upstream timeout has passed.
+      const stopReloads = runtime.onConfigReload(async (next) => {
+        const upstreams = mcpUpstreams(next);
+        if (JSON.stringify(upstreams) === JSON.stringify(mcpUpstreams(runtime.config))) return { commit: () => undefined };
+        const pool = await started(poolFor(upstreams));
+        return {
+          commit() {
+            const old = context.pool;
+            context.pool = pool;
+            pool.onChange(() => sessions.notifyChanged());
+            sessions.notifyChanged();
+            setTimeout(() => void old.close(), runtime.config.limits.upstreamTimeout).unref();
+          },
+          abort: () => void pool.close(),
+        };
+      });
 
       return {
         handleHttp(request: IncomingMessage, response: ServerResponse): boolean {
@@ -88,10 +112,11 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
           });
           return true;
         },
-        replay: (hold) => mcpHoldReplayer(runtime, hold, pool),
+        replay: (hold) => mcpHoldReplayer(runtime, hold, context.pool),
         async close() {
+          stopReloads();
           await sessions.close();
-          await pool.close();
+          await context.pool.close();
         },
       };
     },

@@ -54,6 +54,8 @@ export interface ConnectionOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The redactor every door shares: everything this server sends passes it before anyone sees it. */
   readonly redactor: Redactor;
+  /** Starts timing one request to this server; the function it returns is called when the server answers (metrics.ts). */
+  readonly forwarding?: (upstream: string) => () => void;
 }
 
 /** The upstream cannot take calls now; the message is safe to show the agent. */
@@ -158,9 +160,14 @@ export class UpstreamConnection {
    * the one place every answer of this server passes, before the door reads them.
    */
   private async masked<T>(run: (client: Client) => Promise<T>): Promise<T> {
+    const answered = this.options.forwarding?.(this.name);
     try {
-      return maskFromUpstream(this.options.redactor, await this.withClient(run));
+      const answer = await this.withClient(run);
+      answered?.();
+      return maskFromUpstream(this.options.redactor, answer);
     } catch (error) {
+      // The server's own JSON-RPC error is an answer too; a timeout or a lost connection is not.
+      if (error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed) answered?.();
       if (error instanceof McpError) throw new McpError(error.code, this.redact(stripCode(error.message)), maskFromUpstream(this.options.redactor, error.data));
       throw error;
     }

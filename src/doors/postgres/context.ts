@@ -17,7 +17,8 @@ export interface UpstreamEntry {
 /** What every connection through the door shares. */
 export interface DoorContext {
   readonly runtime: Runtime;
-  readonly upstreams: ReadonlyMap<string, UpstreamEntry>;
+  /** Replaced whole when a config reload changes the upstreams; a session keeps the entry it logged in with. */
+  upstreams: ReadonlyMap<string, UpstreamEntry>;
   readonly certificate: DoorCertificate;
   readonly plaintext: PostgresDoorConfig['plaintext'];
   readonly cancels: CancelRegistry;

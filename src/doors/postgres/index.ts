@@ -23,6 +23,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { loadSqlClassifier } from '../../classify/sql/index.js';
 import { resolveSecret } from '../../config/secret.js';
 import type { PostgresUpstreamConfig } from '../../config/upstreams/postgres.js';
+import type { AirlockConfig } from '../../config/load.js';
 import type { DoorModule, RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { HoldRecord } from '../../store/records.js';
@@ -51,13 +52,22 @@ export function createPostgresDoor(): DoorModule {
       await loadSqlClassifier();
       const context: DoorContext = {
         runtime,
-        upstreams: upstreamEntries(runtime),
+        upstreams: upstreamEntries(runtime.config),
         certificate: loadDoorCertificate(runtime.config.postgres, runtime.config.dataDir, runtime.config.file),
         plaintext: runtime.config.postgres.plaintext,
         cancels: new CancelRegistry(),
         log: runtime.log,
         logins: { pending: 0 },
       };
+      // A missing secret in the new config refuses the reload, as it refuses a start.
+      const stopReloads = runtime.onConfigReload((next) => {
+        const entries = upstreamEntries(next);
+        return {
+          commit() {
+            context.upstreams = entries;
+          },
+        };
+      });
       const sockets = new Set<Socket>();
       const server: Server = createServer((socket) => {
         sockets.add(socket);
@@ -81,6 +91,7 @@ export function createPostgresDoor(): DoorModule {
         replay,
         close: () =>
           new Promise<void>((resolvePromise) => {
+            stopReloads();
             server.close(() => resolvePromise());
             for (const socket of sockets) socket.destroy();
           }),
@@ -90,8 +101,7 @@ export function createPostgresDoor(): DoorModule {
 }
 
 /** Every PostgreSQL upstream, with its secret resolved now: a missing secret stops the start. */
-function upstreamEntries(runtime: Runtime): Map<string, UpstreamEntry> {
-  const { config } = runtime;
+function upstreamEntries(config: AirlockConfig): Map<string, UpstreamEntry> {
   const entries = new Map<string, UpstreamEntry>();
   for (const upstream of config.upstreams) {
     if (upstream.kind !== 'postgres') continue;

@@ -115,6 +115,9 @@ export class ProxySession {
   private internalNames = 0;
   /** The last window whose answer held an ErrorResponse (it may come before the window's Sync is sent). */
   private lastFailedWindow = -1;
+  /** The windows sent and not yet answered, each timed from its first message (metrics.ts). */
+  private readonly windowTimers = new Map<number, () => void>();
+  private windowTimer: (() => void) | undefined;
   /** As of the last ReadyForQuery. */
   private transactionStatus: TransactionStatus = 'I';
   /** The server reported a reading Airlock does not parse with: nothing more is forwarded. */
@@ -288,7 +291,7 @@ export class ProxySession {
     }
     if (analysis.statements.length === 0) {
       this.send(message.raw);
-      this.sentSyncs++;
+      this.windowSent();
       return;
     }
     const guarded = this.guardedSettingOf(analysis.statements);
@@ -319,14 +322,14 @@ export class ProxySession {
       if (this.closed) return;
       const answer = opened && opened !== 'skip' ? this.capture() : undefined;
       this.send(message.raw);
-      this.sentSyncs++;
+      this.windowSent();
       if (!opened || opened === 'skip' || !answer) return;
       this.flushUpstream();
       await this.settleMeasured(await answer, opened.inBlock, radius, parts, operation, request, analysis.holdId);
       return;
     }
     this.send(message.raw);
-    this.sentSyncs++;
+    this.windowSent();
   }
 
   // ─── blast radius ─────────────────────────────────────────────────────────────────────
@@ -473,7 +476,7 @@ export class ProxySession {
     }
     frames.push(toServer.sync());
     this.send(Buffer.concat(frames));
-    this.sentSyncs++;
+    this.windowSent(false);
   }
 
   /** Resolves with every frame of the answer to the next window sent, up to its ReadyForQuery. */
@@ -507,7 +510,7 @@ export class ProxySession {
   private refuseInWindowOfItsOwn(fields: NoticeFields, fatal = false): void {
     const nonce = this.poison(fields, fatal);
     this.send(Buffer.concat([toServer.parse(`airlock_refused_${nonce}`, `airlock_refused_${nonce}`), toServer.sync()]));
-    this.sentSyncs++;
+    this.windowSent(false);
   }
 
   /**
@@ -788,7 +791,7 @@ export class ProxySession {
   private refuseSimple(fields: NoticeFields, fatal = false): void {
     const nonce = this.poison(fields, fatal);
     this.send(toServer.query(`airlock_refused_${nonce}`));
-    this.sentSyncs++;
+    this.windowSent(false);
   }
 
   /** In place of a refused Parse or Bind: a Parse the upstream fails; the rest waits for Sync. */
@@ -959,6 +962,8 @@ export class ProxySession {
   /** A ReadyForQuery: the window it answers is over; Parses of it without ParseComplete failed. */
   private windowDone(): void {
     const window = this.receivedRfqs++;
+    this.windowTimers.get(window)?.();
+    this.windowTimers.delete(window);
     while (this.pendingParses.length > 0 && this.pendingParses[0]!.window <= window) {
       const failed = this.pendingParses.shift()!;
       // It failed or was skipped: PostgreSQL drops the unnamed statement when its Parse fails.
@@ -973,7 +978,19 @@ export class ProxySession {
   // ─── sending ──────────────────────────────────────────────────────────────────────────
 
   private send(frame: Buffer): void {
-    if (!this.closed && !this.readingFailed) this.upstream.socket.write(frame);
+    if (this.closed || this.readingFailed) return;
+    this.windowTimer ??= this.context.runtime.metrics.forwarding('postgres', this.entry.config.name);
+    this.upstream.socket.write(frame);
+  }
+
+  /**
+   * The window just sent ends with this Sync or Query: its ReadyForQuery stops its timer. The
+   * door's own windows (refusals, blast-radius savepoints) are not the agent's statements: `timed` false.
+   */
+  private windowSent(timed = true): void {
+    if (this.windowTimer && timed) this.windowTimers.set(this.sentSyncs, this.windowTimer);
+    this.windowTimer = undefined;
+    this.sentSyncs++;
   }
 
   private sendExtended(frame: Buffer): void {
@@ -983,7 +1000,7 @@ export class ProxySession {
 
   private sendSync(frame: Buffer): void {
     this.send(frame);
-    this.sentSyncs++;
+    this.windowSent();
     this.extendedSinceSync = false;
     this.executedSinceSync = false;
     this.closedInWindow.clear();

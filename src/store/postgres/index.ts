@@ -14,6 +14,7 @@ import { postgresNotifications } from './notifications.js';
 import { postgresFailedAttempts, postgresOperators } from './operators.js';
 import { postgresApiKeys, postgresSessions } from './sessions.js';
 import { postgresTokens } from './tokens.js';
+import { postgresMcpSessions } from './mcp-sessions.js';
 
 export interface PostgresStoreOptions extends PostgresConnection {
   /** Where this replica keeps its copy of the chain head; see audit/checkpoint.ts. */
@@ -70,6 +71,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: postgresAudit(pool, options.checkpoint),
     sessions: postgresSessions(pool),
     apiKeys: postgresApiKeys(pool),
+    mcpSessions: postgresMcpSessions(pool),
     baselines: postgresBaselines(pool),
     activity: postgresActivity(pool),
     budgetClaims: postgresBudgetClaims(pool),

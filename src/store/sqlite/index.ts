@@ -15,6 +15,7 @@ import { sqliteApiKeys } from './api-keys.js';
 import { sqliteBaselines } from './baselines.js';
 import { sqliteActivity } from './activity.js';
 import { sqliteBudgetClaims } from './budget-claims.js';
+import { sqliteMcpSessions } from './mcp-sessions.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -50,6 +51,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     audit,
     sessions: sqliteSessions(db),
     apiKeys: sqliteApiKeys(db),
+    mcpSessions: sqliteMcpSessions(db),
     baselines: sqliteBaselines(db),
     activity: sqliteActivity(db),
     budgetClaims: sqliteBudgetClaims(db),

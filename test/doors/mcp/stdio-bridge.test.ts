@@ -48,7 +48,7 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
     }
   });
 
-  it('opens a new session when Airlock restarts, so the agent keeps its tools', async () => {
+  it('keeps its session when Airlock restarts, and opens a new one when Airlock no longer knows it, so the agent keeps its tools', async () => {
     const server = await startNotesHttpServer();
     const first = await startTestAirlock({
       config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: server.url } }] },
@@ -57,23 +57,35 @@ describe('airlock mcp: a stdio MCP server relaying to a running Airlock', () => 
     const token = await first.token('restart-bot', ['write:staging']);
     const { client, transport, stderr } = bridge({ AIRLOCK_TOKEN: token, AIRLOCK_AGENT_URL: first.url });
     await client.connect(transport);
-    let second: RunningAirlock | undefined;
-    try {
-      expect((await call(client, 'notes__list_notes')).isError).toBeFalsy();
-      // The same Airlock (config, store, address) stopped and started again.
-      await first.airlock.close();
-      const address = new URL(first.url);
-      second = await startAirlock(
+    const address = new URL(first.url);
+    // The same Airlock (config, store, address) stopped and started again.
+    const restart = () =>
+      startAirlock(
         { ...first.config, listen: { ...first.config.listen, http: { host: address.hostname, port: Number(address.port) } } },
         { log: silentLogger, doors: [createMcpDoor()] },
       );
-      const after = await call(client, 'notes__list_notes');
-      expect(after.isError).toBeFalsy();
-      expect(textOf(after)).toContain('"id":"n1"');
+    let again: RunningAirlock | undefined;
+    try {
+      expect((await call(client, 'notes__list_notes')).isError).toBeFalsy();
+      await first.airlock.close();
+      // The session is in the store: the restarted Airlock takes it up.
+      again = await restart();
+      const resumed = await call(client, 'notes__list_notes');
+      expect(resumed.isError).toBeFalsy();
+      expect(textOf(resumed)).toContain('"id":"n1"');
+      expect(stderr()).not.toContain('opening a new one');
+
+      // Restarted with its session records gone: Airlock answers 404, and the bridge initialises again.
+      await again.close();
+      again = await restart();
+      await again.runtime.store.mcpSessions.prune(new Date(Date.now() + 86_400_000).toISOString());
+      const reopened = await call(client, 'notes__list_notes');
+      expect(reopened.isError).toBeFalsy();
+      expect(textOf(reopened)).toContain('"id":"n1"');
       expect(stderr()).toContain('opening a new one');
     } finally {
       await client.close();
-      await second?.close();
+      await again?.close();
       await server.close();
       rmSync(first.dir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ import { changeEpochMigration } from './005-change-epoch.js';
 import { holdOperationMigration } from './006-hold-operation.js';
 import { budgetClaimsMigration } from './007-budget-claims.js';
 import { observeMigration } from './008-observe.js';
+import { mcpSessionsMigration } from './009-mcp-sessions.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   holdOperationMigration,
   budgetClaimsMigration,
   observeMigration,
+  mcpSessionsMigration,
 ];
