@@ -23,8 +23,19 @@ export function requestIdFrom(header: string | readonly string[] | undefined): s
   return typeof header === 'string' && SANE.test(header) ? header : newRequestId();
 }
 
+/** Random bytes drawn 12 at a time from a pool filled in one call for 256 ids. */
+const POOL_IDS = 256;
+let pool = Buffer.alloc(0);
+let taken = 0;
+
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('base64url')}`;
+  if (taken >= pool.length) {
+    pool = randomBytes(12 * POOL_IDS);
+    taken = 0;
+  }
+  const id = `req_${pool.toString('base64url', taken, taken + 12)}`;
+  taken += 12;
+  return id;
 }
 
 export function runWithRequestId<T>(id: string, work: () => T): T {

@@ -25,5 +25,22 @@ export async function authenticate(store: Store, presented: string | undefined, 
   if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, ...known, reason: `the token expired at ${token.expiresAt}` };
   const agent = await store.agents.get(token.agent);
   if (!agent) return { ok: false, ...known, reason: `the token's agent ${token.agent} no longer exists` };
-  return { ok: true, token, agent, scopes: token.scopes.map(parseScope) };
+  return { ok: true, token, agent, scopes: scopesOf(token) };
+}
+
+/**
+ * A token's scopes, parsed once per record. The store hands out the same record object until
+ * anything about tokens changes (revoked, reissued, another process's write), so a new record
+ * is parsed anew. Keyed by the record, never by the token's text: every request still has its
+ * secret hashed and compared in constant time above.
+ */
+const parsedScopes = new WeakMap<TokenRecord, readonly Scope[]>();
+
+function scopesOf(token: TokenRecord): readonly Scope[] {
+  let scopes = parsedScopes.get(token);
+  if (!scopes) {
+    scopes = token.scopes.map(parseScope);
+    parsedScopes.set(token, scopes);
+  }
+  return scopes;
 }

@@ -58,7 +58,7 @@ function threadedAppend(db: SqliteDatabase, path: string, checkpoint: Checkpoint
     if (waiting.size === 0) worker.unref();
     if (!pending) return;
     if (response.ok) {
-      pending.resolve(pending.entries.map(({ at, ...entry }, i) => ({ ...entry, at, ...response.chained[i]! })));
+      pending.resolve(pending.entries.map((entry, i) => ({ ...entry, ...response.chained[i]! })));
     } else pending.reject(new Error(`audit write failed: ${response.error}`));
   });
   worker.on('error', (error) => failAll(new Error(`audit writer failed: ${error.message}`)));
