@@ -108,6 +108,12 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
   };
 }
 
+/** The protocol a refusal of this request is answered in, read from the service it is signed for. */
+export function answerProtocolOf(request: IncomingMessage): AwsProtocol {
+  const signed = readSignature({ method: request.method ?? 'GET', target: request.url ?? '/', rawHeaders: request.rawHeaders, body: Buffer.alloc(0) });
+  return protocolOf(signed.ok ? serviceBySigningName(signed.service) : undefined, request);
+}
+
 /** The protocol to answer in before the service is known for certain: JSON when the request speaks it. */
 function protocolOf(service: AwsService | undefined, request: IncomingMessage): AwsProtocol {
   if (service) return service.protocols.includes('json') && request.headers['x-amz-target'] !== undefined ? 'json' : service.protocols[0]!;
