@@ -177,6 +177,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     const withPort = authorityText(authority);
     return {
       authority,
+      // The name itself for a `*.` entry: the door behind reads the subdomain from it (an S3 bucket).
       routeHost: rules.upstreamHosts.has(withPort) ? withPort : authority.host,
       upstream: upstreams.get(upstreamName)!,
       caller,
