@@ -59,7 +59,7 @@ describe('the AWS CLI with the profile airlock init sandbox wrote', () => {
     expect(removed.stderr).toContain('holding this operation');
     expect(world.received.filter((request) => request.method === 'DELETE')).toEqual([]);
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
-  });
+  }, 120_000);
 
   it('reads the bucket from its own host name (virtual-hosted S3) when hosts: lists *.s3.amazonaws.com: a read and an upload pass, deletes are held', async () => {
     world = await startAwsWorld({
@@ -106,5 +106,6 @@ describe('the AWS CLI with the profile airlock init sandbox wrote', () => {
       outcome: 'held',
       effect: 'the bucket and both objects are still on s3rver',
     });
-  });
+    // Seven runs of the AWS CLI, each a Python start: more than the default allows on a busy machine.
+  }, 180_000);
 });
