@@ -74,10 +74,11 @@ export function awsKeysNotTheAgentsOwn(headers: IncomingHttpHeaders, target: str
     for (const one of Array.isArray(value) ? value : [value]) {
       scan(one);
       if (name !== 'authorization') continue;
-      const sigv4 = /^\s*AWS4-[A-Z0-9-]+\s.*?\bCredential\s*=\s*([^/,\s]*)/is.exec(one);
-      const sigv2 = /^\s*AWS\s+([^:\s]*):/i.exec(one);
-      const keyId = sigv4?.[1] ?? sigv2?.[1];
-      if (keyId !== undefined) judgeKeyId(decodeRepeatedly(keyId));
+      // Every Credential= of the header, should it name more than one: any of them could be the one read.
+      const keyIds = /^\s*AWS4-[A-Z0-9-]+\s/i.test(one)
+        ? [...one.matchAll(/\bCredential\s*=\s*([^/,\s]*)/gi)].map((match) => match[1]!)
+        : [/^\s*AWS\s+([^:\s]*):/i.exec(one)?.[1]].filter((keyId) => keyId !== undefined);
+      for (const keyId of keyIds) judgeKeyId(decodeRepeatedly(keyId));
     }
   }
   const question = target.indexOf('?');

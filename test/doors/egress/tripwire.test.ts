@@ -60,6 +60,8 @@ describe('AWS access key ids that are not the agent’s own', () => {
   it('finds a key id that is no Airlock token and no AWS format, where a SigV4 signature names it', async () => {
     expect(await whats({ authorization: sigv4('found-in-a-dotfile') })).toEqual([OTHER_AWS_KEY]);
     expect(await whats({}, presigned(`found-in-a-dotfile/${scope}`))).toEqual([OTHER_AWS_KEY]);
+    // A second Credential= after the agent's own.
+    expect(await whats({ authorization: `${sigv4(generateToken().token)}, Credential=found-in-a-dotfile/${scope}` })).toEqual([OTHER_AWS_KEY]);
   });
 
   it('finds nothing in the agent’s own signature (its Airlock token as the key id), header or presigned', async () => {
