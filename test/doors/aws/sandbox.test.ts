@@ -81,6 +81,11 @@ describe('the AWS CLI with the profile airlock init sandbox wrote', () => {
     // s3rver is asked in path style, signed with the real credentials.
     expect(world.received.some((request) => request.method === 'GET' && request.url.startsWith('/orders'))).toBe(true);
     for (const request of world.received) expect(request.authorization).toContain('Credential=S3RVER/');
+    // The regional name too (orders.s3.us-east-1.amazonaws.com).
+    const regional = await inSandbox(dir, 'AWS_S3_US_EAST_1_REGIONAL_ENDPOINT=regional aws s3 ls s3://orders');
+    expect(regional.stderr).toBe('');
+    expect(regional.stdout).toContain('a.txt');
+    expect(await opened()).toContain('orders.s3.us-east-1.amazonaws.com');
 
     const file = join(scratch!, 'report.csv');
     writeFileSync(file, 'id,total\n1,42\n');
