@@ -128,6 +128,11 @@ async function initSandbox(options: SandboxOptions, command: Command): Promise<v
     process.stderr.write(
       `warning: no system bundle of trusted roots was found (looked in ${(options.systemBundle ? [options.systemBundle] : SYSTEM_BUNDLES).join(', ')}); the CA variables name Airlock's CA alone, so hosts in egress.allow will not verify. Name one with --system-bundle PATH.\n`,
     );
+  const unreachable = config.upstreams.filter((upstream) => upstream.kind === 'aws' && upstream.hosts.length === 0).map((upstream) => upstream.name);
+  if (unreachable.length > 0)
+    process.stderr.write(
+      `warning: the aws upstream${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} answer${unreachable.length > 1 ? '' : 's'} for no real host names (hosts:), so the proxy refuses AWS's hosts; list them (docs/aws.md, "Through the egress door").\n`,
+    );
   if (!listen.egress && options.proxy)
     process.stderr.write('warning: this config does not turn the egress door on (listen.egress); nothing answers at that proxy until it does.\n');
 }
