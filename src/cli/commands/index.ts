@@ -57,8 +57,8 @@ export const COMMANDS: readonly { readonly names: readonly string[]; readonly su
   { names: ['hook'], summary: "judge a coding agent's tool call, as its harness's hook", load: async () => [(await import('./hook.js')).registerHook] },
   {
     names: ['init'],
-    summary: "add Airlock's hook to a coding agent's settings, keeping what is there",
-    load: async () => [(await import('./hook.js')).registerHook],
+    summary: "add Airlock's hook to a coding agent's settings (init <harness>), or write its sandbox's environment (init sandbox)",
+    load: async () => [(await import('./init.js')).registerInit],
   },
   {
     names: ['doctor'],

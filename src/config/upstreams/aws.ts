@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../common.js';
 import { secretRefSchema } from '../secret.js';
-import { upstreamBase } from './base.js';
+import { awsHostsSchema, upstreamBase } from './base.js';
 
 const endpointSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
@@ -47,7 +47,7 @@ export const awsUpstreamSchema = z.strictObject({
   endpoints: z.record(z.string(), endpointSchema).default({}),
   /** Regions agents may sign for; a call for another is refused. Any region when empty. */
   regions: z.array(z.string().regex(/^[a-z0-9-]+$/, 'a region name such as eu-west-1')).default([]),
-  /** Real host names this upstream answers for at the egress door (`s3.amazonaws.com`). */
-  hosts: z.array(z.string()).default([]),
+  /** Real host names this upstream answers for at the egress door (`s3.amazonaws.com`), and `*.` for every subdomain of one (`*.s3.amazonaws.com`). */
+  hosts: awsHostsSchema,
 });
 export type AwsUpstreamConfig = z.infer<typeof awsUpstreamSchema>;

@@ -3,6 +3,28 @@ import { secretRefSchema as secretRef } from '../secret.js';
 import { environmentMapSchema, environmentSchema, holdModeSchema, nameSchema } from '../common.js';
 import { backupStepSchema } from '../holds.js';
 
+const HOST = '[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\\d{1,5})?';
+
+/** A real host name an upstream answers for at the egress door and by Host (`backboard.railway.app`, `:port` optional). */
+export const hostsSchema = z
+  .array(z.string().regex(new RegExp(`^${HOST}$`, 'i'), 'a host name such as backboard.railway.app, optionally with :port'))
+  .default([]);
+
+/**
+ * An AWS upstream's hosts, which may also name every subdomain of one (`*.s3.amazonaws.com`):
+ * S3 reads a bucket from its own host name (`orders.s3.amazonaws.com`).
+ */
+export const awsHostsSchema = z
+  .array(
+    z
+      .string()
+      .regex(
+        new RegExp(`^(\\*\\.)?${HOST}$`, 'i'),
+        'a host name such as s3.eu-west-1.amazonaws.com, or *.s3.eu-west-1.amazonaws.com for every bucket’s own name',
+      ),
+  )
+  .default([]);
+
 /** Fields every upstream has, whatever its door. */
 export const upstreamBase = {
   name: nameSchema,

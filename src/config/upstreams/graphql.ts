@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { classSchema, durationSchema } from '../common.js';
-import { httpCredentialSchema, upstreamBase } from './base.js';
+import { hostsSchema, httpCredentialSchema, upstreamBase } from './base.js';
 
 /**
  * How Airlock asks the upstream itself which environment a resource is in, so that an agent
@@ -54,7 +54,7 @@ export const graphqlUpstreamSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   credential: httpCredentialSchema.optional(),
   /** Also route requests whose Host header is one of these to this upstream. */
-  hosts: z.array(z.string()).default([]),
+  hosts: hostsSchema,
   /** An SDL or introspection-JSON file of the upstream's schema, to refine classification. */
   schema: z.string().optional(),
   /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { classSchema } from '../common.js';
-import { httpCredentialSchema, upstreamBase } from './base.js';
+import { hostsSchema, httpCredentialSchema, upstreamBase } from './base.js';
 import { resolveSchema, restResolverSchema } from './graphql.js';
 
 export const restRuleSchema = z.strictObject({
@@ -22,7 +22,7 @@ export const restUpstreamSchema = z.strictObject({
   kind: z.literal('rest'),
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   credential: httpCredentialSchema.optional(),
-  hosts: z.array(z.string()).default([]),
+  hosts: hostsSchema,
   /** Checked in order before the method defaults (GET/HEAD/OPTIONS read, DELETE destructive, others write). */
   rules: z.array(restRuleSchema).default([]),
   /**

@@ -16,6 +16,7 @@ import { readBody } from '../http/body.js';
 import { responseHeadersToReturn, type HeaderMap } from '../http/headers.js';
 import { doorRefusal, type RefusalResponse, type Refused } from '../http/refusal.js';
 import { dechunk, UNSIGNED_TRAILER } from './chunked.js';
+import { upstreamHostFor } from '../egress/hosts.js';
 import { awsError, awsRefusal } from './refusal.js';
 import { readSignature, verifySignature, type Signed } from './sigv4.js';
 import { createAwsUpstream, queryString, type AwsOutbound, type AwsUpstream } from './upstream.js';
@@ -78,7 +79,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
     upstreams.set(upstreamConfig.name, upstream);
     for (const host of upstreamConfig.hosts) byHost.set(host.toLowerCase(), upstream);
   }
-  const route = (request: IncomingMessage): { upstream: AwsUpstream; rest: string } | undefined => {
+  const route = (request: IncomingMessage): AwsRoute | undefined => {
     const url = request.url ?? '/';
     if (!options.byHostOnly && url.startsWith('/u/')) {
       const end = url.slice(3).search(/[/?]/);
@@ -88,8 +89,11 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
     }
     if (byHost.size === 0) return undefined;
     const host = (request.headers.host ?? '').toLowerCase();
-    const upstream = byHost.get(host) ?? byHost.get(host.replace(/:\d+$/, ''));
-    return upstream ? { upstream, rest: url } : undefined;
+    const port = /:(\d{1,5})$/.exec(host);
+    const match = upstreamHostFor(byHost, port ? host.slice(0, -port[0].length) : host, port ? Number(port[1]) : undefined);
+    return match
+      ? { upstream: match.value, rest: url, ...(match.subdomain !== undefined ? { subdomain: { entry: match.entry, name: match.subdomain } } : {}) }
+      : undefined;
   };
   return {
     names: [...upstreams.keys()],
@@ -97,7 +101,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
       if (upstreams.size === 0) return false;
       const found = route(request);
       if (!found) return false;
-      handleAws(runtime, door, redactor, found.upstream, found.rest, request, response).catch((error: unknown) => {
+      handleAws(runtime, door, redactor, found, request, response).catch((error: unknown) => {
         runtime.log.error({ err: (error as Error).message }, 'AWS door error');
         if (!response.headersSent)
           send(response, awsError('rest-xml', 'InternalError', 'Airlock failed while handling this request; nothing was forwarded', 500));
@@ -111,21 +115,55 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
   };
 }
 
+/** The protocol a refusal of this request is answered in, read from the service it is signed for. */
+export function answerProtocolOf(request: IncomingMessage): AwsProtocol {
+  const signed = readSignature({ method: request.method ?? 'GET', target: request.url ?? '/', rawHeaders: request.rawHeaders, body: Buffer.alloc(0) });
+  return protocolOf(signed.ok ? serviceBySigningName(signed.service) : undefined, request);
+}
+
 /** The protocol to answer in before the service is known for certain: JSON when the request speaks it. */
 function protocolOf(service: AwsService | undefined, request: IncomingMessage): AwsProtocol {
   if (service) return service.protocols.includes('json') && request.headers['x-amz-target'] !== undefined ? 'json' : service.protocols[0]!;
   return request.headers['x-amz-target'] !== undefined ? 'json' : 'rest-xml';
 }
 
+/** Which upstream a request is for, the rest of its target, and the subdomain when its host matched a `*.` entry. */
+interface AwsRoute {
+  readonly upstream: AwsUpstream;
+  readonly rest: string;
+  readonly subdomain?: { readonly entry: string; readonly name: string };
+}
+
+/** A bucket name as S3 allows it in a host name: 3 to 63 lower-case letters, digits, dots and hyphens. */
+const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * The S3 path a request names, in path style: a virtual-hosted request (`orders.s3.amazonaws.com`
+ * `/a.txt`, matched by `*.s3.amazonaws.com`) names `/orders/a.txt`, as S3 reads it. A subdomain
+ * is read as a bucket only under an S3 endpoint's name; anything else has no reading Airlock can
+ * be sure of, and is refused.
+ */
+export function s3PathOf(path: string, subdomain: AwsRoute['subdomain']): { ok: true; path: string } | { ok: false; error: string } {
+  if (!subdomain) return { ok: true, path };
+  const endpoint = subdomain.entry.slice(2);
+  if (!/^s3[.-]/.test(endpoint))
+    return {
+      ok: false,
+      error: `${subdomain.name}.${endpoint} matched the hosts: entry ${subdomain.entry}, which is not an S3 endpoint's (*.s3.<region>.amazonaws.com); Airlock cannot tell which bucket it names`,
+    };
+  if (!BUCKET_NAME.test(subdomain.name)) return { ok: false, error: `${subdomain.name} is not an S3 bucket name` };
+  return { ok: true, path: path === '/' ? `/${subdomain.name}` : `/${subdomain.name}${path}` };
+}
+
 async function handleAws(
   runtime: Runtime,
   door: string,
   redactor: Redactor,
-  upstream: AwsUpstream,
-  rest: string,
+  route: AwsRoute,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  const { upstream, rest } = route;
   const method = (request.method ?? 'GET').toUpperCase();
   const target = request.url ?? '/';
   const signed = readSignature({ method, target, rawHeaders: request.rawHeaders, body: Buffer.alloc(0) });
@@ -184,7 +222,10 @@ async function handleAws(
   const { headers } = plain;
   body = plain.body;
 
-  const servicePath = rest.split('?')[0] || '/';
+  const sent = rest.split('?')[0] || '/';
+  const s3Path = service.name === 's3' ? s3PathOf(sent, route.subdomain) : ({ ok: true, path: sent } as const);
+  if (!s3Path.ok) return unreadable('InvalidRequest', s3Path.error, 400);
+  const servicePath = s3Path.path;
   const classified = classifyAwsCall(
     { service, method, path: servicePath, query: signed.query, header: (name) => headers.get(name), body },
     { region: signed.region, account: config.account },

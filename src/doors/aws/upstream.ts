@@ -72,6 +72,8 @@ export function createAwsUpstream(
     if (!pool) {
       pool = new Pool(origin, {
         connections: 64,
+        // HTTP/2 where the endpoint offers it in TLS (ALPN), HTTP/1.1 otherwise.
+        allowH2: true,
         keepAliveTimeout: 30_000,
         headersTimeout: setup.timeoutMs,
         bodyTimeout: setup.timeoutMs,

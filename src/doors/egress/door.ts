@@ -16,7 +16,9 @@ import { loadOrCreateCa } from './ca.js';
 import { authorityText, destinationOf, parseAbsoluteTarget, parseConnectAuthority, upstreamHostsOf, type Authority, type EgressRules } from './hosts.js';
 import { proxyCredentialOf } from './proxy-auth.js';
 import { connectRefusal, egressRefusal, sendRefusal } from './refusal.js';
-import { credentialsNotTheAgentsOwn, rawCredentialOperation } from '../http/tripwire.js';
+import { credentialsNotTheAgentsOwn, OTHER_AWS_KEY, rawCredentialOperation, REAL_AWS_KEY } from '../http/tripwire.js';
+import { answerProtocolOf } from '../aws/door.js';
+import { awsRefusal } from '../aws/refusal.js';
 
 /** Who is on the other end of a proxy request, as far as the proxy itself can tell. */
 interface Caller {
@@ -134,28 +136,46 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
   const judgeOpened = async (tunnel: OpenedTunnel, request: IncomingMessage, response: ServerResponse) => {
     const { upstream, caller } = tunnel;
     const credentialHeader = upstream.kind === 'graphql' || upstream.kind === 'rest' ? credentialHeaderOf(upstream) : undefined;
-    const found = await credentialsNotTheAgentsOwn(request.headers, secrets, credentialHeader);
+    const found = await credentialsNotTheAgentsOwn(request.headers, secrets, credentialHeader, request.url ?? '/');
     const nativeRefusal = (verdict: Refused, status?: number) =>
-      upstream.kind === 'graphql' ? graphqlRefusal(verdict, status) : problemRefusal(verdict, status);
+      upstream.kind === 'graphql'
+        ? graphqlRefusal(verdict, status)
+        : upstream.kind === 'aws'
+          ? // The code AWS answers a key it does not know with, so the CLI says what is wrong.
+            awsRefusal(
+              answerProtocolOf(request),
+              verdict,
+              status,
+              found.some((f) => f.what === REAL_AWS_KEY || f.what === OTHER_AWS_KEY) ? 'InvalidAccessKeyId' : 'AccessDenied',
+            )
+          : problemRefusal(verdict, status);
     if (found.length > 0) {
       request.resume();
       const operation = rawCredentialOperation('egress', upstream.name, found, request.method ?? 'GET', tunnel.authority.host, request.url ?? '/');
       // Attributed to the agent by its proxy credential, or by an Airlock token it also sent.
       const presented = bearerToken(request.headers.authorization);
       const token = caller.token ?? (presented && isAirlockToken(presented) ? presented : undefined);
+      const tripwire = (extra: readonly string[]): Refused => ({
+        kind: 'deny',
+        code: 'forbidden',
+        reasons: [operation.parts[0]!.why!, 'only Airlock holds real credentials; use your Airlock token', ...extra],
+        policies: ['airlock/raw-credential'],
+      });
+      if (!token) {
+        // Nobody to judge: the gate would record only that the caller is unknown, so the door records the tripwire itself.
+        const verdict = tripwire([]);
+        const recorded = await record(caller, operation.action, operation.summary, tunnel.authority, verdict);
+        runtime.log.warn({ door: 'egress', upstream: upstream.name, host: tunnel.authority.host }, "tripwire: a credential that is not the agent's own");
+        return sendRefusal(response, nativeRefusal(recorded ? verdict : unrecorded(), 403));
+      }
       const result = await runtime.gate.decide({ operation, token });
       runtime.log.warn(
         { door: 'egress', upstream: upstream.name, agent: result.agent, host: tunnel.authority.host, audit: result.record?.seq },
         "tripwire: a credential that is not the agent's own",
       );
-      // Whatever the gate answered (an unknown caller is refused for that first), the answer names the tripwire.
+      // Whatever the gate answered (a revoked token is refused for that first), the answer names the tripwire.
       const gate = result.verdict.kind === 'allow' || result.verdict.policies.includes('airlock/raw-credential') ? [] : result.verdict.reasons;
-      const verdict: Refused = {
-        kind: 'deny',
-        code: 'forbidden',
-        reasons: [operation.parts[0]!.why!, 'only Airlock holds real credentials; use your Airlock token', ...gate],
-        policies: ['airlock/raw-credential'],
-      };
+      const verdict = tripwire(gate);
       return sendRefusal(response, nativeRefusal(verdict, 403));
     }
     if (request.headers.authorization === undefined && caller.token) request.headers.authorization = `Bearer ${caller.token}`;
@@ -170,6 +190,7 @@ export async function openEgressDoor(runtime: Runtime): Promise<RunningDoor> {
     const withPort = authorityText(authority);
     return {
       authority,
+      // The name itself for a `*.` entry: the door behind reads the subdomain from it (an S3 bucket).
       routeHost: rules.upstreamHosts.has(withPort) ? withPort : authority.host,
       upstream: upstreams.get(upstreamName)!,
       caller,

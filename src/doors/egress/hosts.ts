@@ -65,8 +65,8 @@ export function authorityText({ host, port }: Authority): string {
  */
 export function destinationOf(authority: Authority, rules: EgressRules): Destination {
   const withPort = authorityText(authority);
-  const upstream = rules.upstreamHosts.get(withPort) ?? rules.upstreamHosts.get(authority.host);
-  if (upstream) return { kind: 'open', upstream };
+  const upstream = upstreamHostFor(rules.upstreamHosts, authority.host, authority.port);
+  if (upstream) return { kind: 'open', upstream: upstream.value };
   const rule = rules.allow.find((entry) => allows(entry, authority));
   if (rule) return { kind: 'tunnel', rule };
   return {
@@ -83,6 +83,34 @@ export function allows(entry: string, { host, port }: Authority): boolean {
   if (!ports.includes(port)) return false;
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
   return host === pattern;
+}
+
+/** How a host matched an upstream's `hosts:`: the entry, and for `*.suffix` the part the `*` stood for. */
+export interface HostMatch<T> {
+  readonly value: T;
+  readonly entry: string;
+  /** `orders` when `orders.s3.amazonaws.com` matched `*.s3.amazonaws.com`. */
+  readonly subdomain?: string;
+}
+
+/**
+ * The `hosts:` entry a host answers to: `host:port`, then `host`, then the longest `*.suffix` it
+ * is a subdomain of (at any depth, as bucket names have dots). Entries are lower case.
+ */
+export function upstreamHostFor<T>(entries: ReadonlyMap<string, T>, host: string, port?: number): HostMatch<T> | undefined {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  for (const entry of port === undefined ? [name] : [authorityText({ host: name, port }), name]) {
+    const value = entries.get(entry);
+    if (value !== undefined) return { value, entry };
+  }
+  let best: HostMatch<T> | undefined;
+  for (const [entry, value] of entries) {
+    if (!entry.startsWith('*.')) continue;
+    const suffix = entry.slice(1);
+    if (!name.endsWith(suffix) || name.length === suffix.length) continue;
+    if (!best || entry.length > best.entry.length) best = { value, entry, subdomain: name.slice(0, -suffix.length) };
+  }
+  return best;
 }
 
 /** The upstreams' real host names, as the egress door matches them. */

@@ -195,7 +195,12 @@ async function handle(
   // a file, sent in Project-Access-Token or X-Api-Key) is the incident's pattern, never forwarded.
   // Authorization is the token's own place (a raw token there is not an Airlock token: 401), and
   // the upstream's credential header is replaced on the way out, so neither is read here.
-  const found = await credentialsNotTheAgentsOwn(headersBesides(request.headers, ['authorization', upstream.credential?.header]), secrets, undefined);
+  const found = await credentialsNotTheAgentsOwn(
+    headersBesides(request.headers, ['authorization', upstream.credential?.header]),
+    secrets,
+    undefined,
+    route.rest || '/',
+  );
   if (found.length > 0) {
     const operation = rawCredentialOperation('http', upstream.name, found, method, upstream.name, route.rest || '/');
     const result = await runtime.gate.decide({ operation, token });

@@ -99,6 +99,8 @@ export function createUpstream(config: HttpUpstreamConfig, setup: UpstreamSetup)
   }
   const pool = new Pool(url.origin, {
     connections: 256,
+    // HTTP/2 where the upstream offers it in TLS (ALPN), HTTP/1.1 otherwise.
+    allowH2: true,
     keepAliveTimeout: 30_000,
     headersTimeout: setup.timeoutMs,
     bodyTimeout: setup.timeoutMs,

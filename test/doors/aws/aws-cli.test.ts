@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replayAwsRequest, type StoredAwsRequest } from '../../../src/doors/aws/index.js';
 import { recordAttack } from '../../support/attacks.js';
 import { ASSUMED, startAwsWorld, type AwsWorld } from './support.js';
+import { AIRLOCK_BIN } from '../../support/airlock.js';
+import { run } from '../egress/support.js';
 
 const CATEGORY = 'AWS: signatures and operations';
 
@@ -341,12 +343,57 @@ describe('the AWS CLI through Airlock, against s3rver', () => {
     expect(removed.stderr).toContain('only Airlock holds real credentials');
     expect(world.received).toEqual([]);
     expect(await keysIn(world, 'orders')).toEqual(['a.txt']);
+    // Refused at the proxy as the tripwire it is, before the AWS door reads the call.
+    const [record] = await world.airlock.airlock.runtime.store.audit.list({ newestFirst: true, limit: 1 });
+    expect(record).toMatchObject({ door: 'egress', action: 'hook:raw-credential', verdict: 'deny', policies: ['airlock/raw-credential'] });
+    expect(record!.reasons!.join(' ')).toContain('a real AWS access key id');
+    expect(JSON.stringify(record)).not.toContain('IOSFODNN7');
     recordAttack({
       door: 'egress',
       category: CATEGORY,
       attack: 'aws s3 rb --force at s3.amazonaws.com with a real AWS key found in a file',
       outcome: 'refused',
       effect: 'nothing reached s3rver; the bucket and its object are still there',
+    });
+  });
+
+  it('refuses a URL presigned with a real AWS key at the real S3 host, percent-encoded or not, and nothing reaches s3rver', async () => {
+    world = await startAwsWorld({ buckets: { orders: { 'a.txt': 'alpha' } }, egress: true });
+    const presigned = await world.aws(['s3', 'presign', 's3://orders/a.txt', '--expires-in', '300'], {
+      viaProxy: true,
+      credentials: { accessKeyId: `AKIA${'Z5Q3R7WTXYJ4KM2P'}`, secretAccessKey: 'the-real-secret-access-key' },
+    });
+    expect(presigned.code, presigned.stderr).toBe(0);
+    const url = presigned.stdout.trim();
+    expect(url).toContain('X-Amz-Credential=AKIA');
+    const caFile = join(world.airlock.dir, 'ca.pem');
+    writeFileSync(caFile, (await run(process.execPath, [AIRLOCK_BIN, '--config', world.airlock.configPath, 'ca', 'export'])).stdout);
+    for (const target of [
+      url,
+      url.replace('X-Amz-Credential=AKIA', 'X-Amz-Credential=%41%4B%49%41'),
+      url.replace('X-Amz-Credential=AKIA', 'X-Amz-Credential=akia'),
+    ]) {
+      const fetched = await run('curl', ['-sS', '-i', '--cacert', caFile, target], {
+        HTTPS_PROXY: `http://${world.airlock.addresses.egress}`,
+        https_proxy: '',
+        NO_PROXY: '',
+        no_proxy: '',
+      });
+      expect(fetched.stdout).toMatch(/^HTTP\/1\.1 200/);
+      expect(fetched.stdout).toMatch(/HTTP\/1\.1 403/);
+      expect(fetched.stdout).toContain('<Code>InvalidAccessKeyId</Code>');
+      expect(fetched.stdout).not.toContain('alpha');
+      const [record] = await world.airlock.airlock.runtime.store.audit.list({ newestFirst: true, limit: 1 });
+      expect(record).toMatchObject({ door: 'egress', action: 'hook:raw-credential', verdict: 'deny' });
+      expect(JSON.stringify(record)).not.toContain('Z5Q3R7');
+    }
+    expect(world.received).toEqual([]);
+    recordAttack({
+      door: 'egress',
+      category: CATEGORY,
+      attack: 'curl <a URL presigned with a real AWS key> at s3.amazonaws.com, as is, percent-encoded and in lower case',
+      outcome: 'refused',
+      effect: 'nothing reached s3rver',
     });
   });
 

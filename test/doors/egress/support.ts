@@ -5,14 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CertificateAuthority, generateCa } from '../../../src/doors/egress/ca.js';
 import { RAILWAY_RESOLVERS, startRailwayStandIn, type RailwayStandIn } from '../../../src/demo/railway-standin.js';
-import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
+import { AIRLOCK_BIN, startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { RAILWAY_SCHEMA, STAGING_POLICY } from '../http/support.js';
 
 export const RAILWAY_HOST = 'backboard.railway.app';
@@ -168,4 +168,37 @@ export function finalResponse(stdout: string): { status: number; head: string; b
   const text = stdout.slice(Math.max(start, 0));
   const split = text.indexOf('\r\n\r\n');
   return { status: Number(text.slice(9, 12)), head: text.slice(0, split), body: text.slice(split + 4) };
+}
+
+/**
+ * `airlock init sandbox --write DIR` as an operator runs it, with the agent's token in
+ * AIRLOCK_TOKEN and the egress door's address (the test config's port is chosen at start).
+ */
+export function initSandbox(configPath: string, options: { dir: string; proxy: string; token: string; args?: readonly string[] }): Promise<CurlResult> {
+  return run(
+    process.execPath,
+    [AIRLOCK_BIN, '--config', configPath, 'init', 'sandbox', '--write', options.dir, '--proxy', options.proxy, ...(options.args ?? [])],
+    { AIRLOCK_TOKEN: options.token },
+  );
+}
+
+/**
+ * A script run as the agent's sandbox runs it: `sh -c`, with nothing of this process's
+ * environment but PATH and a HOME of its own, after sourcing the env file `airlock init sandbox`
+ * wrote. Arguments are `$1`…
+ */
+export function inSandbox(dir: string, script: string, args: readonly string[] = []): Promise<CurlResult> {
+  mkdirSync(join(dir, 'home'), { recursive: true });
+  return new Promise((resolve) => {
+    execFile(
+      'sh',
+      ['-c', `. "${join(dir, 'env')}" && ${script}`, 'sandbox', ...args],
+      {
+        // Only what a sandbox would have before the file is sourced; the AWS CLI is told not to look for an instance role, nor to retry.
+        env: { PATH: process.env.PATH, HOME: join(dir, 'home'), AWS_EC2_METADATA_DISABLED: 'true', AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
