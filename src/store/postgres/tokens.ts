@@ -1,37 +1,14 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
+import { toToken, type TokenRow } from '../rows.js';
 import type { ChangeCache } from './cache.js';
 import type { PostgresPool } from './database.js';
-
-interface TokenRow {
-  id: string;
-  agent: string;
-  hash: string;
-  scopes: string;
-  label: string | null;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-function toRecord(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    agent: row.agent,
-    hash: row.hash,
-    scopes: JSON.parse(row.scopes) as string[],
-    label: row.label ?? undefined,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-  };
-}
 
 export function postgresTokens(pool: PostgresPool, cache: ChangeCache): TokenRepository {
   const cached = cache.of<TokenRecord | undefined>();
   const select = async (id: string) => {
     const row = (await pool.query<TokenRow>('SELECT * FROM tokens WHERE id = $1', [id])).rows[0];
-    return row ? toRecord(row) : undefined;
+    return row ? toToken(row) : undefined;
   };
   return {
     async insert(token) {
@@ -56,7 +33,7 @@ export function postgresTokens(pool: PostgresPool, cache: ChangeCache): TokenRep
       }
       if (!filter.includeRevoked) where.push('revoked_at IS NULL');
       const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
-      return (await pool.query<TokenRow>(sql, params)).rows.map(toRecord);
+      return (await pool.query<TokenRow>(sql, params)).rows.map(toToken);
     },
     async revoke(id, at) {
       await pool.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);

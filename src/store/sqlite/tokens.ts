@@ -1,31 +1,8 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
+import { toToken, type TokenRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { EpochCache } from './epoch-cache.js';
-
-interface TokenRow {
-  id: string;
-  agent: string;
-  hash: string;
-  scopes: string;
-  label: string | null;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-function toRecord(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    agent: row.agent,
-    hash: row.hash,
-    scopes: JSON.parse(row.scopes) as string[],
-    label: row.label ?? undefined,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-  };
-}
 
 export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenRepository {
   const cached = cache.of<TokenRecord | undefined>();
@@ -40,7 +17,7 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
     async get(id) {
       return cached(id, () => {
         const row = select.get(id);
-        return row ? toRecord(row) : undefined;
+        return row ? toToken(row) : undefined;
       });
     },
     async list(filter = {}) {
@@ -55,13 +32,13 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
       return db
         .prepare<string[], TokenRow>(sql)
         .all(...params)
-        .map(toRecord);
+        .map(toToken);
     },
     async revoke(id, at) {
       revoke.run(at, id);
       cache.changed();
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toToken(row) : undefined;
     },
   };
 }
