@@ -3,7 +3,18 @@
  * its mapping to the domain record of records.ts. One home for both dialects, so that a column
  * added to a table is mapped once and the two stores cannot read it differently.
  */
-import type { AgentRecord, AgentState, OperatorRecord, TokenRecord } from './records.js';
+import type {
+  AgentRecord,
+  AgentState,
+  ApiKeyRecord,
+  AuditRecord,
+  DeliveryRecord,
+  DeliveryStatus,
+  McpSessionRecord,
+  OperatorRecord,
+  SessionRecord,
+  TokenRecord,
+} from './records.js';
 
 export interface AgentRow {
   name: string;
@@ -65,4 +76,114 @@ export function toOperator(row: OperatorRow): OperatorRecord {
     passwordHash: row.password_hash ?? undefined,
     lastApprovalAt: row.last_approval_at ?? undefined,
   };
+}
+
+export interface SessionRow {
+  id: string;
+  operator: string;
+  csrf: string;
+  created_at: string;
+  seen_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+export function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    operator: row.operator,
+    csrf: row.csrf,
+    createdAt: row.created_at,
+    seenAt: row.seen_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at ?? undefined,
+  };
+}
+
+export interface ApiKeyRow {
+  id: string;
+  operator: string;
+  hash: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  used_at: string | null;
+}
+
+export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    operator: row.operator,
+    hash: row.hash,
+    label: row.label ?? undefined,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at ?? undefined,
+    revokedAt: row.revoked_at ?? undefined,
+    usedAt: row.used_at ?? undefined,
+  };
+}
+
+export interface McpSessionRow {
+  id: string;
+  token_id: string;
+  agent: string;
+  initialize: string;
+  created_at: string;
+  seen_at: string;
+}
+
+export function toMcpSession(row: McpSessionRow): McpSessionRecord {
+  return {
+    id: row.id,
+    tokenId: row.token_id,
+    agent: row.agent,
+    initialize: JSON.parse(row.initialize) as McpSessionRecord['initialize'],
+    createdAt: row.created_at,
+    seenAt: row.seen_at,
+  };
+}
+
+export interface DeliveryRow {
+  id: number;
+  key: string;
+  webhook: string;
+  event: string;
+  hold_id: string | null;
+  audit_seq: number;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  payload: string;
+}
+
+export function toDelivery(row: DeliveryRow): DeliveryRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    webhook: row.webhook,
+    event: row.event,
+    holdId: row.hold_id ?? undefined,
+    auditSeq: row.audit_seq,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error ?? undefined,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at ?? undefined,
+    payload: row.payload,
+  };
+}
+
+export interface AuditRow {
+  seq: number;
+  body: string;
+  hash: string;
+}
+
+export function toAuditRecord(row: AuditRow): AuditRecord {
+  return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
 }
