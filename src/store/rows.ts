@@ -7,9 +7,11 @@ import type {
   AgentRecord,
   AgentState,
   ApiKeyRecord,
+  Baseline,
   AuditRecord,
   DeliveryRecord,
   DeliveryStatus,
+  HoldRecord,
   McpSessionRecord,
   OperatorRecord,
   SessionRecord,
@@ -186,4 +188,27 @@ export interface AuditRow {
 
 export function toAuditRecord(row: AuditRow): AuditRecord {
   return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
+}
+
+/** A hold is stored whole as JSON in `body`; its other columns repeat fields so that queries can filter on them. */
+export interface HoldRow {
+  body: string;
+}
+
+export function toHold(row: HoldRow): HoldRecord {
+  return JSON.parse(row.body) as HoldRecord;
+}
+
+/** What an update of a hold writes, in the order `status, expires_at, run_at, body`. */
+export function holdColumns(hold: HoldRecord): [string, string, string | null, string] {
+  return [hold.status, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold)];
+}
+
+/** A baseline is relearned as a whole, so it is stored whole as JSON in `body`. */
+export interface BaselineRow {
+  body: string;
+}
+
+export function toBaseline(row: BaselineRow): Baseline {
+  return JSON.parse(row.body) as Baseline;
 }
