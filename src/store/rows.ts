@@ -62,6 +62,11 @@ export function toToken(row: TokenRow): TokenRecord {
   };
 }
 
+/** What an insert of a token writes, in the order `id, agent, hash, scopes, label, created_at, expires_at`. */
+export function tokenValues(token: TokenRecord): [string, string, string, string, string | null, string, string] {
+  return [token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt];
+}
+
 export interface OperatorRow {
   name: string;
   created_at: string;
@@ -146,6 +151,11 @@ export function toMcpSession(row: McpSessionRow): McpSessionRecord {
   };
 }
 
+/** What an insert of an MCP session writes, in the order `id, token_id, agent, initialize, created_at, seen_at`. */
+export function mcpSessionValues(session: McpSessionRecord): [string, string, string, string, string, string] {
+  return [session.id, session.tokenId, session.agent, JSON.stringify(session.initialize), session.createdAt, session.seenAt];
+}
+
 export interface DeliveryRow {
   id: number;
   key: string;
@@ -199,8 +209,13 @@ export function toHold(row: HoldRow): HoldRecord {
   return JSON.parse(row.body) as HoldRecord;
 }
 
+/** What an insert of a hold writes, in the order `id, status, agent, created_at, expires_at, run_at, body`. */
+export function holdValues(hold: HoldRecord): [string, string, string, string, string, string | null, string] {
+  return [hold.id, hold.status, hold.agent, hold.createdAt, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold)];
+}
+
 /** What an update of a hold writes, in the order `status, expires_at, run_at, body`. */
-export function holdColumns(hold: HoldRecord): [string, string, string | null, string] {
+export function holdUpdateValues(hold: HoldRecord): [string, string, string | null, string] {
   return [hold.status, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold)];
 }
 

@@ -1,7 +1,7 @@
 import type { HoldRecord } from '../records.js';
 import type { HoldRepository } from '../store.js';
 import { applyApproval } from '../hold-approval.js';
-import { holdColumns, toHold, type HoldRow } from '../rows.js';
+import { holdUpdateValues, holdValues, toHold, type HoldRow } from '../rows.js';
 import { inTransaction, type PostgresClient, type PostgresPool } from './database.js';
 
 const parse = (row: HoldRow | undefined) => (row ? toHold(row) : undefined);
@@ -12,21 +12,13 @@ async function locked(client: PostgresClient, id: string): Promise<HoldRecord | 
 }
 
 async function write(client: PostgresClient, hold: HoldRecord): Promise<void> {
-  await client.query('UPDATE holds SET status = $1, expires_at = $2, run_at = $3, body = $4 WHERE id = $5', [...holdColumns(hold), hold.id]);
+  await client.query('UPDATE holds SET status = $1, expires_at = $2, run_at = $3, body = $4 WHERE id = $5', [...holdUpdateValues(hold), hold.id]);
 }
 
 export function postgresHolds(pool: PostgresPool): HoldRepository {
   return {
     async insert(hold) {
-      await pool.query('INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        hold.id,
-        hold.status,
-        hold.agent,
-        hold.createdAt,
-        hold.expiresAt,
-        hold.runAt ?? null,
-        JSON.stringify(hold),
-      ]);
+      await pool.query('INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)', holdValues(hold));
     },
     async get(id) {
       return parse((await pool.query<HoldRow>('SELECT body FROM holds WHERE id = $1', [id])).rows[0]);

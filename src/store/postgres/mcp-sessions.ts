@@ -1,19 +1,15 @@
 import type { McpSessionRepository } from '../store.js';
-import { toMcpSession, type McpSessionRow } from '../rows.js';
+import { mcpSessionValues, toMcpSession, type McpSessionRow } from '../rows.js';
 import type { PostgresPool } from './database.js';
 
 /** Agents' MCP sessions, shared by every replica: a client sent to another one keeps its session. */
 export function postgresMcpSessions(pool: PostgresPool): McpSessionRepository {
   return {
     async insert(session) {
-      await pool.query('INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        session.id,
-        session.tokenId,
-        session.agent,
-        JSON.stringify(session.initialize),
-        session.createdAt,
-        session.seenAt,
-      ]);
+      await pool.query(
+        'INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        mcpSessionValues(session),
+      );
     },
     async get(id) {
       const row = (await pool.query<McpSessionRow>('SELECT * FROM mcp_sessions WHERE id = $1', [id])).rows[0];

@@ -1,6 +1,6 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
-import { toToken, type TokenRow } from '../rows.js';
+import { tokenValues, toToken, type TokenRow } from '../rows.js';
 import type { ChangeCache } from './cache.js';
 import type { PostgresPool } from './database.js';
 
@@ -12,15 +12,7 @@ export function postgresTokens(pool: PostgresPool, cache: ChangeCache): TokenRep
   };
   return {
     async insert(token) {
-      await pool.query('INSERT INTO tokens (id, agent, hash, scopes, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        token.id,
-        token.agent,
-        token.hash,
-        JSON.stringify(token.scopes),
-        token.label ?? null,
-        token.createdAt,
-        token.expiresAt,
-      ]);
+      await pool.query('INSERT INTO tokens (id, agent, hash, scopes, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', tokenValues(token));
       cache.changed();
     },
     get: (id) => cached(id, () => select(id)),

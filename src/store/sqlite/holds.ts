@@ -1,7 +1,7 @@
 import type { HoldApproval, HoldRecord } from '../records.js';
 import type { ApprovalOutcome, HoldRepository } from '../store.js';
 import { applyApproval } from '../hold-approval.js';
-import { holdColumns, toHold, type HoldRow } from '../rows.js';
+import { holdUpdateValues, holdValues, toHold, type HoldRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 
 export function sqliteHolds(db: SqliteDatabase): HoldRepository {
@@ -14,18 +14,18 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
     const hold = toHold(row);
     if (!from.includes(hold.status)) return undefined;
     const next: HoldRecord = { ...hold, ...patch, status: to };
-    update.run(...holdColumns(next), id);
+    update.run(...holdUpdateValues(next), id);
     return next;
   });
   const addApproval = db.transaction((id: string, approval: HoldApproval): ApprovalOutcome => {
     const row = select.get(id);
     const outcome = applyApproval(row ? toHold(row) : undefined, approval);
-    if (outcome.ok) update.run(...holdColumns(outcome.hold), id);
+    if (outcome.ok) update.run(...holdUpdateValues(outcome.hold), id);
     return outcome;
   });
   return {
     async insert(hold) {
-      insert.run(hold.id, hold.status, hold.agent, hold.createdAt, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold));
+      insert.run(...holdValues(hold));
     },
     async get(id) {
       const row = select.get(id);

@@ -1,5 +1,5 @@
 import type { McpSessionRepository } from '../store.js';
-import { toMcpSession, type McpSessionRow } from '../rows.js';
+import { mcpSessionValues, toMcpSession, type McpSessionRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 
 export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
@@ -16,7 +16,7 @@ export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
   });
   return {
     async insert(session) {
-      insert.run(session.id, session.tokenId, session.agent, JSON.stringify(session.initialize), session.createdAt, session.seenAt);
+      insert.run(...mcpSessionValues(session));
     },
     async get(id) {
       const row = select.get(id);

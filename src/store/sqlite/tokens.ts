@@ -1,6 +1,6 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
-import { toToken, type TokenRow } from '../rows.js';
+import { tokenValues, toToken, type TokenRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { EpochCache } from './epoch-cache.js';
 
@@ -11,7 +11,7 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   return {
     async insert(token) {
-      insert.run(token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt);
+      insert.run(...tokenValues(token));
       cache.changed();
     },
     async get(id) {
