@@ -8,6 +8,7 @@ import type {
   AgentState,
   ApiKeyRecord,
   Baseline,
+  ControlState,
   AuditRecord,
   DeliveryRecord,
   DeliveryStatus,
@@ -226,4 +227,18 @@ export interface BaselineRow {
 
 export function toBaseline(row: BaselineRow): Baseline {
   return JSON.parse(row.body) as Baseline;
+}
+
+/** Operator-wide switches, one row a key with its value as JSON. */
+export interface ControlRow {
+  key: string;
+  value: string;
+}
+
+export function toControlState(rows: readonly ControlRow[]): ControlState {
+  const values = new Map(rows.map((row) => [row.key, JSON.parse(row.value) as unknown]));
+  return {
+    stopAll: values.get('stopAll') as ControlState['stopAll'],
+    freeze: values.get('freeze') as ControlState['freeze'],
+  };
 }
