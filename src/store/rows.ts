@@ -1,15 +1,17 @@
 /**
  * Each table's row as both stores read it (snake_case columns, `null` for an absent value) and
- * its mapping to the domain record of records.ts. One home for both dialects, so that a column
- * added to a table is mapped once and the two stores cannot read it differently.
+ * its mapping to the domain record of records.ts; where a column holds JSON, the values an insert
+ * writes too, so that it is encoded beside the mapping that decodes it. One home for both
+ * dialects, so that a column added to a table is mapped once and the two stores cannot read it
+ * differently. The SQL, its placeholders and each driver's errors stay in each store.
  */
 import type {
   AgentRecord,
   AgentState,
   ApiKeyRecord,
+  AuditRecord,
   Baseline,
   ControlState,
-  AuditRecord,
   DeliveryRecord,
   DeliveryStatus,
   HoldRecord,
