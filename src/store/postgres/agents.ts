@@ -1,27 +1,8 @@
-import type { AgentRecord, AgentState } from '../records.js';
+import type { AgentRecord } from '../records.js';
 import { StoreConflictError, type AgentRepository } from '../store.js';
+import { toAgent, type AgentRow } from '../rows.js';
 import type { ChangeCache } from './cache.js';
 import { inTransaction, type PostgresPool } from './database.js';
-
-interface AgentRow {
-  name: string;
-  state: AgentState;
-  state_reason: string | null;
-  description: string | null;
-  created_at: string;
-  observe_until: string | null;
-}
-
-function toRecord(row: AgentRow): AgentRecord {
-  return {
-    name: row.name,
-    state: row.state,
-    stateReason: row.state_reason ?? undefined,
-    description: row.description ?? undefined,
-    createdAt: row.created_at,
-    ...(row.observe_until ? { observeUntil: row.observe_until } : {}),
-  };
-}
 
 /** PostgreSQL's unique_violation: the name is taken. */
 export function isUniqueViolation(error: unknown): boolean {
@@ -32,7 +13,7 @@ export function postgresAgents(pool: PostgresPool, cache: ChangeCache): AgentRep
   const cached = cache.of<AgentRecord | undefined>();
   const select = async (name: string) => {
     const row = (await pool.query<AgentRow>('SELECT * FROM agents WHERE name = $1', [name])).rows[0];
-    return row ? toRecord(row) : undefined;
+    return row ? toAgent(row) : undefined;
   };
   return {
     async add(agent, at) {
@@ -43,7 +24,7 @@ export function postgresAgents(pool: PostgresPool, cache: ChangeCache): AgentRep
           at,
         ]);
         cache.changed();
-        return toRecord(result.rows[0]!);
+        return toAgent(result.rows[0]!);
       } catch (error) {
         if (isUniqueViolation(error)) throw new StoreConflictError(`an agent named "${agent.name}" already exists`);
         throw error;
@@ -51,19 +32,19 @@ export function postgresAgents(pool: PostgresPool, cache: ChangeCache): AgentRep
     },
     get: (name) => cached(name, () => select(name)),
     async list() {
-      return (await pool.query<AgentRow>('SELECT * FROM agents ORDER BY name')).rows.map(toRecord);
+      return (await pool.query<AgentRow>('SELECT * FROM agents ORDER BY name')).rows.map(toAgent);
     },
     async setState(name, state, reason) {
       const result = await pool.query<AgentRow>('UPDATE agents SET state = $1, state_reason = $2 WHERE name = $3 RETURNING *', [state, reason ?? null, name]);
       cache.changed();
       const row = result.rows[0];
-      return row ? toRecord(row) : undefined;
+      return row ? toAgent(row) : undefined;
     },
     async setObserve(name, until) {
       const result = await pool.query<AgentRow>('UPDATE agents SET observe_until = $1 WHERE name = $2 RETURNING *', [until ?? null, name]);
       cache.changed();
       const row = result.rows[0];
-      return row ? toRecord(row) : undefined;
+      return row ? toAgent(row) : undefined;
     },
     async remove(name, at) {
       const removed = await inTransaction(pool, async (client) => {

@@ -1,19 +1,10 @@
 import { chainEntries } from '../../audit/chain.js';
 import { advanceCheckpoint } from '../../audit/checkpoint.js';
-import type { AuditRecord, StoredRecord } from '../records.js';
+import type { StoredRecord } from '../records.js';
 import type { AuditRepository } from '../store.js';
 import type { CheckpointSettings } from '../sqlite/audit-append.js';
+import { toAuditRecord, type AuditRow } from '../rows.js';
 import { inTransaction, LOCKS, type PostgresPool } from './database.js';
-
-interface AuditRow {
-  seq: number;
-  body: string;
-  hash: string;
-}
-
-function toRecord(row: AuditRow): AuditRecord {
-  return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
-}
 
 /**
  * One chain, however many replicas write it. An append takes a transaction-scoped advisory lock
@@ -87,7 +78,7 @@ export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings
       if (filter.type) where.push(filter.type.endsWith('.') ? `type LIKE ${param(`${filter.type}%`)}` : `type = ${param(filter.type)}`);
       if (filter.verdict) where.push(`verdict = ${param(filter.verdict)}`);
       const sql = `SELECT seq, body, hash FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${filter.newestFirst ? 'DESC' : 'ASC'} LIMIT ${param(filter.limit ?? 100)}`;
-      return (await pool.query<AuditRow>(sql, params)).rows.map(toRecord);
+      return (await pool.query<AuditRow>(sql, params)).rows.map(toAuditRecord);
     },
     async *rows(): AsyncGenerator<StoredRecord> {
       // Pages, so that verifying millions of records does not hold them all in memory.

@@ -1,5 +1,6 @@
 import type { ControlState } from '../records.js';
 import type { ControlRepository } from '../store.js';
+import { toControlState, type ControlRow } from '../rows.js';
 import type { ChangeCache } from './cache.js';
 import type { PostgresPool } from './database.js';
 
@@ -13,14 +14,7 @@ export function postgresControl(pool: PostgresPool, cache: ChangeCache): Control
   };
   return {
     get: () =>
-      cached('control', async () => {
-        const rows = (await pool.query<{ key: string; value: string }>("SELECT key, value FROM control WHERE key IN ('stopAll', 'freeze')")).rows;
-        const values = new Map(rows.map((row) => [row.key, JSON.parse(row.value) as unknown]));
-        return {
-          stopAll: values.get('stopAll') as ControlState['stopAll'],
-          freeze: values.get('freeze') as ControlState['freeze'],
-        };
-      }),
+      cached('control', async () => toControlState((await pool.query<ControlRow>("SELECT key, value FROM control WHERE key IN ('stopAll', 'freeze')")).rows)),
     setStopAll: (stop) => set('stopAll', stop),
     setFreeze: (freeze) => set('freeze', freeze),
     requestReload: (request) => set('reload', request),

@@ -1,40 +1,27 @@
 import type { HoldRecord } from '../records.js';
 import type { HoldRepository } from '../store.js';
 import { applyApproval } from '../hold-approval.js';
+import { holdUpdateValues, holdValues, toHold, type HoldRow } from '../rows.js';
 import { inTransaction, type PostgresClient, type PostgresPool } from './database.js';
 
-const parse = (row: { body: string } | undefined) => (row ? (JSON.parse(row.body) as HoldRecord) : undefined);
+const parse = (row: HoldRow | undefined) => (row ? toHold(row) : undefined);
 
 async function locked(client: PostgresClient, id: string): Promise<HoldRecord | undefined> {
   // FOR UPDATE: a second replica approving or claiming the same hold waits here, then sees the first one's result.
-  return parse((await client.query<{ body: string }>('SELECT body FROM holds WHERE id = $1 FOR UPDATE', [id])).rows[0]);
+  return parse((await client.query<HoldRow>('SELECT body FROM holds WHERE id = $1 FOR UPDATE', [id])).rows[0]);
 }
 
 async function write(client: PostgresClient, hold: HoldRecord): Promise<void> {
-  await client.query('UPDATE holds SET status = $1, expires_at = $2, run_at = $3, body = $4 WHERE id = $5', [
-    hold.status,
-    hold.expiresAt,
-    hold.runAt ?? null,
-    JSON.stringify(hold),
-    hold.id,
-  ]);
+  await client.query('UPDATE holds SET status = $1, expires_at = $2, run_at = $3, body = $4 WHERE id = $5', [...holdUpdateValues(hold), hold.id]);
 }
 
 export function postgresHolds(pool: PostgresPool): HoldRepository {
   return {
     async insert(hold) {
-      await pool.query('INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        hold.id,
-        hold.status,
-        hold.agent,
-        hold.createdAt,
-        hold.expiresAt,
-        hold.runAt ?? null,
-        JSON.stringify(hold),
-      ]);
+      await pool.query('INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)', holdValues(hold));
     },
     async get(id) {
-      return parse((await pool.query<{ body: string }>('SELECT body FROM holds WHERE id = $1', [id])).rows[0]);
+      return parse((await pool.query<HoldRow>('SELECT body FROM holds WHERE id = $1', [id])).rows[0]);
     },
     async list(filter = {}) {
       const where: string[] = [];
@@ -49,7 +36,7 @@ export function postgresHolds(pool: PostgresPool): HoldRepository {
       if (filter.runBy) where.push(`run_at IS NOT NULL AND run_at <= ${param(filter.runBy)}`);
       const order = filter.oldestFirst ? 'created_at ASC, id' : 'created_at DESC, id';
       const sql = `SELECT body FROM holds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${param(filter.limit ?? 500)}`;
-      return (await pool.query<{ body: string }>(sql, params)).rows.map((row) => JSON.parse(row.body) as HoldRecord);
+      return (await pool.query<HoldRow>(sql, params)).rows.map(toHold);
     },
     transition(id, from, to, patch = {}) {
       return inTransaction(pool, async (client) => {

@@ -1,43 +1,19 @@
-import type { McpSessionRecord } from '../records.js';
 import type { McpSessionRepository } from '../store.js';
+import { mcpSessionValues, toMcpSession, type McpSessionRow } from '../rows.js';
 import type { PostgresPool } from './database.js';
-
-interface McpSessionRow {
-  id: string;
-  token_id: string;
-  agent: string;
-  initialize: string;
-  created_at: string;
-  seen_at: string;
-}
-
-function toRecord(row: McpSessionRow): McpSessionRecord {
-  return {
-    id: row.id,
-    tokenId: row.token_id,
-    agent: row.agent,
-    initialize: JSON.parse(row.initialize) as McpSessionRecord['initialize'],
-    createdAt: row.created_at,
-    seenAt: row.seen_at,
-  };
-}
 
 /** Agents' MCP sessions, shared by every replica: a client sent to another one keeps its session. */
 export function postgresMcpSessions(pool: PostgresPool): McpSessionRepository {
   return {
     async insert(session) {
-      await pool.query('INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        session.id,
-        session.tokenId,
-        session.agent,
-        JSON.stringify(session.initialize),
-        session.createdAt,
-        session.seenAt,
-      ]);
+      await pool.query(
+        'INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        mcpSessionValues(session),
+      );
     },
     async get(id) {
       const row = (await pool.query<McpSessionRow>('SELECT * FROM mcp_sessions WHERE id = $1', [id])).rows[0];
-      return row ? toRecord(row) : undefined;
+      return row ? toMcpSession(row) : undefined;
     },
     async touch(id, at) {
       await pool.query('UPDATE mcp_sessions SET seen_at = $1 WHERE id = $2 AND seen_at < $1', [at, id]);

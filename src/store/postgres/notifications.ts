@@ -1,40 +1,6 @@
-import type { DeliveryRecord, DeliveryStatus } from '../records.js';
 import type { NotificationRepository } from '../store.js';
+import { toDelivery, type DeliveryRow } from '../rows.js';
 import type { PostgresPool } from './database.js';
-
-interface DeliveryRow {
-  id: number;
-  key: string;
-  webhook: string;
-  event: string;
-  hold_id: string | null;
-  audit_seq: number;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
-  payload: string;
-}
-
-function toRecord(row: DeliveryRow): DeliveryRecord {
-  return {
-    id: row.id,
-    key: row.key,
-    webhook: row.webhook,
-    event: row.event,
-    holdId: row.hold_id ?? undefined,
-    auditSeq: row.audit_seq,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error ?? undefined,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at ?? undefined,
-    payload: row.payload,
-  };
-}
 
 export function postgresNotifications(pool: PostgresPool): NotificationRepository {
   return {
@@ -56,7 +22,7 @@ export function postgresNotifications(pool: PostgresPool): NotificationRepositor
           RETURNING *`,
         [now, leaseUntil, limit],
       );
-      return result.rows.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : a.id - b.id)).map(toRecord);
+      return result.rows.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : a.id - b.id)).map(toDelivery);
     },
     async delivered(id, at, attempts) {
       await pool.query(`UPDATE deliveries SET status = 'delivered', delivered_at = $1, attempts = $2, leased_until = NULL, last_error = NULL WHERE id = $3`, [
@@ -87,7 +53,7 @@ export function postgresNotifications(pool: PostgresPool): NotificationRepositor
       }
       params.push(filter.limit ?? 200);
       const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
-      return (await pool.query<DeliveryRow>(sql, params)).rows.map(toRecord);
+      return (await pool.query<DeliveryRow>(sql, params)).rows.map(toDelivery);
     },
     async cursor() {
       return (await pool.query<{ seq: number }>('SELECT seq FROM notifier_cursor WHERE id = 1')).rows[0]?.seq;

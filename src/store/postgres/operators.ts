@@ -1,25 +1,7 @@
-import type { OperatorRecord } from '../records.js';
 import { StoreConflictError, type FailedAttemptRepository, type OperatorRepository } from '../store.js';
+import { toOperator, type OperatorRow } from '../rows.js';
 import { isUniqueViolation } from './agents.js';
 import { inTransaction, type PostgresPool } from './database.js';
-
-interface OperatorRow {
-  name: string;
-  created_at: string;
-  totp_secret: string;
-  password_hash: string | null;
-  last_approval_at: string | null;
-}
-
-function toRecord(row: OperatorRow): OperatorRecord {
-  return {
-    name: row.name,
-    createdAt: row.created_at,
-    totpSecretSealed: row.totp_secret,
-    passwordHash: row.password_hash ?? undefined,
-    lastApprovalAt: row.last_approval_at ?? undefined,
-  };
-}
 
 export function postgresOperators(pool: PostgresPool): OperatorRepository {
   return {
@@ -40,10 +22,10 @@ export function postgresOperators(pool: PostgresPool): OperatorRepository {
     },
     async get(name) {
       const row = (await pool.query<OperatorRow>('SELECT * FROM operators WHERE name = $1', [name])).rows[0];
-      return row ? toRecord(row) : undefined;
+      return row ? toOperator(row) : undefined;
     },
     async list() {
-      return (await pool.query<OperatorRow>('SELECT * FROM operators ORDER BY name')).rows.map(toRecord);
+      return (await pool.query<OperatorRow>('SELECT * FROM operators ORDER BY name')).rows.map(toOperator);
     },
     remove(name) {
       return inTransaction(pool, async (client) => {

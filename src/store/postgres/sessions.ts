@@ -1,28 +1,6 @@
-import type { ApiKeyRecord, SessionRecord } from '../records.js';
 import type { ApiKeyRepository, SessionRepository } from '../store.js';
+import { toApiKey, toSession, type ApiKeyRow, type SessionRow } from '../rows.js';
 import type { PostgresPool } from './database.js';
-
-interface SessionRow {
-  id: string;
-  operator: string;
-  csrf: string;
-  created_at: string;
-  seen_at: string;
-  expires_at: string;
-  ended_at: string | null;
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    operator: row.operator,
-    csrf: row.csrf,
-    createdAt: row.created_at,
-    seenAt: row.seen_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at ?? undefined,
-  };
-}
 
 /** The console's sign-in state, shared by every replica: an operator signed in on one is signed in on all. */
 export function postgresSessions(pool: PostgresPool): SessionRepository {
@@ -53,30 +31,6 @@ export function postgresSessions(pool: PostgresPool): SessionRepository {
     async prune(before) {
       return (await pool.query('DELETE FROM console_sessions WHERE expires_at < $1 OR ended_at < $1', [before])).rowCount ?? 0;
     },
-  };
-}
-
-interface ApiKeyRow {
-  id: string;
-  operator: string;
-  hash: string;
-  label: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  used_at: string | null;
-}
-
-function toApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    operator: row.operator,
-    hash: row.hash,
-    label: row.label ?? undefined,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at ?? undefined,
-    revokedAt: row.revoked_at ?? undefined,
-    usedAt: row.used_at ?? undefined,
   };
 }
 

@@ -1,27 +1,8 @@
-import type { AgentRecord, AgentState } from '../records.js';
+import type { AgentRecord } from '../records.js';
 import { StoreConflictError, type AgentRepository } from '../store.js';
+import { toAgent, type AgentRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { EpochCache } from './epoch-cache.js';
-
-interface AgentRow {
-  name: string;
-  state: AgentState;
-  state_reason: string | null;
-  description: string | null;
-  created_at: string;
-  observe_until: string | null;
-}
-
-function toRecord(row: AgentRow): AgentRecord {
-  return {
-    name: row.name,
-    state: row.state,
-    stateReason: row.state_reason ?? undefined,
-    description: row.description ?? undefined,
-    createdAt: row.created_at,
-    ...(row.observe_until ? { observeUntil: row.observe_until } : {}),
-  };
-}
 
 export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentRepository {
   const cached = cache.of<AgentRecord | undefined>();
@@ -45,28 +26,28 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
         }
         throw error;
       }
-      return toRecord(select.get(agent.name)!);
+      return toAgent(select.get(agent.name)!);
     },
     async get(name) {
       return cached(name, () => {
         const row = select.get(name);
-        return row ? toRecord(row) : undefined;
+        return row ? toAgent(row) : undefined;
       });
     },
     async list() {
-      return selectAll.all().map(toRecord);
+      return selectAll.all().map(toAgent);
     },
     async setState(name, state, reason) {
       const changes = updateState.run(state, reason ?? null, name).changes;
       cache.changed();
       if (changes === 0) return undefined;
-      return toRecord(select.get(name)!);
+      return toAgent(select.get(name)!);
     },
     async setObserve(name, until) {
       const changes = updateObserve.run(until ?? null, name).changes;
       cache.changed();
       if (changes === 0) return undefined;
-      return toRecord(select.get(name)!);
+      return toAgent(select.get(name)!);
     },
     async remove(name, at) {
       const removed = remove.immediate(name, at);

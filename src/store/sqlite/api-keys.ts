@@ -1,30 +1,6 @@
-import type { ApiKeyRecord } from '../records.js';
 import type { ApiKeyRepository } from '../store.js';
+import { toApiKey, type ApiKeyRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface ApiKeyRow {
-  id: string;
-  operator: string;
-  hash: string;
-  label: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  used_at: string | null;
-}
-
-function toRecord(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    operator: row.operator,
-    hash: row.hash,
-    label: row.label ?? undefined,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at ?? undefined,
-    revokedAt: row.revoked_at ?? undefined,
-    usedAt: row.used_at ?? undefined,
-  };
-}
 
 export function sqliteApiKeys(db: SqliteDatabase): ApiKeyRepository {
   const select = db.prepare<[string], ApiKeyRow>('SELECT * FROM operator_api_keys WHERE id = ?');
@@ -37,7 +13,7 @@ export function sqliteApiKeys(db: SqliteDatabase): ApiKeyRepository {
     },
     async get(id) {
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toApiKey(row) : undefined;
     },
     async list(filter = {}) {
       const where: string[] = [];
@@ -51,12 +27,12 @@ export function sqliteApiKeys(db: SqliteDatabase): ApiKeyRepository {
       return db
         .prepare<string[], ApiKeyRow>(sql)
         .all(...params)
-        .map(toRecord);
+        .map(toApiKey);
     },
     async revoke(id, at) {
       revoke.run(at, id);
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toApiKey(row) : undefined;
     },
     async markUsed(id, at) {
       used.run(at, id);

@@ -1,19 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { AuditRepository } from '../store.js';
+import { toAuditRecord, type AuditRow } from '../rows.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
 import type { SqliteDatabase } from './database.js';
 import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
-
-interface AuditRow {
-  seq: number;
-  body: string;
-  hash: string;
-}
-
-function toRecord(row: AuditRow): AuditRecord {
-  return { ...(JSON.parse(row.body) as Omit<AuditRecord, 'hash'>), hash: row.hash };
-}
 
 type Append = (entries: readonly TimedAuditEntry[], sync: boolean) => Promise<AuditRecord[]>;
 
@@ -119,7 +110,7 @@ export function sqliteAudit(
       return db
         .prepare<(string | number)[], AuditRow>(sql)
         .all(...params)
-        .map(toRecord);
+        .map(toAuditRecord);
     },
     async *rows() {
       // Pages, so that verifying millions of records does not hold them all in memory.

@@ -1,11 +1,12 @@
 import type { ControlState } from '../records.js';
 import type { ControlRepository } from '../store.js';
+import { toControlState, type ControlRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { EpochCache } from './epoch-cache.js';
 
 export function sqliteControl(db: SqliteDatabase, cache: EpochCache): ControlRepository {
   const cached = cache.of<ControlState>();
-  const select = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM control');
+  const select = db.prepare<[], ControlRow>('SELECT key, value FROM control');
   const upsert = db.prepare('INSERT INTO control (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const remove = db.prepare('DELETE FROM control WHERE key = ?');
   const set = (key: string, value: unknown) => {
@@ -15,13 +16,7 @@ export function sqliteControl(db: SqliteDatabase, cache: EpochCache): ControlRep
   };
   return {
     async get() {
-      return cached('control', () => {
-        const values = new Map(select.all().map((row) => [row.key, JSON.parse(row.value) as unknown]));
-        return {
-          stopAll: values.get('stopAll') as ControlState['stopAll'],
-          freeze: values.get('freeze') as ControlState['freeze'],
-        };
-      });
+      return cached('control', () => toControlState(select.all()));
     },
     async setStopAll(stop) {
       set('stopAll', stop);

@@ -1,11 +1,8 @@
 import type { HoldApproval, HoldRecord } from '../records.js';
 import type { ApprovalOutcome, HoldRepository } from '../store.js';
 import { applyApproval } from '../hold-approval.js';
+import { holdUpdateValues, holdValues, toHold, type HoldRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface HoldRow {
-  body: string;
-}
 
 export function sqliteHolds(db: SqliteDatabase): HoldRepository {
   const select = db.prepare<[string], HoldRow>('SELECT body FROM holds WHERE id = ?');
@@ -14,25 +11,25 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
   const transition = db.transaction((id: string, from: readonly string[], to: HoldRecord['status'], patch: object) => {
     const row = select.get(id);
     if (!row) return undefined;
-    const hold = JSON.parse(row.body) as HoldRecord;
+    const hold = toHold(row);
     if (!from.includes(hold.status)) return undefined;
     const next: HoldRecord = { ...hold, ...patch, status: to };
-    update.run(next.status, next.expiresAt, next.runAt ?? null, JSON.stringify(next), id);
+    update.run(...holdUpdateValues(next), id);
     return next;
   });
   const addApproval = db.transaction((id: string, approval: HoldApproval): ApprovalOutcome => {
     const row = select.get(id);
-    const outcome = applyApproval(row ? (JSON.parse(row.body) as HoldRecord) : undefined, approval);
-    if (outcome.ok) update.run(outcome.hold.status, outcome.hold.expiresAt, outcome.hold.runAt ?? null, JSON.stringify(outcome.hold), id);
+    const outcome = applyApproval(row ? toHold(row) : undefined, approval);
+    if (outcome.ok) update.run(...holdUpdateValues(outcome.hold), id);
     return outcome;
   });
   return {
     async insert(hold) {
-      insert.run(hold.id, hold.status, hold.agent, hold.createdAt, hold.expiresAt, hold.runAt ?? null, JSON.stringify(hold));
+      insert.run(...holdValues(hold));
     },
     async get(id) {
       const row = select.get(id);
-      return row ? (JSON.parse(row.body) as HoldRecord) : undefined;
+      return row ? toHold(row) : undefined;
     },
     async list(filter = {}) {
       const where: string[] = [];
@@ -59,7 +56,7 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
       return db
         .prepare<(string | number)[], HoldRow>(sql)
         .all(...params)
-        .map((row) => JSON.parse(row.body) as HoldRecord);
+        .map(toHold);
     },
     async transition(id, from, to, patch = {}) {
       // IMMEDIATE takes the write lock before reading, so two processes cannot both win.

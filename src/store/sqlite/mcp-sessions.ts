@@ -1,26 +1,6 @@
-import type { McpSessionRecord } from '../records.js';
 import type { McpSessionRepository } from '../store.js';
+import { mcpSessionValues, toMcpSession, type McpSessionRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface McpSessionRow {
-  id: string;
-  token_id: string;
-  agent: string;
-  initialize: string;
-  created_at: string;
-  seen_at: string;
-}
-
-function toRecord(row: McpSessionRow): McpSessionRecord {
-  return {
-    id: row.id,
-    tokenId: row.token_id,
-    agent: row.agent,
-    initialize: JSON.parse(row.initialize) as McpSessionRecord['initialize'],
-    createdAt: row.created_at,
-    seenAt: row.seen_at,
-  };
-}
 
 export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
   const insert = db.prepare('INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -36,11 +16,11 @@ export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
   });
   return {
     async insert(session) {
-      insert.run(session.id, session.tokenId, session.agent, JSON.stringify(session.initialize), session.createdAt, session.seenAt);
+      insert.run(...mcpSessionValues(session));
     },
     async get(id) {
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toMcpSession(row) : undefined;
     },
     async touch(id, at) {
       touch.run(at, id, at);

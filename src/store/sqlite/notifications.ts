@@ -1,40 +1,6 @@
-import type { DeliveryRecord, DeliveryStatus } from '../records.js';
 import type { NotificationRepository } from '../store.js';
+import { toDelivery, type DeliveryRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface DeliveryRow {
-  id: number;
-  key: string;
-  webhook: string;
-  event: string;
-  hold_id: string | null;
-  audit_seq: number;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
-  payload: string;
-}
-
-function toRecord(row: DeliveryRow): DeliveryRecord {
-  return {
-    id: row.id,
-    key: row.key,
-    webhook: row.webhook,
-    event: row.event,
-    holdId: row.hold_id ?? undefined,
-    auditSeq: row.audit_seq,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error ?? undefined,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at ?? undefined,
-    payload: row.payload,
-  };
-}
 
 export function sqliteNotifications(db: SqliteDatabase): NotificationRepository {
   const insert = db.prepare(
@@ -49,7 +15,7 @@ export function sqliteNotifications(db: SqliteDatabase): NotificationRepository 
   const claim = db.transaction((now: string, until: string, limit: number) => {
     const rows = due.all(now, now, limit);
     for (const row of rows) lease.run(until, row.id);
-    return rows.map(toRecord);
+    return rows.map(toDelivery);
   });
   const delivered = db.prepare(
     `UPDATE deliveries SET status = 'delivered', delivered_at = ?, attempts = ?, leased_until = NULL, last_error = NULL WHERE id = ?`,
@@ -86,7 +52,7 @@ export function sqliteNotifications(db: SqliteDatabase): NotificationRepository 
       return db
         .prepare<(string | number)[], DeliveryRow>(sql)
         .all(...params)
-        .map(toRecord);
+        .map(toDelivery);
     },
     async cursor() {
       return selectCursor.get()?.seq;

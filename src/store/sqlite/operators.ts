@@ -1,24 +1,6 @@
-import type { OperatorRecord } from '../records.js';
 import { StoreConflictError, type FailedAttemptRepository, type OperatorRepository } from '../store.js';
+import { toOperator, type OperatorRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface OperatorRow {
-  name: string;
-  created_at: string;
-  totp_secret: string;
-  password_hash: string | null;
-  last_approval_at: string | null;
-}
-
-function toRecord(row: OperatorRow): OperatorRecord {
-  return {
-    name: row.name,
-    createdAt: row.created_at,
-    totpSecretSealed: row.totp_secret,
-    passwordHash: row.password_hash ?? undefined,
-    lastApprovalAt: row.last_approval_at ?? undefined,
-  };
-}
 
 export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
   const select = db.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE name = ?');
@@ -45,10 +27,10 @@ export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
     },
     async get(name) {
       const row = select.get(name);
-      return row ? toRecord(row) : undefined;
+      return row ? toOperator(row) : undefined;
     },
     async list() {
-      return selectAll.all().map(toRecord);
+      return selectAll.all().map(toOperator);
     },
     async remove(name) {
       return remove.immediate(name);

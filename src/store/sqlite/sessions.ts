@@ -1,28 +1,6 @@
-import type { SessionRecord } from '../records.js';
 import type { SessionRepository } from '../store.js';
+import { toSession, type SessionRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface SessionRow {
-  id: string;
-  operator: string;
-  csrf: string;
-  created_at: string;
-  seen_at: string;
-  expires_at: string;
-  ended_at: string | null;
-}
-
-function toRecord(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    operator: row.operator,
-    csrf: row.csrf,
-    createdAt: row.created_at,
-    seenAt: row.seen_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at ?? undefined,
-  };
-}
 
 export function sqliteSessions(db: SqliteDatabase): SessionRepository {
   const select = db.prepare<[string], SessionRow>('SELECT * FROM console_sessions WHERE id = ?');
@@ -37,7 +15,7 @@ export function sqliteSessions(db: SqliteDatabase): SessionRepository {
     },
     async get(id) {
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toSession(row) : undefined;
     },
     async touch(id, at) {
       touch.run(at, id);

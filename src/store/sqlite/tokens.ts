@@ -1,31 +1,8 @@
 import type { TokenRecord } from '../records.js';
 import type { TokenRepository } from '../store.js';
+import { tokenValues, toToken, type TokenRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { EpochCache } from './epoch-cache.js';
-
-interface TokenRow {
-  id: string;
-  agent: string;
-  hash: string;
-  scopes: string;
-  label: string | null;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-function toRecord(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    agent: row.agent,
-    hash: row.hash,
-    scopes: JSON.parse(row.scopes) as string[],
-    label: row.label ?? undefined,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-  };
-}
 
 export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenRepository {
   const cached = cache.of<TokenRecord | undefined>();
@@ -34,13 +11,13 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   return {
     async insert(token) {
-      insert.run(token.id, token.agent, token.hash, JSON.stringify(token.scopes), token.label ?? null, token.createdAt, token.expiresAt);
+      insert.run(...tokenValues(token));
       cache.changed();
     },
     async get(id) {
       return cached(id, () => {
         const row = select.get(id);
-        return row ? toRecord(row) : undefined;
+        return row ? toToken(row) : undefined;
       });
     },
     async list(filter = {}) {
@@ -55,13 +32,13 @@ export function sqliteTokens(db: SqliteDatabase, cache: EpochCache): TokenReposi
       return db
         .prepare<string[], TokenRow>(sql)
         .all(...params)
-        .map(toRecord);
+        .map(toToken);
     },
     async revoke(id, at) {
       revoke.run(at, id);
       cache.changed();
       const row = select.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toToken(row) : undefined;
     },
   };
 }
