@@ -72,7 +72,10 @@ describe('regular expressions', () => {
 
   it('never backtrack exponentially', async () => {
     const all = literals();
-    const verdicts = await Promise.all(all.map((literal) => exponential(literal.pattern)));
+    // A few at a time: recheck's checker is a process of its own, and hundreds at once on a busy
+    // machine starve each other past their time limits.
+    const verdicts: boolean[] = [];
+    for (let i = 0; i < all.length; i += 8) verdicts.push(...(await Promise.all(all.slice(i, i + 8).map((literal) => exponential(literal.pattern)))));
     expect(all.filter((_, i) => verdicts[i]).map((literal) => literal.where)).toEqual([]);
   }, 300_000);
 

@@ -34,12 +34,12 @@ describe('how much one command line may ask the shell classifier to read', () =>
   });
 });
 
-describe('the strict Bash parser kept running between commands', () => {
-  it('answers each command on its own, before and after one it cannot read', () => {
-    expect(strictSyntaxError('ls -la')).toBeUndefined();
-    expect(strictSyntaxError('rm -rf (')).toMatch(/./);
-    expect(strictSyntaxError(`${'$('.repeat(2000)}ls${')'.repeat(2000)}`)).toMatch(/./);
-    expect(strictSyntaxError('git status && ls')).toBeUndefined();
-    expect(strictSyntaxError('echo "unterminated')).toMatch(/reached EOF|quote/);
+describe('the strict Bash parser', () => {
+  it('answers each command on its own, before and after one it cannot read', async () => {
+    expect(await strictSyntaxError('ls -la')).toBeUndefined();
+    expect(await strictSyntaxError('rm -rf (')).toMatch(/./);
+    expect(await strictSyntaxError(`${'$('.repeat(2000)}ls${')'.repeat(2000)}`)).toMatch(/./);
+    expect(await strictSyntaxError('git status && ls')).toBeUndefined();
+    expect(await strictSyntaxError('echo "unterminated')).toMatch(/reached EOF|quote/);
   });
 });

@@ -40,7 +40,7 @@ export const MAX_COMMAND_LENGTH = 100_000;
 export async function parseShell(text: string): Promise<ParsedShell> {
   if (text.length > MAX_COMMAND_LENGTH) return { ok: false, error: `the command is longer than ${MAX_COMMAND_LENGTH} characters` };
   if (text.includes('\0')) return { ok: false, error: 'the command contains a NUL character' };
-  const strictError = strictSyntaxError(text);
+  const strictError = await strictSyntaxError(text);
   if (strictError !== undefined) return { ok: false, error: `it is not valid shell syntax (${firstLine(strictError)})` };
   const parser = await loadParser();
   const tree = parser.parse(text);
