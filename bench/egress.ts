@@ -157,7 +157,10 @@ try {
       `and ${(median(egress.kept) - median(door.kept)).toFixed(2)} ms per kept-alive request (TLS, the credential check) to the HTTP door.`,
   );
 } finally {
+  // Airlock flushes its audit log as it stops: remove its data only once it has.
+  const stopped = once(airlock.process, 'exit');
   airlock.process.kill();
   upstream.process.kill();
+  await stopped;
   rmSync(dir, { recursive: true, force: true });
 }
