@@ -6,9 +6,9 @@ import { MAX_COMMANDS, MAX_SCRIPTS } from './walk.js';
 const context: ShellContext = { workspace: '/home/dev/app', home: '/home/dev', protectedBranches: ['main'], upstreams: [], secrets: [] };
 
 describe('how much one command line may ask the shell classifier to read', () => {
-  it('refuses a line of more commands than it reads in one go, saying to split it', async () => {
+  it('refuses a line of more commands than it reads in one go, saying it reads no more in one line', async () => {
     const result = await classifyShell(`${'true; '.repeat(MAX_COMMANDS)}rm -rf /var/lib/postgresql`, context);
-    expect(result).toEqual({ ok: false, error: expect.stringMatching(/more than 2000 commands; split it/) });
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/more than 2000 commands, more than Airlock reads in one command line/) });
   });
 
   it('reads a line of exactly as many commands as it allows', async () => {
@@ -19,7 +19,7 @@ describe('how much one command line may ask the shell classifier to read', () =>
   it('refuses interpreter code that runs more nested scripts than it reads, instead of parsing each', async () => {
     const code = `${'import os; os.system("true"); '.repeat(MAX_SCRIPTS)}import shutil; shutil.rmtree("/var/lib/postgresql")`;
     const result = await classifyShell(`python3 -c '${code}'`, context);
-    expect(result).toEqual({ ok: false, error: expect.stringMatching(/more than 256 nested scripts .* split it/) });
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/more than 256 nested scripts .*, more than Airlock reads in one command line/) });
   });
 
   it('counts nested scripts across bash -c and eval alike', async () => {

@@ -11,7 +11,7 @@ export const MAX_DEPTH = 8;
 /**
  * How much one command line may ask Airlock to read in all. Nesting multiplies work: 80 kB of
  * `python3 -c 'os.system("ls"); …'` is three thousand scripts to parse, half a minute of CPU on
- * the thread every door shares. A line past either bound is refused, with the advice to split it.
+ * the thread every door shares. A line past either bound is refused whole, as one Airlock cannot read.
  */
 export const MAX_SCRIPTS = 256;
 export const MAX_COMMANDS = 2_000;
@@ -38,7 +38,7 @@ export async function analyseScript(text: string, env: Env, stdin: Stdin, depth:
     return;
   }
   if (++out.scripts > MAX_SCRIPTS) {
-    refuseOnce(out, `it runs more than ${MAX_SCRIPTS} nested scripts (bash -c, eval, interpreter code); split it into smaller commands`);
+    refuseOnce(out, `it runs more than ${MAX_SCRIPTS} nested scripts (bash -c, eval, interpreter code), more than Airlock reads in one command line`);
     return;
   }
   const parsed = await parseShell(text);
@@ -59,7 +59,7 @@ export async function analyseScript(text: string, env: Env, stdin: Stdin, depth:
     const commands = countCommands(parsed.root);
     out.commands += commands;
     if (out.commands > MAX_COMMANDS) {
-      refuseOnce(out, `it runs more than ${MAX_COMMANDS} commands; split it into smaller ones`);
+      refuseOnce(out, `it runs more than ${MAX_COMMANDS} commands, more than Airlock reads in one command line`);
       return;
     }
     const walker = new Walker(out, depth);

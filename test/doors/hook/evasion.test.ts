@@ -203,7 +203,7 @@ describe('shell evasions through the Claude Code hook', () => {
     if (decision === 'allow') runAllowed(command);
     expect(existsSync(join(victim, 'base', 'PG_VERSION'))).toBe(true);
     expect(decision).toBe('deny');
-    expect(reason).toMatch(/split it/);
+    expect(reason).toMatch(/more than Airlock reads in one command line/);
     recordAttack({ door: 'hook', category: `shell: ${category}`, attack: shown, outcome: 'refused', effect: 'the folder still there' });
   });
 
