@@ -25,6 +25,7 @@ export interface PreparedEntry {
   readonly type: string;
   readonly agent: string | null;
   readonly verdict: string | null;
+  readonly class: string | null;
   /** canonicalSplit of the record around its holes `prev` and `seq`. */
   readonly body: readonly string[];
 }
@@ -37,6 +38,7 @@ export function prepareEntry(entry: TimedAuditEntry): PreparedEntry {
     type: entry.type,
     agent: entry.agent ?? null,
     verdict: entry.verdict ?? null,
+    class: entry.class ?? null,
     body: canonicalSplit(entry as unknown as Readonly<Record<string, unknown>>, HOLES),
   };
 }

@@ -11,7 +11,7 @@ export interface CheckpointSettings {
   readonly key: string | undefined;
 }
 
-/** Rows per INSERT statement: seven values each, well under SQLite's limit on parameters. */
+/** Rows per INSERT statement: eight values each, well under SQLite's limit on parameters. */
 const ROWS_PER_INSERT = 64;
 
 /**
@@ -41,8 +41,8 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
   const insertOf = (rows: number) => {
     let statement = inserts.get(rows);
     if (!statement) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES ${values}`);
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, class, body, hash) VALUES ${values}`);
       inserts.set(rows, statement);
     }
     return statement;
@@ -56,7 +56,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       for (let i = start; i < end; i++) {
         const { seq, body, hash } = links[i]!;
         const entry = entries[i]!;
-        params.push(seq, entry.at, entry.type, entry.agent, entry.verdict, body, hash);
+        params.push(seq, entry.at, entry.type, entry.agent, entry.verdict, entry.class, body, hash);
       }
       insertOf(end - start).run(params);
     }
