@@ -36,7 +36,10 @@ export class DecisionMemo {
   remember(token: TokenRecord, engine: PolicyEngine, agent: AgentRecord, operation: Operation, now: Date, decision: Decision): Decision {
     if (decision.kind === 'hold') return decision;
     let shapes = this.byToken.get(token);
-    if (!shapes) this.byToken.set(token, (shapes = new Map()));
+    if (!shapes) {
+      shapes = new Map();
+      this.byToken.set(token, shapes);
+    }
     if (shapes.size >= SHAPES_PER_TOKEN) shapes.clear();
     const frozen = deepFreeze(structuredClone(decision));
     shapes.set(shapeOf(operation, now), { engine, agent, decision: frozen });
