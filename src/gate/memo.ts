@@ -1,5 +1,6 @@
 import type { Decision } from '../core/verdict.js';
 import type { Operation } from '../core/operation.js';
+import { operationShape } from '../policy/decide.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import type { AgentRecord, TokenRecord } from '../store/records.js';
 
@@ -13,10 +14,11 @@ interface Remembered {
 }
 
 /**
- * The policy decision for an operation shape, remembered per token while nothing it was made from
- * has moved: the same policy engine (a reload makes a new one), the same token and agent records
- * (the store hands out new ones once anything about tokens, agents or the switches changed, here
- * or in another process), the same UTC hour and weekday (which policies may read).
+ * The policy decision for an operation shape (operationShape: a statement with other literals
+ * has the same one), remembered per token while nothing it was made from has moved: the same
+ * policy engine (a reload makes a new one), the same token and agent records (the store hands
+ * out new ones once anything about tokens, agents or the switches changed, here or in another
+ * process), the same UTC hour and weekday (which policies may read).
  *
  * Only the decision is remembered, and only one made with no stop, no freeze, no signal and no
  * exceeded budget: the caller gathers those afresh for every request and consults the memo only
@@ -47,9 +49,9 @@ export class DecisionMemo {
   }
 }
 
-/** Everything of the operation (two operations with one digest may be classified apart after a reload), and the hour policies see. */
+/** What the policy decision reads of the operation, and of the clock (the hour and weekday policies see). */
 function shapeOf(operation: Operation, now: Date): string {
-  return `${now.getUTCDay()}:${now.getUTCHours()}:${JSON.stringify(operation)}`;
+  return `${now.getUTCDay()}:${now.getUTCHours()}:${operationShape(operation)}`;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -136,4 +136,24 @@ describe('the remembered decision', () => {
     const sameDigestAsWrite = { ...op('write'), digest: op('read').digest };
     expect(await ask(token, sameDigestAsWrite)).toMatchObject({ kind: 'deny', code: 'forbidden' });
   });
+
+  it('is not used for an operation on another resource, which a policy forbids', async () => {
+    writeFileSync(
+      policyFile(),
+      '@id("no-secrets")\n@reason("secrets are closed")\nforbid (principal, action, resource) when { context.resources.contains("secrets") };\n',
+    );
+    runtime.reloadPolicies();
+    const token = await tokenFor('bot', ['read:staging']);
+    await allowedTwice(token, op('read', 'staging', 'accounts'));
+    expect(await ask(token, op('read', 'staging', 'secrets'))).toMatchObject({ kind: 'deny', policies: ['no-secrets'] });
+  });
+
+  it('answers a statement with other literal values as a fresh evaluation does, and records it as itself', async () => {
+    const token = await tokenFor('bot', ['read:staging']);
+    await allowedTwice(token);
+    const other = { ...op('read'), digest: requestDigest('SELECT 2'), summary: 'SELECT 2' };
+    const result = await runtime.gate.decide({ operation: other, token });
+    expect(result.verdict.kind).toBe('allow');
+    expect(result.record).toMatchObject({ digest: other.digest, summary: 'SELECT 2', verdict: 'allow' });
+  });
 });
