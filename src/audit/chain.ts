@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord, StoredRecord, TimedAuditEntry } from '../store/records.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJoin, canonicalJson, canonicalMember, canonicalSplit } from './canonical.js';
 
 /** The `prev` of the first record. */
 export const GENESIS = '0'.repeat(64);
@@ -14,16 +14,61 @@ export function hashBody(body: string): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/**
+ * An entry encoded for chaining, without the two members only the writer knows (`prev`, `seq`),
+ * plus the columns stored beside the body. Strings only: it crosses to the audit writer thread
+ * far cheaper than the entry itself, and the writer's work per record is a concatenation and a
+ * hash.
+ */
+export interface PreparedEntry {
+  readonly at: string;
+  readonly type: string;
+  readonly agent: string | null;
+  readonly verdict: string | null;
+  readonly class: string | null;
+  /** canonicalSplit of the record around its holes `prev` and `seq`. */
+  readonly body: readonly string[];
+}
+
+const HOLES = ['prev', 'seq'] as const;
+
+export function prepareEntry(entry: TimedAuditEntry): PreparedEntry {
+  return {
+    at: entry.at,
+    type: entry.type,
+    agent: entry.agent ?? null,
+    verdict: entry.verdict ?? null,
+    class: entry.class ?? null,
+    body: canonicalSplit(entry as unknown as Readonly<Record<string, unknown>>, HOLES),
+  };
+}
+
+/** Where a prepared entry landed in the chain, and its body as stored. */
+export interface ChainLink {
+  readonly seq: number;
+  readonly prev: string;
+  readonly hash: string;
+  readonly body: string;
+}
+
+/** Chains prepared entries after the record with `seq` and `hash` (or after the genesis). */
+export function chainPrepared(entries: readonly PreparedEntry[], head: { seq: number; hash: string }): ChainLink[] {
+  let { seq, hash: prev } = head;
+  return entries.map((entry) => {
+    seq += 1;
+    const body = canonicalJoin(entry.body, [canonicalMember('prev', prev), canonicalMember('seq', seq)]);
+    const link = { seq, prev, hash: hashBody(body), body };
+    prev = link.hash;
+    return link;
+  });
+}
+
 /** Chains entries after the record with `seq` and `hash` (or after the genesis). */
 export function chainEntries(entries: readonly TimedAuditEntry[], head: { seq: number; hash: string }): { record: AuditRecord; body: string }[] {
-  let { seq, hash: prev } = head;
-  return entries.map(({ at, ...entry }) => {
-    seq += 1;
-    const unhashed = { ...entry, seq, at, prev };
-    const body = recordBody(unhashed);
-    const hash = hashBody(body);
-    prev = hash;
-    return { record: { ...unhashed, hash }, body };
+  const links = chainPrepared(entries.map(prepareEntry), head);
+  return entries.map((entry, i) => {
+    const { seq, prev, hash, body } = links[i]!;
+    return { record: { ...entry, seq, prev, hash }, body };
   });
 }
 

@@ -6,6 +6,7 @@ import { authenticate } from '../identity/authenticate.js';
 import { decide, type Signal } from '../policy/decide.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { activeFreeze } from '../policy/freeze.js';
+import { DecisionMemo } from './memo.js';
 import { observe, type Observed } from './observe.js';
 import type { AgentRecord, AuditEntry, AuditRecord, HoldRecord, TokenRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -93,6 +94,7 @@ export interface GateOptions {
 export class Gate {
   private readonly clock: () => Date;
   private readonly extensions: readonly GateExtensions[];
+  private readonly memo = new DecisionMemo();
 
   constructor(private readonly options: GateOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -175,7 +177,15 @@ export class Gate {
     const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
     const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
     const budget = budgets.find((b) => b?.exceeded);
-    const decision = decide(this.options.policies(), {
+    const engine = this.options.policies();
+    // What changes from one request to the next (the stop and freeze switches, signals,
+    // budgets) was gathered above for this one; only a decision that none of them shaped is
+    // remembered, and only recalled when none of them is present now.
+    const { token } = context;
+    const memoable = token !== undefined && !context.dryRun && !control.stopAll && !freeze && signals.length === 0 && !budget;
+    const recalled = memoable ? this.memo.recall(token, engine, agent, operation, now) : undefined;
+    if (recalled) return { decision: recalled, signals };
+    const decision = decide(engine, {
       operation,
       agent: { name: agent.name, state: agent.state, ...(agent.stateReason ? { stateReason: agent.stateReason } : {}) },
       scopes,
@@ -185,7 +195,7 @@ export class Gate {
       signals,
       now,
     });
-    return { decision, signals };
+    return { decision: memoable ? this.memo.remember(token, engine, agent, operation, now, decision) : decision, signals };
   }
 
   /**

@@ -31,6 +31,25 @@ export interface DecideInput {
 const STOP_POLICIES = new Set(['airlock/agent-not-active', 'airlock/emergency-stop']);
 
 /**
+ * What `decide` reads of an operation, as one string: two operations with the same shape are
+ * decided alike for the same agent, scopes, policies and time — the gate remembers decisions by
+ * it (gate/memo.ts). Not the digest, the summary or the parts' text: a statement with other
+ * literal values has the same shape. Whatever `decide` comes to read of an operation must be
+ * added here.
+ */
+export function operationShape(operation: Operation): string {
+  return JSON.stringify([
+    operation.door,
+    operation.upstream ?? null,
+    operation.action,
+    operation.class,
+    operation.environment,
+    operation.resources,
+    operation.parts.map((p) => p.action),
+  ]);
+}
+
+/**
  * The decision table, over Cedar. In order:
  * 1. any `forbid` without `@hold` that holds → deny (stop, freeze, budget, a user's forbid);
  * 2. any `forbid` with `@hold` that holds → hold, with the strictest needs among them;

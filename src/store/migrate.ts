@@ -163,8 +163,8 @@ async function copyTable(source: SqliteDatabase, target: PostgresClient, table: 
   const targetColumns = await postgresColumns(target, table);
   const missing = sourceColumns.filter((column) => !targetColumns.has(column));
   if (missing.length > 0) throw new MigrationError(`${table}: PostgreSQL has no column ${missing.join(', ')}; nothing was written`);
-  // The PostgreSQL audit table carries the columns budgets filter on, which SQLite reads from the body.
-  const derived = table === 'audit' ? ['class', 'hold_id'] : [];
+  // The PostgreSQL audit table carries the columns budgets filter on; SQLite keeps class only (hold_id is in the body).
+  const derived = table === 'audit' ? ['class', 'hold_id'].filter((column) => !sourceColumns.includes(column)) : [];
   const columns = [...sourceColumns, ...derived];
   const list = columns.map((column) => `"${column}"`).join(', ');
   const insert = `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`;

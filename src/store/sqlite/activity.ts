@@ -19,7 +19,7 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
   const nthAllowed = db.prepare<[string, string, string, number], { at: string }>(
     `SELECT at FROM audit
       WHERE ((type = 'decision' AND verdict = 'allow') OR type = 'hold.running')
-        AND agent = ? AND json_extract(body, '$.class') = ? AND at > ?
+        AND agent = ? AND class = ? AND at > ?
       ORDER BY at DESC LIMIT 1 OFFSET ?`,
   );
   const decisions = db.prepare<[string, string, number], { at: string }>(

@@ -1,4 +1,4 @@
-import { chainEntries, GENESIS } from '../../audit/chain.js';
+import { chainPrepared, GENESIS, prepareEntry, type ChainLink, type PreparedEntry } from '../../audit/chain.js';
 import { advanceCheckpoint } from '../../audit/checkpoint.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { SqliteDatabase } from './database.js';
@@ -11,7 +11,7 @@ export interface CheckpointSettings {
   readonly key: string | undefined;
 }
 
-/** Rows per INSERT statement: seven values each, well under SQLite's limit on parameters. */
+/** Rows per INSERT statement: eight values each, well under SQLite's limit on parameters. */
 const ROWS_PER_INSERT = 64;
 
 /**
@@ -41,24 +41,28 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
   const insertOf = (rows: number) => {
     let statement = inserts.get(rows);
     if (!statement) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES ${values}`);
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = db.prepare(`INSERT INTO audit (seq, at, type, agent, verdict, class, body, hash) VALUES ${values}`);
       inserts.set(rows, statement);
     }
     return statement;
   };
   let known: { seq: number; hash: string } | undefined;
-  const insertAll = db.transaction((entries: readonly TimedAuditEntry[], after: { seq: number; hash: string }) => {
-    const chained = chainEntries(entries, after);
-    for (let start = 0; start < chained.length; start += ROWS_PER_INSERT) {
-      const chunk = chained.slice(start, start + ROWS_PER_INSERT);
+  const insertAll = db.transaction((entries: readonly PreparedEntry[], after: { seq: number; hash: string }) => {
+    const links = chainPrepared(entries, after);
+    for (let start = 0; start < links.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(start + ROWS_PER_INSERT, links.length);
       const params: (string | number | null)[] = [];
-      for (const { record, body } of chunk) params.push(record.seq, record.at, record.type, record.agent ?? null, record.verdict ?? null, body, record.hash);
-      insertOf(chunk.length).run(params);
+      for (let i = start; i < end; i++) {
+        const { seq, body, hash } = links[i]!;
+        const entry = entries[i]!;
+        params.push(seq, entry.at, entry.type, entry.agent, entry.verdict, entry.class, body, hash);
+      }
+      insertOf(end - start).run(params);
     }
-    return chained.map((c) => c.record);
+    return links;
   });
-  const append = (entries: readonly TimedAuditEntry[]): AuditRecord[] => {
+  const append = (entries: readonly PreparedEntry[]): ChainLink[] => {
     if (known) {
       try {
         return insertAll.immediate(entries, known);
@@ -72,37 +76,43 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
   };
   const marker = db.prepare("INSERT INTO control (key, value) VALUES ('audit.synced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   let synchronous: 'FULL' | 'NORMAL' = 'FULL';
-  let unsynced: AuditRecord | undefined;
+  let unsynced = false;
   const setSynchronous = (mode: 'FULL' | 'NORMAL') => {
     if (synchronous !== mode) db.pragma(`synchronous = ${mode}`);
     synchronous = mode;
   };
-  const advance = (last: AuditRecord) => {
+  const advance = (last: { seq: number; hash: string; at: string }) => {
     if (checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, last.at);
-    unsynced = undefined;
+    unsynced = false;
+  };
+  const appendPrepared = (entries: readonly PreparedEntry[], options: { sync?: boolean } = {}): ChainLink[] => {
+    if (entries.length === 0) return [];
+    const sync = options.sync ?? true;
+    setSynchronous(sync && !syncWal ? 'FULL' : 'NORMAL');
+    let links: ChainLink[];
+    try {
+      links = append(entries);
+    } catch (error) {
+      known = undefined;
+      throw error;
+    }
+    const last = links[links.length - 1]!;
+    known = { seq: last.seq, hash: last.hash };
+    if (sync) syncWal?.();
+    if (sync) advance({ seq: last.seq, hash: last.hash, at: entries[entries.length - 1]!.at });
+    else unsynced = true;
+    return links;
   };
   return {
     append(entries: readonly TimedAuditEntry[], options: { sync?: boolean } = {}): AuditRecord[] {
-      if (entries.length === 0) return [];
-      const sync = options.sync ?? true;
-      setSynchronous(sync && !syncWal ? 'FULL' : 'NORMAL');
-      let records: AuditRecord[];
-      try {
-        records = append(entries);
-      } catch (error) {
-        known = undefined;
-        throw error;
-      }
-      const last = records[records.length - 1]!;
-      known = { seq: last.seq, hash: last.hash };
-      if (sync) syncWal?.();
-      if (sync) advance(last);
-      else unsynced = last;
-      return records;
+      const links = appendPrepared(entries.map(prepareEntry), options);
+      return links.map(({ seq, prev, hash }, i) => ({ ...entries[i]!, seq, prev, hash }));
     },
+    /** append, for entries the caller encoded (prepareEntry): what the writer thread is handed. */
+    appendPrepared,
     /** Whether records were committed without a sync since the last synced commit. */
     get pending(): boolean {
-      return unsynced !== undefined;
+      return unsynced;
     },
     /**
      * Syncs what was committed without a sync, by this connection or another one: a sync of the
@@ -117,7 +127,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       }
       const last = known ?? headQuery.get();
       if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
-      unsynced = undefined;
+      unsynced = false;
     },
   };
 }

@@ -5,7 +5,7 @@
  * meanwhile, and the next batch gathers while this one commits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TimedAuditEntry } from '../records.js';
+import type { PreparedEntry } from '../../audit/chain.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
 import { openDatabase } from './database.js';
 
@@ -15,7 +15,7 @@ export interface WriterInit {
 }
 export interface WriterRequest {
   readonly id: number;
-  readonly entries: readonly TimedAuditEntry[];
+  readonly entries: readonly PreparedEntry[];
   readonly sync: boolean;
 }
 
@@ -80,11 +80,11 @@ function drain(): void {
   const sync = batch.some((request) => request.sync);
   const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((request) => request.entries);
   try {
-    const records = appender.append(entries, { sync });
+    const links = appender.appendPrepared(entries, { sync });
     let offset = 0;
     for (const request of batch) {
       // Only what the caller cannot know is sent back: cloning whole records costs more than the commit.
-      const chained = records.slice(offset, offset + request.entries.length).map(({ seq, prev, hash }) => ({ seq, prev, hash }));
+      const chained = links.slice(offset, offset + request.entries.length).map(({ seq, prev, hash }) => ({ seq, prev, hash }));
       offset += request.entries.length;
       parentPort!.postMessage({ id: request.id, ok: true, chained } satisfies WriterResponse);
     }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { prepareEntry } from '../../audit/chain.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { AuditRepository } from '../store.js';
 import { toAuditRecord, type AuditRow } from '../rows.js';
@@ -62,7 +63,8 @@ function threadedAppend(db: SqliteDatabase, path: string, checkpoint: Checkpoint
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });
         worker.ref();
-        worker.postMessage({ id, entries, sync } satisfies WriterRequest);
+        // Encoded here, so that the writer is handed strings rather than a clone of each entry.
+        worker.postMessage({ id, entries: entries.map(prepareEntry), sync } satisfies WriterRequest);
       });
     },
     async close() {

@@ -7,7 +7,7 @@ export function sqliteBudgetClaims(db: SqliteDatabase): BudgetClaimRepository {
   const ran = db.prepare<[string, string, string, number], { n: number }>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM audit
       WHERE ((type = 'decision' AND verdict = 'allow') OR type = 'hold.running')
-        AND agent = ? AND json_extract(body, '$.class') = ? AND at > ? LIMIT ?)`,
+        AND agent = ? AND class = ? AND at > ? LIMIT ?)`,
   );
   const held = db.prepare<[string, string, string], { n: number }>('SELECT count(*) AS n FROM budget_claims WHERE agent = ? AND class = ? AND expires_at > ?');
   const insert = db.prepare('INSERT INTO budget_claims (id, agent, class, at, expires_at) VALUES (?, ?, ?, ?, ?)');

@@ -7,6 +7,7 @@ import { holdOperationMigration } from './006-hold-operation.js';
 import { budgetClaimsMigration } from './007-budget-claims.js';
 import { observeMigration } from './008-observe.js';
 import { mcpSessionsMigration } from './009-mcp-sessions.js';
+import { auditClassMigration } from './010-audit-class.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   budgetClaimsMigration,
   observeMigration,
   mcpSessionsMigration,
+  auditClassMigration,
 ];

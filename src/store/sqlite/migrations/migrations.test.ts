@@ -74,4 +74,35 @@ describe('SQLite migrations', () => {
       await store.close();
     }
   });
+
+  it('give records written before the class column their class, so that they still count against a budget', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'airlock-migrate-'));
+    const path = join(dir, 'airlock.db');
+    const db = openDatabase(path);
+    migrate(
+      db,
+      MIGRATIONS.slice(
+        0,
+        MIGRATIONS.findIndex((m) => m.id === '010-audit-class'),
+      ),
+    );
+    const body = { type: 'decision', agent: 'deploy-bot', class: 'write', verdict: 'allow', at: '2026-11-30T12:00:00.000Z', seq: 1, prev: '0'.repeat(64) };
+    db.prepare('INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES (1, ?, ?, ?, ?, ?, ?)').run(
+      body.at,
+      'decision',
+      'deploy-bot',
+      'allow',
+      JSON.stringify(body),
+      'f'.repeat(64),
+    );
+    db.close();
+
+    const store = openSqliteStore({ path });
+    try {
+      expect(await store.activity.nthAllowedSince('deploy-bot', 'write', '2026-11-30T11:00:00.000Z', 1)).toBe(body.at);
+      expect(await store.activity.nthAllowedSince('deploy-bot', 'read', '2026-11-30T11:00:00.000Z', 1)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
