@@ -35,6 +35,8 @@ export interface SessionOptions {
   readonly maxPerToken?: number;
   /** How often sessions are checked for idleness and for tokens revoked meanwhile. */
   readonly sweepMs?: number;
+  /** `false` sends every request through the SDK's transport, tool calls too (to compare the two paths). */
+  readonly directToolCalls?: boolean;
 }
 
 /** A session's use is written to the store at most this often: enough for an idle timeout counted in minutes. */
@@ -63,6 +65,7 @@ export class AgentSessions {
   private readonly sweeper: NodeJS.Timeout;
   private readonly idleMs: number;
   private readonly maxPerToken: number;
+  private readonly directToolCalls: boolean;
 
   constructor(
     private readonly context: DoorContext,
@@ -70,6 +73,7 @@ export class AgentSessions {
   ) {
     this.idleMs = options.idleMs ?? 3_600_000;
     this.maxPerToken = options.maxPerToken ?? 32;
+    this.directToolCalls = options.directToolCalls ?? true;
     this.sweeper = setInterval(() => void this.sweep(), options.sweepMs ?? 60_000);
     this.sweeper.unref();
   }
@@ -110,7 +114,8 @@ export class AgentSessions {
       // Another token's session is answered as unknown, so that session ids reveal nothing.
       if (!session || session.tokenId !== authentication.token.id) return jsonRpcError(response, 404, -32001, 'Session not found');
       this.used(session);
-      if (session.id !== undefined && directPost(request, this.maxBodyBytes)) return this.post(session, session.id, request, response, caller, authInfo);
+      if (this.directToolCalls && session.id !== undefined && directPost(request, this.maxBodyBytes))
+        return this.post(session, session.id, request, response, caller, authInfo);
       return serve(this.context, session, request, response, authInfo);
     }
 
