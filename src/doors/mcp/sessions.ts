@@ -142,16 +142,18 @@ export class AgentSessions {
     authInfo: AuthInfo,
   ): Promise<void> {
     const text = await readBody(request, this.maxBodyBytes);
-    if (text === undefined) return jsonRpcError(response, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));
     let message: unknown;
     try {
-      message = JSON.parse(text);
+      message = text === undefined ? undefined : JSON.parse(text);
     } catch {
-      return jsonRpcError(response, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
+      message = undefined;
     }
-    const call = plainToolCall(message);
-    if (!call) return serve(this.context, session, request, response, authInfo, message);
+    const call = message === undefined ? undefined : plainToolCall(message);
+    if (message !== undefined && !call) return serve(this.context, session, request, response, authInfo, message);
+    // What is answered here from now on is the door's own answer, in the SDK's words where it has them.
     this.context.runtime.metrics.mcpRequest('direct');
+    if (text === undefined) return jsonRpcError(response, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));
+    if (!call) return jsonRpcError(response, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
     await answerToolCall(this.context, caller, call, session.direct, response, sessionId);
   }
 
