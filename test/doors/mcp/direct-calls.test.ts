@@ -224,3 +224,54 @@ describe('tool calls answered by the door itself, and by the SDK, alike', () => 
     expect((answers[2]!.json as { result: CallToolResult }).result.isError).toBeFalsy();
   });
 });
+
+describe('a tool call the agent cancels while it waits on a hold', () => {
+  let waiting: TestAirlock;
+  beforeAll(async () => {
+    waiting = await startTestAirlock({
+      config: {
+        upstreams: [
+          { name: 'notes', kind: 'mcp', environment: 'staging', holds: { mode: 'wait', wait: '30s' }, transport: { type: 'http', url: upstream.url } },
+        ],
+      },
+      doors: [createMcpDoor()],
+    });
+  });
+  afterAll(() => waiting?.close());
+
+  it('stops waiting, gets no JSON-RPC answer, and never runs', async () => {
+    const token = await waiting.token('impatient', ['write:staging']);
+    const send = (session: string | undefined, body: string) =>
+      fetch(`${waiting.url}/mcp`, {
+        method: 'POST',
+        headers: { ...HEADERS, authorization: `Bearer ${token}`, ...(session ? { 'mcp-session-id': session } : {}) },
+        body,
+      });
+    const opened = await send(
+      undefined,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    );
+    await opened.text();
+    const session = opened.headers.get('mcp-session-id')!;
+    await (await send(session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }))).text();
+
+    const pending = send(session, toolCall(41, 'notes__delete_note', { id: 'n2' }));
+    let holdId: string | undefined;
+    await waitFor(async () => {
+      [holdId] = (await waiting.airlock.runtime.store.holds.list({ agent: 'impatient', status: ['pending'] })).map((h) => h.id);
+      return holdId !== undefined;
+    }, 'the call to be held');
+    const cancelled = await send(session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 41, reason: 'gave up' } }));
+    expect(cancelled.status).toBe(202);
+    const answer = await pending;
+    expect(answer.status).toBe(202);
+    expect(await answer.text()).toBe('');
+    expect(upstream.state.notes.has('n2')).toBe(true);
+    expect((await waiting.airlock.runtime.store.holds.get(holdId!))?.status).toBe('pending');
+  });
+});
