@@ -14,7 +14,12 @@
  * CPU time per call is printed beside the wall times: on a busy machine the medians grow with
  * the waiting, while the CPU a call costs does not.
  *
- * Calls alternate direct / through, so that both see the same machine conditions. Two tools:
+ * A second Airlock in the same process, whose door sends every request through the MCP SDK's
+ * server transport (`directToolCalls: false`), is the A/B column: the same call, the same gate,
+ * only without the door's direct answer to a tools/call (src/doors/mcp/direct.ts).
+ *
+ * Calls rotate direct / through / through the SDK path, so that all see the same machine
+ * conditions. Two tools:
  * one read by its annotations, one that carries SQL (parsed by libpg-query on each call that
  * misses the classifier's cache; the text varies so that every call misses).
  *
@@ -22,6 +27,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -59,9 +65,14 @@ const airlock = await startTestAirlock({
   config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
   doors: [createMcpDoor()],
 });
+const viaSdk = await startTestAirlock({
+  config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
+  doors: [createMcpDoor({ directToolCalls: false })],
+});
 const direct = await client(upstream.url);
 const token = await airlock.token('bench-bot', ['write:staging']);
 const through = await client(`${airlock.url}/mcp`, token);
+const throughSdk = await client(`${viaSdk.url}/mcp`, await viaSdk.token('bench-bot', ['write:staging']));
 
 /** The gate's part of a call through Airlock: the same decision, made directly. */
 async function gateOnly(i: number): Promise<number> {
@@ -88,17 +99,22 @@ const workloads = [
 ];
 
 const rows: Record<string, string | number>[] = [];
+const PATHS = ['direct', 'through', 'sdk'] as const;
+type Path = (typeof PATHS)[number];
+const clients: Record<Path, Client> = { direct, through, sdk: throughSdk };
+const load: number[] = [];
 try {
   for (const workload of workloads) {
-    const times = { direct: [] as number[], through: [] as number[], gate: [] as number[] };
-    const cpu = { direct: 0, through: 0 };
+    const times: Record<Path | 'gate', number[]> = { direct: [], through: [], sdk: [], gate: [] };
+    const cpu: Record<Path, number> = { direct: 0, through: 0, sdk: 0 };
     for (let i = 0; i < WARMUP + ROUNDS; i++) {
-      for (const path of i % 2 === 0 ? (['direct', 'through'] as const) : (['through', 'direct'] as const)) {
-        const c = path === 'direct' ? direct : through;
-        const params = workload[path](i);
+      // Each round starts with the next path, so that no path always follows another.
+      for (let k = 0; k < PATHS.length; k++) {
+        const path = PATHS[(i + k) % PATHS.length]!;
+        const params = path === 'direct' ? workload.direct(i) : workload.through(i);
         const cpuStart = process.cpuUsage();
         const start = performance.now();
-        const result = await c.callTool(params);
+        const result = await clients[path].callTool(params);
         const elapsed = performance.now() - start;
         const used = process.cpuUsage(cpuStart);
         if (i >= WARMUP) cpu[path] += (used.user + used.system) / 1000;
@@ -108,45 +124,38 @@ try {
       const gate = await gateOnly(i);
       if (i >= WARMUP) times.gate.push(gate);
     }
+    load.push(loadavg()[0]!);
     const d = summarize(times.direct);
-    const t = summarize(times.through);
     const g = summarize(times.gate);
-    rows.push(
-      {
-        workload: workload.label,
-        path: 'direct',
-        'p50 ms': d.p50,
-        'p90 ms': d.p90,
-        'p99 ms': d.p99,
-        'added p50 ms': '',
-        ratio: '',
-        'gate p50 ms': '',
-        'door p50 ms': '',
-        'cpu/call ms': (cpu.direct / ROUNDS).toFixed(3),
-      },
-      {
-        workload: '',
-        path: 'through Airlock',
+    const row = (path: Path, label: string, first: boolean) => {
+      const t = summarize(times[path]);
+      return {
+        workload: first ? workload.label : '',
+        path: label,
         'p50 ms': t.p50,
         'p90 ms': t.p90,
         'p99 ms': t.p99,
-        'added p50 ms': (t.p50 - d.p50).toFixed(3),
-        ratio: `${(t.p50 / d.p50).toFixed(2)}×`,
-        'gate p50 ms': g.p50.toFixed(3),
-        'door p50 ms': (t.p50 - d.p50 - g.p50).toFixed(3),
-        'cpu/call ms': (cpu.through / ROUNDS).toFixed(3),
-      },
-    );
+        'added p50 ms': path === 'direct' ? '' : (t.p50 - d.p50).toFixed(3),
+        ratio: path === 'direct' ? '' : `${(t.p50 / d.p50).toFixed(2)}×`,
+        'gate p50 ms': path === 'direct' ? '' : g.p50.toFixed(3),
+        'door p50 ms': path === 'direct' ? '' : (t.p50 - d.p50 - g.p50).toFixed(3),
+        'cpu/call ms': (cpu[path] / ROUNDS).toFixed(3),
+      };
+    };
+    rows.push(row('direct', 'direct', true), row('through', 'through Airlock', false), row('sdk', 'through Airlock, SDK path (A/B)', false));
   }
-  printTable(`MCP tools/call round trips, ${ROUNDS} each (${machine()})`, rows);
+  printTable(`MCP tools/call round trips, ${ROUNDS} each (${machine()}; load average ${load.map((l) => l.toFixed(1)).join(', ')})`, rows);
   console.log(
     '\nadded p50: the median through Airlock minus the median direct; ratio: through / direct at the median;\n' +
       "gate p50: the gate's decision alone (authenticate, policy, durable audit record); door p50: added − gate, the door's own share;\n" +
+      "SDK path (A/B): a second Airlock whose door hands tool calls to the MCP SDK's server transport, as before the direct path;\n" +
       'cpu/call: CPU time of this process (client, and Airlock with its audit writer thread) per call, which a busy machine does not inflate as it does wall time.',
   );
 } finally {
   await direct.close();
   await through.close();
+  await throughSdk.close();
   await airlock.close();
+  await viaSdk.close();
   upstream.stop();
 }

@@ -44,6 +44,12 @@ export class AirlockMetrics {
     buckets: FORWARD_BUCKETS,
     registers: [this.registry],
   });
+  private readonly mcpRequests = new Counter({
+    name: 'airlock_mcp_requests_total',
+    help: "Requests on agents' MCP sessions, by what answered them: `direct` (a tools/call the door answered itself) or `sdk` (the MCP SDK's server transport).",
+    labelNames: ['path'],
+    registers: [this.registry],
+  });
   private readonly signals = new Counter({
     name: 'airlock_signals_total',
     help: 'Anomaly signals raised on decisions, by signal.',
@@ -142,6 +148,10 @@ export class AirlockMetrics {
   /** The HTTP listener finished answering a request of this door (`http`, `mcp`, `api`, or `airlock` for its own pages). */
   answered(door: string, seconds: number): void {
     this.requestSeconds.observe({ door }, seconds);
+  }
+
+  mcpRequest(path: 'direct' | 'sdk'): void {
+    this.mcpRequests.inc({ path });
   }
 
   storeError(during: string): void {

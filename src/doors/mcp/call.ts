@@ -97,7 +97,14 @@ function unjudgeable(reason: string): Extract<Verdict, { kind: 'deny' }> {
  * One `tools/call`: find the tool, classify the call, ask the gate, then forward it, or answer
  * with the hold or refusal. Nothing reaches the upstream without an `allow` from the gate.
  */
-export async function callTool(context: DoorContext, caller: Caller, name: string, rawArguments: unknown, signal?: AbortSignal): Promise<CallToolResult> {
+export async function callTool(
+  context: DoorContext,
+  caller: Caller,
+  name: string,
+  rawArguments: unknown,
+  /** Ends a wait on a hold; a function is called only when there is a wait. */
+  signal?: AbortSignal | (() => AbortSignal),
+): Promise<CallToolResult> {
   const { pool, runtime } = context;
   const entry = pool.tool(name);
   if (!entry) {

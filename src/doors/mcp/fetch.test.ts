@@ -83,3 +83,24 @@ describe.each(IMPLEMENTATIONS)('%s: a signal per request under a connection-wide
     expect(networkErrorCode(error)).toBe('ECONNREFUSED');
   });
 });
+
+describe('upstreamFetch: an answer read whole', () => {
+  it('reads as a Response does: status, headers, the body once as JSON, then no more', async () => {
+    const response = await upstreamFetch(`${url}/json`, {});
+    expect(response.status).toBe(200);
+    expect(response.ok).toBe(true);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({});
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(TypeError);
+  });
+
+  it('gives its body as a stream, and its other forms, to a reader that asks for them', async () => {
+    const streamed = await upstreamFetch(`${url}/echo`, { method: 'POST', body: 'x' });
+    expect(new TextDecoder().decode((await streamed.body!.getReader().read()).value)).toBe('ok');
+    const whole = await upstreamFetch(`${url}/echo`, { method: 'POST', body: 'x' });
+    expect(new TextDecoder().decode(await whole.arrayBuffer())).toBe('ok');
+    expect(whole.bodyUsed).toBe(true);
+    expect(whole.statusText).toBe('');
+  });
+});

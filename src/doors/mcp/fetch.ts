@@ -39,7 +39,7 @@ const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60
 export const upstreamFetch: FetchLike = async (url, init = {}) => {
   const method = (init.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, key) => {
+  (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, key) => {
     headers[key] = value;
   });
   const answer = await request(url, {
@@ -59,7 +59,69 @@ export const upstreamFetch: FetchLike = async (url, init = {}) => {
     await answer.body.dump();
     return new Response(null, { status, headers: responseHeaders });
   }
-  const streaming = responseHeaders.get('content-type')?.includes('text/event-stream') ?? false;
-  const body = streaming ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : await answer.body.arrayBuffer();
-  return new Response(body, { status, headers: responseHeaders });
+  if (responseHeaders.get('content-type')?.includes('text/event-stream')) {
+    return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, { status, headers: responseHeaders });
+  }
+  return new ReadAnswer(Buffer.from(await answer.body.arrayBuffer()), status, responseHeaders) as unknown as Response;
 };
+
+/**
+ * An answer read whole, with what the SDK's transport reads of it (status, headers, `json()`,
+ * `text()`) taken from the bytes at hand: a WHATWG Response would wrap them in a body stream and
+ * read them back through it, about 50 µs a call. Anything else is asked of a real Response,
+ * made on first use.
+ */
+class ReadAnswer {
+  readonly ok: boolean;
+  private used = false;
+  private real: Response | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    readonly status: number,
+    readonly headers: Headers,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.response().body as ReadableStream<Uint8Array> | null;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used || (this.real?.bodyUsed ?? false);
+  }
+
+  async text(): Promise<string> {
+    if (this.real) return this.real.text();
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return textDecoder.decode(this.bytes);
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  private response(): Response {
+    this.real ??= new Response(this.used ? null : this.bytes, { status: this.status, headers: this.headers });
+    return this.real;
+  }
+}
+
+for (const key of ['redirected', 'statusText', 'type', 'url'] as const) {
+  Object.defineProperty(ReadAnswer.prototype, key, {
+    get(this: ReadAnswer) {
+      return (this as unknown as { response(): Response }).response()[key];
+    },
+  });
+}
+for (const key of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData'] as const) {
+  Object.defineProperty(ReadAnswer.prototype, key, {
+    value(this: ReadAnswer) {
+      return ((this as unknown as { response(): Response }).response() as unknown as Record<string, () => unknown>)[key]!();
+    },
+  });
+}
+
+const textDecoder = new TextDecoder();

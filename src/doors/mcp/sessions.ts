@@ -4,7 +4,8 @@ import { getRequestListener } from '@hono/node-server';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { ErrorCode, isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { refusalFor } from '../../core/refusal.js';
 import type { Verdict } from '../../core/verdict.js';
 import { authenticate, type Authentication } from '../../identity/authenticate.js';
@@ -12,6 +13,7 @@ import { bearerToken } from '../../server/decide-api.js';
 import type { McpInitializeParams } from '../../store/records.js';
 import { createAgentServer } from './agent-server.js';
 import { AIRLOCK_REFUSED, type Caller, type DoorContext } from './call.js';
+import { answerToolCall, cancelDirectCall, directPost, endWait, plainToolCall, readBody, type DirectCall } from './direct.js';
 
 interface Session {
   id: string | undefined;
@@ -22,6 +24,8 @@ interface Session {
   lastSeen: number;
   /** When this replica last wrote the session's use to the store. */
   recordedSeen: number;
+  /** Tool calls the door is answering itself (direct.ts), by JSON-RPC id. */
+  readonly direct: Map<RequestId, DirectCall>;
 }
 
 export interface SessionOptions {
@@ -31,6 +35,8 @@ export interface SessionOptions {
   readonly maxPerToken?: number;
   /** How often sessions are checked for idleness and for tokens revoked meanwhile. */
   readonly sweepMs?: number;
+  /** `false` sends every request through the SDK's transport, tool calls too (to compare the two paths). */
+  readonly directToolCalls?: boolean;
 }
 
 /** A session's use is written to the store at most this often: enough for an idle timeout counted in minutes. */
@@ -59,6 +65,7 @@ export class AgentSessions {
   private readonly sweeper: NodeJS.Timeout;
   private readonly idleMs: number;
   private readonly maxPerToken: number;
+  private readonly directToolCalls: boolean;
 
   constructor(
     private readonly context: DoorContext,
@@ -66,6 +73,7 @@ export class AgentSessions {
   ) {
     this.idleMs = options.idleMs ?? 3_600_000;
     this.maxPerToken = options.maxPerToken ?? 32;
+    this.directToolCalls = options.directToolCalls ?? true;
     this.sweeper = setInterval(() => void this.sweep(), options.sweepMs ?? 60_000);
     this.sweeper.unref();
   }
@@ -106,12 +114,59 @@ export class AgentSessions {
       // Another token's session is answered as unknown, so that session ids reveal nothing.
       if (!session || session.tokenId !== authentication.token.id) return jsonRpcError(response, 404, -32001, 'Session not found');
       this.used(session);
-      return serve(session, request, response, authInfo);
+      if (this.directToolCalls && session.id !== undefined && directPost(request, this.maxBodyBytes))
+        return this.post(session, session.id, request, response, caller, authInfo);
+      return serve(this.context, session, request, response, authInfo);
     }
 
     if (request.method !== 'POST') return jsonRpcError(response, 400, -32000, 'Bad Request: no Mcp-Session-Id; send initialize first');
     if (authentication.agent.state !== 'active') return refuse(response, 403, notActive(authentication));
     await this.open(request, response, authInfo, authentication);
+  }
+
+  private get maxBodyBytes(): number {
+    return this.context.runtime.config.limits.bodyBytes;
+  }
+
+  /**
+   * A POST on a session this replica holds, whose headers the SDK would accept: a single plain
+   * tools/call is answered by the door itself (direct.ts); anything else goes on to the SDK's
+   * transport with the body already read.
+   */
+  private async post(
+    session: Session,
+    sessionId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    caller: Caller,
+    authInfo: AuthInfo,
+  ): Promise<void> {
+    const text = await readBody(request, this.maxBodyBytes);
+    let message: unknown;
+    try {
+      message = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      message = undefined;
+    }
+    const call = message === undefined ? undefined : plainToolCall(message);
+    if (message !== undefined && !call) return serve(this.context, session, request, response, authInfo, message);
+    // What is answered here from now on is the door's own answer, in the SDK's words where it has them.
+    this.context.runtime.metrics.mcpRequest('direct');
+    if (text === undefined) return jsonRpcError(response, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));
+    if (!call) return jsonRpcError(response, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
+    await answerToolCall(this.context, caller, call, session.direct, response, sessionId);
+  }
+
+  /** The session's server on its transport, with the client's cancellations also reaching the door's own calls. */
+  private async connect(session: Session): Promise<void> {
+    await session.server.connect(session.transport);
+    const dispatch = session.transport.onmessage;
+    session.transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
+        cancelDirectCall(session.direct, (message.params as { requestId?: RequestId } | undefined)?.requestId);
+      }
+      dispatch?.(message, extra);
+    };
   }
 
   private create(tokenId: string, agent: string, id: string | undefined): Session {
@@ -122,6 +177,7 @@ export class AgentSessions {
       agent,
       lastSeen: Date.now(),
       recordedSeen: Date.now(),
+      direct: new Map(),
       transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id ?? randomUUID(),
         // One JSON answer per request: no stream to keep open for a call that returns once.
@@ -141,7 +197,7 @@ export class AgentSessions {
 
   private async open(request: IncomingMessage, response: ServerResponse, authInfo: AuthInfo, authentication: Authenticated): Promise<void> {
     const session = this.create(authentication.token.id, authentication.agent.name, undefined);
-    await session.server.connect(session.transport);
+    await this.connect(session);
     // The initialize is recorded before it is answered, so that the client's next request finds
     // the session on whichever replica it reaches.
     const dispatch = session.transport.onmessage;
@@ -163,7 +219,7 @@ export class AgentSessions {
         },
       );
     };
-    await serve(session, request, response, authInfo);
+    await serve(this.context, session, request, response, authInfo);
     // Anything but an initialize leaves no session behind.
     if (session.id === undefined) await session.server.close().catch(() => undefined);
   }
@@ -188,7 +244,7 @@ export class AgentSessions {
       const record = await this.context.runtime.store.mcpSessions.get(mcpSessionKey(sessionId));
       if (!record || record.tokenId !== authentication.token.id) return undefined;
       const session = this.create(record.tokenId, record.agent, sessionId);
-      await session.server.connect(session.transport);
+      await this.connect(session);
       try {
         // The client's own initialize, replayed: the server learns its capabilities and version as it did the first time.
         const initialized = await session.transport.handleRequest(
@@ -245,6 +301,7 @@ export class AgentSessions {
       await this.context.runtime.store.mcpSessions.remove(mcpSessionKey(id)).catch(() => this.context.runtime.metrics.storeError('mcp-session'));
     if (!session) return;
     this.sessions.delete(id);
+    for (const call of session.direct.values()) endWait(call);
     await session.server.close().catch(() => undefined);
   }
 
@@ -288,9 +345,21 @@ function notActive(authentication: Authenticated): Extract<Verdict, { kind: 'den
   };
 }
 
-/** One HTTP request through the session's transport, with the caller Airlock authenticated for it. */
-async function serve(session: Session, request: IncomingMessage, response: ServerResponse, authInfo: AuthInfo): Promise<void> {
-  const listener = getRequestListener((webRequest) => session.transport.handleRequest(webRequest, { authInfo }), { overrideGlobalObjects: false });
+/**
+ * One HTTP request through the session's transport, with the caller Airlock authenticated for
+ * it; `parsedBody` when the door has read the body already.
+ */
+async function serve(
+  context: DoorContext,
+  session: Session,
+  request: IncomingMessage,
+  response: ServerResponse,
+  authInfo: AuthInfo,
+  parsedBody?: unknown,
+): Promise<void> {
+  context.runtime.metrics.mcpRequest('sdk');
+  const options = parsedBody === undefined ? { authInfo } : { authInfo, parsedBody };
+  const listener = getRequestListener((webRequest) => session.transport.handleRequest(webRequest, options), { overrideGlobalObjects: false });
   await listener(request, response);
 }
 
