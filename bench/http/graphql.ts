@@ -144,7 +144,15 @@ const proxy = await child('node-proxy.ts', { UPSTREAM_URL: upstream.url, UPSTREA
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 /** One Airlock per worker count, each with a store of its own. */
-const airlocks = [];
+const airlocks: {
+  name: string;
+  workers: number;
+  configPath: string;
+  config: ReturnType<typeof loadConfig>;
+  token: string;
+  running: Awaited<ReturnType<typeof startAirlockProcess>>;
+  pids: number[];
+}[] = [];
 for (const workers of WORKERS) {
   const configPath = join(dir, `airlock-${workers}.yaml`);
   writeFileSync(
