@@ -49,8 +49,8 @@ const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const SCALE = Number(args.scale);
 const CLIENTS = args.clients!.split(',').map(Number);
-const GROUPS = args.workers!
-  .split(',')
+const GROUPS = args
+  .workers!.split(',')
   .map(Number)
   .filter((n) => n > 1);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
@@ -220,7 +220,9 @@ async function main(): Promise<void> {
         console.log(
           `  Airlock reaches ${((100 * tps('airlock')) / direct).toFixed(0)}% of direct TPS; PgBouncer ${((100 * tps('pgbouncer')) / direct).toFixed(0)}%; ` +
             `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)}${args.tls ? ` (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})` : ''}` +
-            grouped.map((g) => `; ${g.name} / PgBouncer = ${(tps(g.name) / tps('pgbouncer')).toFixed(2)}, / airlock = ${(tps(g.name) / tps('airlock')).toFixed(2)}`).join(''),
+            grouped
+              .map((g) => `; ${g.name} / PgBouncer = ${(tps(g.name) / tps('pgbouncer')).toFixed(2)}, / airlock = ${(tps(g.name) / tps('airlock')).toFixed(2)}`)
+              .join(''),
         );
       }
     }

@@ -144,6 +144,10 @@ export interface WorkerGroupOptions {
    * then one worker asks and each reloads when it hears it; on SQLite each is told directly.
    */
   readonly storePushesChanges: boolean;
+  /** Added to each worker's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Called with each worker as it is forked (before it sends anything). */
+  readonly onFork?: (worker: Worker) => void;
 }
 
 /** The primary's side: forks the workers, replaces one that dies, stops and reloads them all. */
@@ -182,8 +186,9 @@ export class WorkerGroup {
     slot.timer = undefined;
     slot.ready = false;
     slot.startedAt = Date.now();
-    const worker = cluster.fork({ AIRLOCK_WORKER: String(slot.number) });
+    const worker = cluster.fork({ ...this.options.env, AIRLOCK_WORKER: String(slot.number) });
     slot.worker = worker;
+    this.options.onFork?.(worker);
     worker.on('message', (message: unknown) => {
       if (isMessage(message)) this.heard(slot, worker, message as ToPrimary);
     });

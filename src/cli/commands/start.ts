@@ -12,6 +12,7 @@ import { createLogger } from '../../server/log.js';
 import { startAirlock, type RunningAirlock } from '../../server/start.js';
 import { parseWorkers, reportStartFailure, serveAsWorker, WorkerGroup, workerCount, type WorkerStarted } from '../../server/workers.js';
 import { openStore } from '../../store/open.js';
+import { SHARED_WRITER_ENV, startSharedWriter } from '../../store/sqlite/shared-writer.js';
 import { configOf } from '../context.js';
 import { CliError } from '../output.js';
 
@@ -150,13 +151,35 @@ async function runPrimary(config: AirlockConfig, count: number, missing: readonl
   if (config.listen.postgres && config.postgres.tls === 'generate') loadDoorCertificate(config.postgres, config.dataDir, config.file);
   if (config.listen.egress) await loadOrCreateCa(config.dataDir, loadSecretKey(config.dataDir));
 
-  const group = new WorkerGroup({ count, log, storePushesChanges: Boolean(config.store && 'postgres' in config.store) });
+  const onPostgres = Boolean(config.store && 'postgres' in config.store);
+  let stop: (signal: string, code?: number) => void = () => undefined;
+  // On SQLite, the workers' records go to one writer here rather than each taking the file's
+  // write lock in turn (shared-writer.ts); PostgreSQL serves concurrent appenders itself.
+  const writer = onPostgres
+    ? undefined
+    : startSharedWriter({ path: config.storePath, checkpoint: { path: config.auditHeadPath, key: process.env.AIRLOCK_AUDIT_KEY || undefined } }, (error) => {
+        // Every decision is refused without it: stop, so that a supervisor starts Airlock afresh.
+        log.error({ err: error.message }, 'the audit writer stopped; stopping every worker');
+        stop('audit writer', 1);
+      });
+  const group = new WorkerGroup({
+    count,
+    log,
+    storePushesChanges: onPostgres,
+    ...(writer ? { env: { [SHARED_WRITER_ENV]: '1' }, onFork: (worker) => writer.serve(worker) } : {}),
+  });
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down every worker');
-    void group.stop().then((code) => process.exit(code));
+    void group
+      .stop()
+      .then(async (exit) => {
+        await writer?.close();
+        return exit;
+      })
+      .then((exit) => process.exit(code || exit));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -164,6 +187,7 @@ async function runPrimary(config: AirlockConfig, count: number, missing: readonl
   try {
     started = await group.start();
   } catch (error) {
+    await writer?.close();
     throw new CliError((error as Error).message);
   }
   process.on('SIGHUP', () => group.reload(`SIGHUP to process ${process.pid}`));
