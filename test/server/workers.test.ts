@@ -326,6 +326,38 @@ describe('airlock start with workers: 2', () => {
   });
 });
 
+describe('airlock start with workers when the primary is killed', () => {
+  it('takes its workers down with it, and every request they answered has its record', async () => {
+    const killed = await startGroup(configPath);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const answered: string[] = [];
+    const load = async () => {
+      while (killed.pids.some(alive)) {
+        const id = nextId('orphan');
+        try {
+          if ((await call(killed, 'GET', `/u/api/v1/items/${id}`, { token: readToken, id })).status === 200) answered.push(id);
+        } catch {
+          // Refused or cut once the primary is gone.
+        }
+        if (answered.length === 10 && killed.process.exitCode === null) killed.process.kill('SIGKILL');
+      }
+    };
+    await Promise.all([load(), load(), load()]);
+    expect(answered.length).toBeGreaterThanOrEqual(10);
+    const recorded = decisionRecords().map((record) => record.requestId);
+    for (const id of answered) expect(recorded.filter((r) => r === id)).toHaveLength(1);
+    const verify = cli('audit', 'verify');
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+  }, 60_000);
+});
+
 describe('airlock start with workers that cannot start', () => {
   it('reports the port in use once and exits 1, leaving no worker running', async () => {
     const taken = createNetServer();
