@@ -43,6 +43,8 @@ export const budgetSchema = z.strictObject({
 });
 export type BudgetConfig = z.infer<typeof budgetSchema>;
 
+const WORKERS_FORM = 'workers is auto or a whole number from 1 to 256';
+
 export const configSchema = z
   .strictObject({
     listen: z
@@ -60,7 +62,11 @@ export const configSchema = z
      * listeners (the connections are dealt out in turn) and shares the one store. `auto` is one
      * per core; 1 (the default) is a single process. Read at start only (docs/operations.md).
      */
-    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)], { error: 'workers is auto or a whole number from 1 to 256' }).default(1),
+    workers: z
+      .union([z.literal('auto'), z.number().int({ error: WORKERS_FORM }).min(1, { error: WORKERS_FORM }).max(256, { error: WORKERS_FORM })], {
+        error: WORKERS_FORM,
+      })
+      .default(1),
     /** Hosts the egress door tunnels without opening them (package registries, docs). */
     egress: egressSchema.prefault({}),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */
