@@ -176,6 +176,9 @@ export class WorkerGroup {
    * cannot start, stops the others and rejects with its reason: never half a group.
    */
   start(): Promise<WorkerStarted> {
+    // Audit records cross to the primary's writer on this channel: the structured clone costs
+    // less than JSON text for them.
+    cluster.setupPrimary({ serialization: 'advanced' });
     return new Promise<WorkerStarted>((resolve, reject) => {
       this.startup = { resolve, reject, failed: false };
       for (const slot of this.slots) this.fork(slot);
