@@ -7,12 +7,12 @@ import type { RunningAirlock } from './start.js';
 
 /**
  * `workers: N` runs the doors in N processes of node:cluster. The primary forks them and does
- * nothing on the request path: each worker is a whole Airlock (every door, the API, the console,
- * the hold worker, its own audit writer) on the same listeners, whose connections the primary
- * deals out in turn, and on the one store, which already serves several processes (the change
- * epoch, leases, MCP sessions taken up from the store, the chain re-linked after another
- * writer's append). Processes rather than threads: Node 20 cannot share a listening socket
- * between threads.
+ * little on the request path: each worker is a whole Airlock (every door, the API, the console,
+ * the hold worker) on the same listeners, whose connections the primary accepts and deals out in
+ * turn, and on the one store, which already serves several processes (the change epoch, leases,
+ * MCP sessions taken up from the store, the chain re-linked after another writer's append). On
+ * SQLite the primary also runs the one audit writer for them all (store/sqlite/shared-writer.ts).
+ * Processes rather than threads: Node 20 cannot share a listening socket between threads.
  */
 
 type Settings = AirlockConfig['workers'];
