@@ -20,13 +20,18 @@
  * Airlock's main-thread event-loop delay (p99 and max) is measured during each of its runs: a
  * stall there holds every request in flight.
  *
- * Run: npm run bench:http   (DURATION=10 seconds per measurement, RATE=500/s, ROUNDS=3)
+ * Airlock is measured with each worker count of --workers (default 1,2: `airlock start
+ * --workers N`, each on a store of its own), side by side: "airlock" is one process, "airlock ×N"
+ * N worker processes on one listener (CPU is the whole group's; the loop delay the worst worker's).
+ *
+ * Run: npm run bench:http [-- --workers 1,2]   (DURATION=10 seconds per measurement, RATE=500/s, ROUNDS=3)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
@@ -36,13 +41,16 @@ import { openRuntime } from '../../src/server/runtime.js';
 import { startAirlockProcess } from '../../test/support/airlock.js';
 import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
-import { loopDelayEnv, readLoopDelay, type LoopDelay } from '../support/loop-delay.js';
+import { loopDelayEnv, readGroupLoopDelay, readLoopDelay, workerPids, type LoopDelay } from '../support/loop-delay.js';
 import { startNginx } from './nginx.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const RATE = Number(process.env.RATE ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECTIONS = 16;
+const { values: args } = parseArgs({ options: { workers: { type: 'string', default: process.env.WORKERS ?? '1,2' } } });
+const WORKERS = args.workers!.split(',').map(Number);
+if (WORKERS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--workers ${args.workers}: worker counts such as 1,2`);
 const ROOT = join(import.meta.dirname, '..', '..');
 const CREDENTIAL = 'rw_bench_credential_0123456789';
 
@@ -82,12 +90,13 @@ interface Measurement {
   loop?: LoopDelay;
 }
 
-/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+/** User + system CPU time of a process and its children (a group's workers) so far, in ms (Linux /proc; clock ticks of 10 ms). */
 function cpuMs(pid: number | undefined): number {
   if (pid === undefined) return NaN;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return (Number(fields[11]) + Number(fields[12])) * 10 + children.reduce((sum, child) => sum + cpuMs(child), 0);
   } catch {
     return NaN;
   }
@@ -100,10 +109,13 @@ interface Target {
   pid?: number;
   /** Whose event loop to watch. */
   watch?: ChildProcess;
+  /** When `watch` is the primary of a group: its workers, whose loops are watched instead. */
+  workers?: readonly number[];
 }
 
 async function measure(target: Target, body: string, rate?: number): Promise<Measurement> {
-  if (target.watch) await readLoopDelay(target.watch);
+  const readLoop = (watch: ChildProcess) => (target.workers?.length ? readGroupLoopDelay(watch, target.workers) : readLoopDelay(watch));
+  if (target.watch) await readLoop(target.watch);
   const before = cpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
@@ -115,7 +127,7 @@ async function measure(target: Target, body: string, rate?: number): Promise<Mea
     ...(rate ? { overallRate: rate } : {}),
   });
   const cpu = (cpuMs(target.pid) - before) / Math.max(result.requests.total, 1);
-  const loop = target.watch ? await readLoopDelay(target.watch) : undefined;
+  const loop = target.watch ? await readLoop(target.watch) : undefined;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -131,21 +143,35 @@ const upstream = await child('upstream.ts');
 const proxy = await child('node-proxy.ts', { UPSTREAM_URL: upstream.url, UPSTREAM_TOKEN: CREDENTIAL, ...loopDelayEnv() });
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
-const configPath = join(dir, 'airlock.yaml');
-writeFileSync(
-  configPath,
-  stringify({
-    listen: { http: '127.0.0.1:0' },
-    dataDir: join(dir, 'data'),
-    upstreams: [{ name: 'bench', kind: 'graphql', url: upstream.url, environment: 'staging', credential: { bearer: { env: 'AIRLOCK_BENCH_CREDENTIAL' } } }],
-  }),
-);
-const config = loadConfig(configPath);
-const setup = await openRuntime(config, { log: silentLogger });
-await setup.store.agents.add({ name: 'bench-agent' }, new Date().toISOString());
-const { token } = await issueToken(setup.store, { agent: 'bench-agent', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
-await setup.close();
-const airlock = await startAirlockProcess(configPath, { AIRLOCK_BENCH_CREDENTIAL: CREDENTIAL, ...loopDelayEnv() });
+/** One Airlock per worker count, each with a store of its own. */
+const airlocks: {
+  name: string;
+  workers: number;
+  configPath: string;
+  config: ReturnType<typeof loadConfig>;
+  token: string;
+  running: Awaited<ReturnType<typeof startAirlockProcess>>;
+  pids: number[];
+}[] = [];
+for (const workers of WORKERS) {
+  const configPath = join(dir, `airlock-${workers}.yaml`);
+  writeFileSync(
+    configPath,
+    stringify({
+      listen: { http: '127.0.0.1:0' },
+      dataDir: join(dir, `data-${workers}`),
+      upstreams: [{ name: 'bench', kind: 'graphql', url: upstream.url, environment: 'staging', credential: { bearer: { env: 'AIRLOCK_BENCH_CREDENTIAL' } } }],
+    }),
+  );
+  const config = loadConfig(configPath);
+  const setup = await openRuntime(config, { log: silentLogger });
+  await setup.store.agents.add({ name: 'bench-agent' }, new Date().toISOString());
+  const { token } = await issueToken(setup.store, { agent: 'bench-agent', scopes: ['read:staging'], ttlMs: 86_400_000 }, new Date());
+  await setup.close();
+  const running = await startAirlockProcess(configPath, { AIRLOCK_BENCH_CREDENTIAL: CREDENTIAL, ...loopDelayEnv() }, ['--workers', String(workers)]);
+  airlocks.push({ name: workers === 1 ? 'airlock' : `airlock ×${workers}`, workers, configPath, config, token, running, pids: workerPids(running.output()) });
+}
+const token = airlocks[0]!.token;
 const nginx = await startNginx(upstream.url, CREDENTIAL);
 
 const targets: Target[] = [
@@ -159,13 +185,14 @@ const targets: Target[] = [
     pid: proxy.process.pid,
     watch: proxy.process,
   },
-  {
-    name: 'airlock',
-    url: `${airlock.url}/u/bench`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    pid: airlock.process.pid,
-    watch: airlock.process,
-  },
+  ...airlocks.map((airlock) => ({
+    name: airlock.name,
+    url: `${airlock.running.url}/u/bench`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${airlock.token}` },
+    pid: airlock.running.process.pid,
+    watch: airlock.running.process,
+    workers: airlock.pids,
+  })),
   ...(nginx ? [{ name: 'nginx', url: nginx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }] : []),
 ];
 if (!nginx) console.log('nginx is not installed: its row is left out (apt-get install nginx)');
@@ -217,28 +244,37 @@ try {
       })),
     );
     const node = summary.find((s) => s.name === 'node proxy')!;
-    const air = summary.find((s) => s.name === 'airlock')!;
     const peer = summary.find((s) => s.name === 'nginx');
-    console.log(
-      `airlock: ${(air.rps / node.rps).toFixed(2)}× the node proxy's req/s${peer ? `, ${(air.rps / peer.rps).toFixed(2)}× nginx's; p99 ${(air.p99 - peer.p99).toFixed(2)} ms beyond nginx's` : ''}; main-thread event loop p99 ${air.loop?.p99} ms, max ${air.loop?.max} ms (worst round; the node proxy's: ${node.loop?.p99} / ${node.loop?.max} ms)`,
-    );
+    const single = summary.find((s) => s.name === airlocks[0]!.name)!;
+    for (const { name } of airlocks) {
+      const air = summary.find((s) => s.name === name)!;
+      console.log(
+        `${name}: ${(air.rps / node.rps).toFixed(2)}× the node proxy's req/s${peer ? `, ${(air.rps / peer.rps).toFixed(2)}× nginx's; p99 ${(air.p99 - peer.p99).toFixed(2)} ms beyond nginx's` : ''}${air !== single ? `, ${(air.rps / single.rps).toFixed(2)}× ${single.name}'s` : ''}; event loop p99 ${air.loop?.p99} ms, max ${air.loop?.max} ms (worst round${airlocks.find((a) => a.name === name)!.pids.length > 0 ? ', worst worker' : ''}; the node proxy's: ${node.loop?.p99} / ${node.loop?.max} ms)`,
+      );
+    }
   }
 } finally {
-  airlock.process.kill('SIGTERM');
-  await once(airlock.process, 'exit');
+  for (const airlock of airlocks) {
+    airlock.running.process.kill('SIGTERM');
+    await once(airlock.running.process, 'exit');
+  }
   proxy.process.kill();
   upstream.process.kill();
   nginx?.stop();
-  const after = await openRuntime(config, { log: silentLogger });
-  const head = await after.store.audit.head();
-  await after.close();
   console.log(
-    `\naudit records written durably by Airlock during the run: ${head.seq}; load average at the end ${loadavg()
+    `\nload average at the end ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  // The log the run wrote must still verify: speed that broke the chain would not count.
-  const verify = spawnSync(process.execPath, [join(ROOT, 'bin', 'airlock.js'), '--config', configPath, 'audit', 'verify'], { encoding: 'utf8' });
-  console.log(`airlock audit verify: exit ${verify.status}; ${(verify.stdout || verify.stderr).trim().split('\n')[0]}`);
+  for (const airlock of airlocks) {
+    const after = await openRuntime(airlock.config, { log: silentLogger });
+    const head = await after.store.audit.head();
+    await after.close();
+    // The log the run wrote must still verify: speed that broke the chain would not count.
+    const verify = spawnSync(process.execPath, [join(ROOT, 'bin', 'airlock.js'), '--config', airlock.configPath, 'audit', 'verify'], { encoding: 'utf8' });
+    console.log(
+      `${airlock.name}: audit records written durably during the run: ${head.seq}; airlock audit verify: exit ${verify.status}; ${(verify.stdout || verify.stderr).trim().split('\n')[0]}`,
+    );
+  }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,9 +5,11 @@
  * classified, judged by the gate and written to the audit log before it reaches PostgreSQL;
  * PgBouncer only relays bytes. Rounds are interleaved so that drift affects every target alike.
  *
- *   npx tsx bench/postgres/pgbench.ts [--seconds 10] [--rounds 3] [--scale 10] [--clients 1,16] [--tls]
+ *   npx tsx bench/postgres/pgbench.ts [--seconds 10] [--rounds 3] [--scale 10] [--clients 1,16] [--tls] [--workers 1,2]
  *
  * Airlock runs in this process: its event-loop delay (p99, max) is measured during its runs.
+ * Each worker count above 1 in --workers adds "airlock ×N": `airlock start --workers N` (npm run
+ * build first) as a child process on the same config and store, its loop delay the worst worker's.
  * With --tls, PgBouncer and Airlock are also measured with TLS.
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), pgbench, and pgbouncer (Debian's
@@ -30,7 +32,8 @@ import { startAirlock } from '../../src/server/start.js';
 import { postgresDoor } from '../../src/doors/postgres/index.js';
 import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
-import { monitorOwnLoop, type LoopDelay } from '../support/loop-delay.js';
+import { loopDelayEnv, monitorOwnLoop, readGroupLoopDelay, workerPids, type LoopDelay } from '../support/loop-delay.js';
+import { startAirlockProcess } from '../../test/support/airlock.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,12 +42,17 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '10' },
     clients: { type: 'string', default: '1,16' },
     tls: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1,2' },
   },
 });
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const SCALE = Number(args.scale);
 const CLIENTS = args.clients!.split(',').map(Number);
+const GROUPS = args
+  .workers!.split(',')
+  .map(Number)
+  .filter((n) => n > 1);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 
 /** Reads and writes, different statements: what an application's traffic looks like more than -S. */
@@ -67,6 +75,8 @@ type Mode = (typeof MODES)[number];
 interface Target {
   readonly name: string;
   readonly url: string;
+  /** An `airlock start --workers N` group: its primary and workers, whose loops are watched. */
+  readonly group?: { readonly process: ChildProcess; readonly workers: readonly number[] };
 }
 
 interface Result {
@@ -83,6 +93,7 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${database}`);
   let bouncer: ChildProcess | undefined;
   let airlock: Awaited<ReturnType<typeof startAirlock>> | undefined;
+  const groups: ChildProcess[] = [];
   try {
     console.log(`pgbench -S and varied, ${SECONDS}s per run, ${ROUNDS} interleaved rounds, scale ${SCALE}, on ${machine()}; ${machineLoad()}`);
     writeFileSync(join(dir, 'varied.sql'), VARIED);
@@ -142,10 +153,21 @@ async function main(): Promise<void> {
     await waitForPort(bouncerPort);
 
     const auth = `bench-bot:${encodeURIComponent(token)}`;
+    const grouped: Target[] = [];
+    for (const workers of GROUPS) {
+      const running = await startAirlockProcess(join(dir, 'airlock.yaml'), { AIRLOCK_LOG_LEVEL: 'warn', ...loopDelayEnv() }, ['--workers', String(workers)]);
+      groups.push(running.process);
+      grouped.push({
+        name: `airlock ×${workers}`,
+        url: `postgres://${auth}@${running.addresses.postgres}/bench?sslmode=disable`,
+        group: { process: running.process, workers: workerPids(running.output()) },
+      });
+    }
     const targets: Target[] = [
       { name: 'direct', url: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}?sslmode=disable` },
       { name: 'pgbouncer', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=disable` },
       { name: 'airlock', url: `postgres://${auth}@${door}/bench?sslmode=disable` },
+      ...grouped,
       ...(args.tls
         ? [
             { name: 'pgbouncer+tls', url: `postgres://${PG.user}@127.0.0.1:${bouncerPort}/bench?sslmode=require` },
@@ -160,9 +182,12 @@ async function main(): Promise<void> {
       for (const mode of MODES) {
         for (const clients of CLIENTS) {
           for (const target of targets) {
-            const watch = target.name.startsWith('airlock') ? monitorOwnLoop() : undefined;
+            const group = target.group;
+            if (group) await readGroupLoopDelay(group.process, group.workers);
+            const watch = !group && target.name.startsWith('airlock') ? monitorOwnLoop() : undefined;
             const run = await pgbench(target.url, clients, mode.name === '-S' ? ['-S'] : ['-f', join(dir, 'varied.sql')]);
-            const result = { ...run, ...(watch ? { loop: watch.read() } : {}) };
+            const loop = group ? await readGroupLoopDelay(group.process, group.workers) : watch?.read();
+            const result = { ...run, ...(loop ? { loop } : {}) };
             const key = keyOf(mode, clients, target.name);
             results.set(key, [...(results.get(key) ?? []), result]);
             process.stdout.write(
@@ -194,7 +219,10 @@ async function main(): Promise<void> {
         );
         console.log(
           `  Airlock reaches ${((100 * tps('airlock')) / direct).toFixed(0)}% of direct TPS; PgBouncer ${((100 * tps('pgbouncer')) / direct).toFixed(0)}%; ` +
-            `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)}${args.tls ? ` (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})` : ''}`,
+            `Airlock / PgBouncer = ${(tps('airlock') / tps('pgbouncer')).toFixed(2)}${args.tls ? ` (with TLS: ${(tps('airlock+tls') / tps('pgbouncer+tls')).toFixed(2)})` : ''}` +
+            grouped
+              .map((g) => `; ${g.name} / PgBouncer = ${(tps(g.name) / tps('pgbouncer')).toFixed(2)}, / airlock = ${(tps(g.name) / tps('airlock')).toFixed(2)}`)
+              .join(''),
         );
       }
     }
@@ -213,6 +241,10 @@ async function main(): Promise<void> {
     const decisions = (await airlock.runtime.store.audit.head()).seq;
     console.log(`\nEvery Airlock statement was judged and recorded: the audit log holds ${decisions} records; ${machineLoad()}.`);
   } finally {
+    for (const group of groups) {
+      group.kill('SIGTERM');
+      if (group.exitCode === null) await new Promise((resolve) => group.once('exit', resolve));
+    }
     bouncer?.kill('SIGTERM');
     await airlock?.close();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);

@@ -34,6 +34,31 @@ export function readLoopDelay(child: ChildProcess): Promise<LoopDelay> {
   });
 }
 
+/**
+ * The same for each worker of an `airlock start --workers N` group (they write on the primary's
+ * stderr): the worst p99 and max among them.
+ */
+export function readGroupLoopDelay(primary: ChildProcess, workers: readonly number[]): Promise<LoopDelay> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const seen = [...text.matchAll(/loop-delay (\{.*\})\n/g)].map((match) => JSON.parse(match[1]!) as LoopDelay);
+      if (seen.length < workers.length) return;
+      primary.stderr!.off('data', onData);
+      resolve({ p50: Math.max(...seen.map((s) => s.p50)), p99: Math.max(...seen.map((s) => s.p99)), max: Math.max(...seen.map((s) => s.max)) });
+    };
+    primary.stderr!.on('data', onData);
+    for (const pid of workers) process.kill(pid, 'SIGUSR2');
+  });
+}
+
+/** The pids of the workers `airlock start` printed, from its banner (none for a single process). */
+export function workerPids(output: string): number[] {
+  const listed = /^ {2}workers +\d+ processes \(([\d, ]+)\)/m.exec(output)?.[1];
+  return listed ? listed.split(', ').map(Number) : [];
+}
+
 /** The same for this process: start before a measurement, read after it. */
 export function monitorOwnLoop(): { read(): LoopDelay } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });

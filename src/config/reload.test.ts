@@ -37,6 +37,21 @@ describe('planReload', () => {
     expect(plan.config.holds.ttl).toBe(7_200_000);
   });
 
+  it('leaves the number of workers to the next start, and does not count --workers as an edit of the file', () => {
+    const started = parse(BASE);
+    const edited = planReload(started, started, parse(`${BASE}workers: auto\n`));
+    expect(edited.needsRestart).toEqual(['workers']);
+    expect(edited.config.workers).toBe(1);
+    const overridden = { ...started, workers: 4 as const };
+    expect(planReload(overridden, started, parse(BASE)).needsRestart).toEqual([]);
+  });
+
+  it('takes workers as auto or a whole number from 1, and refuses anything else with the forms to write', () => {
+    expect(parse(`${BASE}workers: auto\n`).workers).toBe('auto');
+    expect(parse(`${BASE}workers: 3\n`).workers).toBe(3);
+    for (const bad of ['0', '1.5', 'many']) expect(() => parse(`${BASE}workers: ${bad}\n`)).toThrow(/workers is auto or a whole number from 1 to 256/);
+  });
+
   it('compares start-time settings with the file as it was at start, not with overrides applied since', () => {
     const started = parse(BASE);
     // `--listen http=…` at start: the running config differs from the file, the file did not change.

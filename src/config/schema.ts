@@ -43,6 +43,8 @@ export const budgetSchema = z.strictObject({
 });
 export type BudgetConfig = z.infer<typeof budgetSchema>;
 
+const WORKERS_FORM = 'workers is auto or a whole number from 1 to 256';
+
 export const configSchema = z
   .strictObject({
     listen: z
@@ -55,6 +57,16 @@ export const configSchema = z
         egress: listenSchema.optional(),
       })
       .default({ http: { host: '127.0.0.1', port: 4100 } }),
+    /**
+     * How many processes serve the doors on this host: each runs every door on the same
+     * listeners (the connections are dealt out in turn) and shares the one store. `auto` is one
+     * per core; 1 (the default) is a single process. Read at start only (docs/operations.md).
+     */
+    workers: z
+      .union([z.literal('auto'), z.number().int({ error: WORKERS_FORM }).min(1, { error: WORKERS_FORM }).max(256, { error: WORKERS_FORM })], {
+        error: WORKERS_FORM,
+      })
+      .default(1),
     /** Hosts the egress door tunnels without opening them (package registries, docs). */
     egress: egressSchema.prefault({}),
     /** The PostgreSQL door's TLS and login settings (docs/postgres-door.md). */

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import cluster from 'node:cluster';
 import { currentRequestId } from '../core/request-id.js';
 
 export type { Logger };
@@ -11,7 +12,8 @@ export function createLogger(level = process.env.AIRLOCK_LOG_LEVEL ?? 'info'): L
   return pino(
     {
       level,
-      base: { service: 'airlock' },
+      // Each worker of a group (`workers`) names itself, so that its lines can be told apart.
+      base: cluster.isWorker ? { service: 'airlock', worker: Number(process.env.AIRLOCK_WORKER) || undefined, pid: process.pid } : { service: 'airlock' },
       // Every line written while handling a request names it, as its audit records do.
       mixin: () => {
         const requestId = currentRequestId();

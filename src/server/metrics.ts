@@ -12,7 +12,9 @@ const FORWARD_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  * What one Airlock reports at /metrics, with prom-client. Counters and histograms are this
  * replica's (Prometheus sums replicas); gauges read from the shared store (pending holds, stops)
  * are the same on every replica, so aggregate them with max, not sum. Each Airlock has its own
- * registry, so several in one process (tests) do not share series.
+ * registry, so several in one process (tests) do not share series. The worker processes of one
+ * `airlock start` (`workers`) answer a scrape together: `render` then returns every worker's
+ * series merged (counters and histograms summed, the store's gauges their max; see workers.ts).
  */
 export class AirlockMetrics {
   readonly registry = new Registry();
@@ -76,24 +78,28 @@ export class AirlockMetrics {
     };
     const pending: Gauge = new Gauge({
       name: 'airlock_holds_pending',
+      aggregator: 'max',
       help: 'Holds waiting for operators (shared by every replica).',
       registers,
       collect: fromStore(async () => pending.set((await store.holds.list({ status: ['pending'], limit: 100_000 })).length)),
     });
     const stop: Gauge = new Gauge({
       name: 'airlock_stop_active',
+      aggregator: 'max',
       help: 'Whether the all-agents stop is pulled (1) or not (0).',
       registers,
       collect: fromStore(async () => stop.set((await store.control.get()).stopAll ? 1 : 0)),
     });
     const freeze: Gauge = new Gauge({
       name: 'airlock_freeze_active',
+      aggregator: 'max',
       help: 'Whether an operator’s run-time freeze is on (1) or not (0).',
       registers,
       collect: fromStore(async () => freeze.set((await store.control.get()).freeze ? 1 : 0)),
     });
     const agents: Gauge = new Gauge({
       name: 'airlock_agents',
+      aggregator: 'max',
       help: 'Agents by state: active, suspended (circuit breaker or operator), stopped.',
       labelNames: ['state'],
       registers,
@@ -158,7 +164,14 @@ export class AirlockMetrics {
     this.storeErrors.inc({ during });
   }
 
+  private renderer: (() => Promise<string>) | undefined;
+
+  /** What /metrics answers instead of this registry alone: the merged series of a group of worker processes. */
+  renderWith(render: () => Promise<string>): void {
+    this.renderer = render;
+  }
+
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.renderer ? this.renderer() : this.registry.metrics();
   }
 }

@@ -108,8 +108,9 @@ export function runCli(args: readonly string[], options: { input?: string; env?:
 export async function startAirlockProcess(
   configPath: string,
   env: NodeJS.ProcessEnv = {},
+  args: readonly string[] = [],
 ): Promise<{ process: ChildProcess; addresses: Record<string, string>; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [AIRLOCK_BIN, '--config', configPath, 'start'], {
+  const child = spawn(process.execPath, [AIRLOCK_BIN, '--config', configPath, 'start', ...args], {
     cwd: ROOT,
     env: { ...process.env, AIRLOCK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,7 @@
+import cluster from 'node:cluster';
+import type { TimedAuditEntry } from '../records.js';
 import type { Store } from '../store.js';
+import { SHARED_WRITER_ENV, sharedAppend } from './shared-writer.js';
 import { sqliteAgents } from './agents.js';
 import { sqliteAudit } from './audit.js';
 import type { CheckpointSettings } from './audit-append.js';
@@ -30,7 +33,14 @@ export type SqliteStore = Store & { readonly db: import('./database.js').SqliteD
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(options.path);
   migrate(db);
-  const audit = sqliteAudit(db, { path: options.path, checkpoint: options.checkpoint, writerThread: options.writerThread ?? false });
+  // A worker of a group whose primary runs the one writer for the file (shared-writer.ts).
+  const shared = options.writerThread && cluster.isWorker && process.env[SHARED_WRITER_ENV] === '1' ? sharedAppend() : undefined;
+  const own = sqliteAudit(db, { path: options.path, checkpoint: options.checkpoint, writerThread: (options.writerThread ?? false) && !shared });
+  // As with a writer thread of its own: the one writer checkpoints, never this connection.
+  if (shared) db.pragma('wal_autocheckpoint = 0');
+  const audit = shared
+    ? { ...own, appendBatch: (entries: readonly TimedAuditEntry[], o?: { sync?: boolean }) => shared.append(entries, o?.sync ?? true), close: shared.close }
+    : own;
   const cache = new EpochCache(db);
   if (options.writerThread) {
     // The request path's connection does not wait for its own syncs: whatever it commits (a hold,
