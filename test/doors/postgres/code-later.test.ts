@@ -44,7 +44,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function expectHeld(category: string, sql: string, effect: string): Promise<void> {
+/** `shown`: the attack as docs/attacks.md lists it, without what differs from run to run (a pid, a name). */
+async function expectHeld(category: string, sql: string, effect: string, shown = sql): Promise<void> {
   const error = await agent.query(sql).then(
     () => undefined,
     (e: pg.DatabaseError) => e,
@@ -52,7 +53,7 @@ async function expectHeld(category: string, sql: string, effect: string): Promis
   expect(error, sql).toBeInstanceOf(Error);
   expect(error!.code, `${sql}: ${error!.message}`).toBe('42501');
   expect(error!.hint).toMatch(/^Stop\. Do not retry/);
-  recordAttack({ door: 'postgres', category, attack: sql, outcome: 'held', effect });
+  recordAttack({ door: 'postgres', category, attack: shown, outcome: 'held', effect });
 }
 
 const count = async (sql: string): Promise<number> => Number((await world.db.query(sql)).rows[0]!.n);
@@ -77,7 +78,7 @@ describe('functions called later, by other objects', () => {
       'CREATE OPERATOR #@ (FUNCTION = pg_terminate_backend, RIGHTARG = int)',
       'the other session answers',
     );
-    await expectHeld('functions called later, by other objects', `SELECT #@ ${pid}`, 'the other session answers');
+    await expectHeld('functions called later, by other objects', `SELECT #@ ${pid}`, 'the other session answers', "SELECT #@ <the other session's pid>");
     expect((await bystander.query('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 
@@ -131,8 +132,15 @@ describe('two readings of one statement', () => {
     `ALTER ROLE postgres SET standard_conforming_strings = off`,
     `CREATE FUNCTION later() RETURNS int LANGUAGE sql SET standard_conforming_strings = off AS 'SELECT 1'`,
   ])('holds %s, and no setting is stored', async (template) => {
-    await expectHeld('two readings of one statement', template.replace('{db}', world.db.name), 'pg_db_role_setting unchanged');
-    expect(await count('SELECT count(*) AS n FROM pg_db_role_setting')).toBe(0);
+    await expectHeld(
+      'two readings of one statement',
+      template.replace('{db}', world.db.name),
+      'pg_db_role_setting unchanged',
+      template.replace('{db}', '<its database>'),
+    );
+    // This database's settings and those for every database: other test files set their own databases' at the same time.
+    const stored = 'SELECT count(*) AS n FROM pg_db_role_setting WHERE setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))';
+    expect(await count(stored)).toBe(0);
   });
 });
 
@@ -144,7 +152,7 @@ describe('replication, foreign servers and superuser settings', () => {
     ["SELECT dblink_connect('host=attacker.example')", 'SELECT 0 AS n'],
     [`COPY (SELECT 1) TO PROGRAM 'touch ${marker}'`, 'SELECT 0 AS n'],
   ])('holds %s', async (sql, check) => {
-    await expectHeld('replication, foreign servers and COPY … PROGRAM', sql, 'no publication, slot, server or file');
+    await expectHeld('replication, foreign servers and COPY … PROGRAM', sql, 'no publication, slot, server or file', sql.replace(marker, '<a new file>'));
     expect(await count(check)).toBe(0);
     expect(existsSync(marker)).toBe(false);
   });
