@@ -418,6 +418,15 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect(await store.baselines.get('bot')).toBeUndefined();
     });
 
+    it('reads back every one of many decisions once, in order, however many share a millisecond', async () => {
+      // More than one page of the SQLite store's read, with runs of equal times across its page ends.
+      const times = Array.from({ length: 4_500 }, (_, i) => later(1 + Math.floor(i / 7)));
+      for (let start = 0; start < times.length; start += 500) await store.audit.appendBatch(times.slice(start, start + 500).map((at) => decision(at)));
+      expect(await store.activity.decisionsSince('deploy-bot', AT, 10_000)).toEqual(times);
+      expect(await store.activity.decisionsSince('deploy-bot', AT, 2_003)).toEqual(times.slice(0, 2_003));
+      expect(await store.activity.decisionsSince('deploy-bot', later(300), 10_000)).toEqual(times.filter((at) => at > later(300)));
+    });
+
     it('counts an agent’s allowed operations of a class, its decisions, and its refusals since it was last resumed', async () => {
       await store.holds.insert(hold('hold_ok', { status: 'approved' }));
       await store.audit.appendBatch([
