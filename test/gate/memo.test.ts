@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { requestDigest } from '../../src/core/digest.js';
 import { operationFromParts, type OperationClass } from '../../src/core/operation.js';
-import { issueToken } from '../../src/identity/tokens.js';
 import { silentLogger } from '../../src/server/log.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
+import { issueFor } from './support.js';
 
 /**
  * The gate remembers a decision per token and operation shape. Each test has it remember an
@@ -39,10 +39,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function tokenFor(agent: string, scopes: string[], ttlMs = 3_600_000) {
-  if (!(await runtime.store.agents.get(agent))) await runtime.store.agents.add({ name: agent }, now.toISOString());
-  return (await issueToken(runtime.store, { agent, scopes, ttlMs }, now)).token;
-}
+const tokenFor = (agent: string, scopes: string[], ttlMs?: number) => issueFor(runtime, now, agent, scopes, ttlMs);
 
 function op(cls: OperationClass, environment = 'staging', resource = 'accounts') {
   return operationFromParts({
