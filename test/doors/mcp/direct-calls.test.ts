@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpDoor } from '../../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../../fixtures/mcp/notes-server.js';
-import { call, connectAgent, textOf, waitFor } from './support.js';
+import { call, connectAgent, openRawSession, RAW_HEADERS, textOf, waitFor } from './support.js';
 
 type Path = 'direct' | 'sdk';
 
@@ -59,34 +59,17 @@ async function agentAt(path: Path, name: string, scopes: readonly string[]): Pro
   return { client, token };
 }
 
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
-
 async function post(path: Path, token: string, session: string | undefined, body: string): Promise<{ status: number; type: string | null; json: unknown }> {
   const response = await fetch(`${airlocks[path].url}/mcp`, {
     method: 'POST',
-    headers: { ...HEADERS, authorization: `Bearer ${token}`, ...(session ? { 'mcp-session-id': session } : {}) },
+    headers: { ...RAW_HEADERS, authorization: `Bearer ${token}`, ...(session ? { 'mcp-session-id': session } : {}) },
     body,
   });
   const text = await response.text();
   return { status: response.status, type: response.headers.get('content-type'), json: text ? JSON.parse(text) : undefined };
 }
 
-async function rawSession(path: Path, token: string): Promise<string> {
-  const response = await fetch(`${airlocks[path].url}/mcp`, {
-    method: 'POST',
-    headers: { ...HEADERS, authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  });
-  await response.text();
-  const session = response.headers.get('mcp-session-id')!;
-  await post(path, token, session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  return session;
-}
+const rawSession = (path: Path, token: string): Promise<string> => openRawSession(airlocks[path].url, token);
 
 const toolCall = (id: number | string, name: string, args?: Record<string, unknown>) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, ...(args ? { arguments: args } : {}) } });
@@ -244,21 +227,10 @@ describe('a tool call the agent cancels while it waits on a hold', () => {
     const send = (session: string | undefined, body: string) =>
       fetch(`${waiting.url}/mcp`, {
         method: 'POST',
-        headers: { ...HEADERS, authorization: `Bearer ${token}`, ...(session ? { 'mcp-session-id': session } : {}) },
+        headers: { ...RAW_HEADERS, authorization: `Bearer ${token}`, ...(session ? { 'mcp-session-id': session } : {}) },
         body,
       });
-    const opened = await send(
-      undefined,
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-      }),
-    );
-    await opened.text();
-    const session = opened.headers.get('mcp-session-id')!;
-    await (await send(session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }))).text();
+    const session = await openRawSession(waiting.url, token);
 
     const pending = send(session, toolCall(41, 'notes__delete_note', { id: 'n2' }));
     let holdId: string | undefined;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_NAMES } from '../../../src/baseline/names.js';
 import { recordAttack } from '../../support/attacks.js';
 import { HOSTILE_SECRET, hostileBehindAirlock } from './hostile.js';
-import { call, connectAgent, textOf, waitFor } from './support.js';
+import { call, connectAgent, openRawSession, RAW_HEADERS, textOf, waitFor } from './support.js';
 
 const world = hostileBehindAirlock({
   // The timeout bounds the hanging call below; it is also how long the server may take to start, on a loaded machine.
@@ -26,16 +26,14 @@ beforeAll(async () => {
   token = await world.airlock.token('rpc-abuser', ['read:staging']);
   agent = await connectAgent(world.airlock.url, token);
   await waitFor(async () => (await agent.listTools()).tools.some((tool) => tool.name === 'hostile__count_rows'), 'the hostile server to start', 60_000);
-  session = await openRawSession(token);
+  session = await openSession(token);
 });
 afterAll(() => agent?.close());
-
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 
 async function post(body: string, options: { session?: string; token?: string } = {}): Promise<{ status: number; text: string; json: unknown }> {
   const response = await fetch(`${world.airlock.url}/mcp`, {
     method: 'POST',
-    headers: { ...HEADERS, authorization: `Bearer ${options.token ?? token}`, ...(options.session ? { 'mcp-session-id': options.session } : {}) },
+    headers: { ...RAW_HEADERS, authorization: `Bearer ${options.token ?? token}`, ...(options.session ? { 'mcp-session-id': options.session } : {}) },
     body,
   });
   const text = await response.text();
@@ -48,23 +46,7 @@ async function post(body: string, options: { session?: string; token?: string } 
   return { status: response.status, text, json };
 }
 
-async function openRawSession(bearer: string): Promise<string> {
-  const response = await fetch(`${world.airlock.url}/mcp`, {
-    method: 'POST',
-    headers: { ...HEADERS, authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  });
-  await response.text();
-  const id = response.headers.get('mcp-session-id');
-  expect(id).toBeTruthy();
-  await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { session: id!, token: bearer });
-  return id!;
-}
+const openSession = (bearer: string): Promise<string> => openRawSession(world.airlock.url, bearer);
 
 const toolCall = (id: number, name: string, args: Record<string, unknown> = {}) => ({
   jsonrpc: '2.0',
@@ -149,7 +131,7 @@ describe('the MCP door under protocol abuse from the agent', () => {
 
   it('refuses, on the record, a call to a tool hidden from the token, and forwards nothing', async () => {
     const outsider = await world.airlock.token('rpc-outsider', ['read:production']);
-    const hidden = await openRawSession(outsider);
+    const hidden = await openSession(outsider);
     const listed = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { session: hidden, token: outsider });
     expect(JSON.stringify(listed.json)).not.toContain('hostile__count_rows');
     const before = world.sent().filter((line) => line === 'count_rows').length;

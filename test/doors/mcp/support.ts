@@ -83,3 +83,27 @@ export function notesBehindAirlock(): { readonly airlock: TestAirlock; readonly 
     },
   };
 }
+
+/** The headers of a Streamable HTTP POST, for tests that speak JSON-RPC to /mcp without the SDK client. */
+export const RAW_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+
+/** Opens and initializes a session by hand, as a client would; returns its id. */
+export async function openRawSession(airlockUrl: string, bearer: string): Promise<string> {
+  const post = (session: string | undefined, body: unknown) =>
+    fetch(`${airlockUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...RAW_HEADERS, authorization: `Bearer ${bearer}`, ...(session ? { 'mcp-session-id': session } : {}) },
+      body: JSON.stringify(body),
+    });
+  const opened = await post(undefined, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  await opened.text();
+  const session = opened.headers.get('mcp-session-id');
+  if (!session) throw new Error(`initialize opened no session (HTTP ${opened.status})`);
+  await (await post(session, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+  return session;
+}
