@@ -10,9 +10,10 @@
  *               response checked for it.
  *
  * Each of upstream, proxy and Airlock runs in its own process; the load comes from this one.
- * Two passes: as fast as they go (requests per second, p50, p99), then at a fixed, moderate
- * rate (p50 and p99 at that rate, and what each adds to direct). Targets alternate within each
- * pass and each is measured ROUNDS times; the medians are printed.
+ * Two passes: as fast as they go (autocannon: requests per second, p50, p99), then paced at a
+ * fixed, moderate rate (bench/support/paced.ts: an open-loop load, each request timed from when
+ * it was due, so a stall counts once for every request it delayed and never more). Targets
+ * alternate within each pass and each is measured ROUNDS times; the medians are printed.
  *
  * - nginx:      autocannon → nginx (one worker, keep-alive upstream) → upstream, when nginx is
  *               installed: what a mature proxy adds on this machine.
@@ -43,6 +44,7 @@ import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
 import { loopDelayEnv, readGroupLoopDelay, readLoopDelay, workerPids, type LoopDelay } from '../support/loop-delay.js';
 import { startNginx } from './nginx.js';
+import { paced } from '../support/paced.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const RATE = Number(process.env.RATE ?? 500);
@@ -83,6 +85,8 @@ interface Measurement {
   rps: number;
   p50: number;
   p99: number;
+  /** Only in the paced pass, where every request is timed from when it was due. */
+  p999?: number;
   failures: number;
   /** CPU the path's own process (proxy or Airlock, threads included) spent per request, in ms. */
   cpu: number;
@@ -117,25 +121,25 @@ async function measure(target: Target, body: string, rate?: number): Promise<Mea
   const readLoop = (watch: ChildProcess) => (target.workers?.length ? readGroupLoopDelay(watch, target.workers) : readLoopDelay(watch));
   if (target.watch) await readLoop(target.watch);
   const before = cpuMs(target.pid);
-  const result = await autocannon({
-    url: target.url,
-    method: 'POST',
-    headers: target.headers,
-    body,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    ...(rate ? { overallRate: rate } : {}),
-  });
-  const cpu = (cpuMs(target.pid) - before) / Math.max(result.requests.total, 1);
+  const request = { url: target.url, method: 'POST', headers: target.headers, body };
+  let result: Omit<Measurement, 'cpu' | 'loop'> & { total: number };
+  if (rate) {
+    const run = await paced(request, { rate, seconds: DURATION, connections: CONNECTIONS });
+    result = { rps: run.rps, p50: run.p50, p99: run.p99, p999: run.p999, failures: run.failures, total: run.total };
+  } else {
+    const run = await autocannon({ ...request, connections: CONNECTIONS, duration: DURATION });
+    result = {
+      rps: run.requests.average,
+      p50: run.latency.p50,
+      p99: run.latency.p99,
+      failures: run.errors + run.timeouts + run.non2xx,
+      total: run.requests.total,
+    };
+  }
+  const cpu = (cpuMs(target.pid) - before) / Math.max(result.total, 1);
   const loop = target.watch ? await readLoop(target.watch) : undefined;
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.errors + result.timeouts + result.non2xx,
-    cpu,
-    ...(loop ? { loop } : {}),
-  };
+  const { total: _total, ...measured } = result;
+  return { ...measured, cpu, ...(loop ? { loop } : {}) };
 }
 
 const body = requestBody();
@@ -208,7 +212,7 @@ try {
 
   const passes = [
     { title: 'as fast as it goes', rate: undefined },
-    { title: `at a fixed ${RATE} requests/s`, rate: RATE },
+    { title: `paced at ${RATE} requests/s, each timed from when it was due`, rate: RATE },
   ];
   for (const pass of passes) {
     const samples = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
@@ -222,6 +226,7 @@ try {
         rps: median(runs.map((r) => r.rps)),
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
+        p999: runs[0]!.p999 === undefined ? undefined : median(runs.map((r) => r.p999!)),
         failures: runs.reduce((sum, r) => sum + r.failures, 0),
         cpu: median(runs.map((r) => r.cpu)),
         loop: runs[0]!.loop ? { p99: median(runs.map((r) => r.loop!.p99)), max: Math.max(...runs.map((r) => r.loop!.max)) } : undefined,
@@ -236,6 +241,7 @@ try {
         'vs direct': `${((s.rps / direct.rps) * 100).toFixed(0)}%`,
         'p50 ms': s.p50,
         'p99 ms': s.p99,
+        ...(s.p999 === undefined ? {} : { 'p99.9 ms': s.p999 }),
         'added p50 ms': s.name === 'direct' ? '-' : (s.p50 - direct.p50).toFixed(2),
         'added p99 ms': s.name === 'direct' ? '-' : (s.p99 - direct.p99).toFixed(2),
         'own CPU ms/req': s.name === 'direct' || Number.isNaN(s.cpu) ? '-' : s.cpu.toFixed(3),
