@@ -8,6 +8,7 @@ import { budgetClaimsMigration } from './007-budget-claims.js';
 import { observeMigration } from './008-observe.js';
 import { mcpSessionsMigration } from './009-mcp-sessions.js';
 import { auditClassMigration } from './010-audit-class.js';
+import { auditClassTriggerMigration } from './011-audit-class-trigger.js';
 
 /** Applied in order, each once, each in its own transaction. Append; never edit a shipped one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   observeMigration,
   mcpSessionsMigration,
   auditClassMigration,
+  auditClassTriggerMigration,
 ];

@@ -105,4 +105,30 @@ describe('SQLite migrations', () => {
       await store.close();
     }
   });
+
+  it('give a record an older build inserts without its class, after the upgrade, its class, so that it counts against a budget', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'airlock-migrate-'));
+    const path = join(dir, 'airlock.db');
+    openSqliteStore({ path }).close();
+    // What a build from before migration 010 sends: it does not know the class column.
+    const db = openDatabase(path);
+    const insert = db.prepare('INSERT INTO audit (seq, at, type, agent, verdict, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const old = (seq: number, verdict: string, operationClass: string) => {
+      const body = { type: 'decision', agent: 'deploy-bot', class: operationClass, verdict, at: `2026-11-30T12:00:0${seq}.000Z`, seq, prev: '0'.repeat(64) };
+      insert.run(seq, body.at, 'decision', 'deploy-bot', verdict, JSON.stringify(body), 'f'.repeat(64));
+      return body.at;
+    };
+    const allowed = old(1, 'allow', 'destructive');
+    old(2, 'deny', 'destructive');
+    db.close();
+
+    const store = openSqliteStore({ path });
+    try {
+      expect(await store.activity.nthAllowedSince('deploy-bot', 'destructive', '2026-11-30T11:00:00.000Z', 1)).toBe(allowed);
+      // The refusal is not an operation that ran: it still does not count.
+      expect(await store.activity.nthAllowedSince('deploy-bot', 'destructive', '2026-11-30T11:00:00.000Z', 2)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
