@@ -5,6 +5,11 @@
  *
  * Every append resolves only after its record is on disk: nothing here is left unsynced.
  *
+ * A second pass is what a door sees at a moderate, steady load: reads appended at READS/s without
+ * their own sync (as `audit.durability: changes` commits them) and writes at WRITES/s synced,
+ * paced evenly, each timed from when it was due. A read then waits only for its commit — unless
+ * the writer is busy with a sync to disk or a checkpoint, which is what its p99 and max show.
+ *
  * Run: npm run bench:audit
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +23,9 @@ import { machineLoad } from './support/load.js';
 import { monitorOwnLoop } from './support/loop-delay.js';
 
 const RECORDS = Number(process.env.RECORDS ?? 40_000);
+const READS = Number(process.env.READS ?? 500);
+const WRITES = Number(process.env.WRITES ?? 50);
+const PACED_SECONDS = Number(process.env.PACED_SECONDS ?? 10);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 128);
 
 const entry = (i: number): AuditEntry => ({
@@ -78,3 +86,49 @@ const inline = await run(`${IN_FLIGHT} requests, committed on the main thread`, 
 console.log(`durable audit appends — ${machine()}; ${machineLoad()}; SQLite WAL, synchronous=FULL; ${RECORDS} records`);
 printTable('each append resolves only once its record is synced to disk', [single, grouped, inline]);
 console.log(`\ngroup commit / one commit per record: ${(grouped['records/s'] / single['records/s']).toFixed(1)}× (aim: 10,000 records/s)`);
+
+/** Reads and writes paced evenly through one log, as a door appends them. */
+async function paced(seconds: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-audit-'));
+  const store = openSqliteStore({ path: join(dir, 'a.db'), checkpoint: { path: join(dir, 'audit.head'), key: undefined }, writerThread: true });
+  const log = new AuditLog(store.audit);
+  const latencies = { read: [] as number[], write: [] as number[] };
+  // The writer thread starts with the store: wait for it, so that its start is not timed.
+  await log.append(entry(0));
+  const watch = monitorOwnLoop();
+  const start = performance.now();
+  const appends: Promise<unknown>[] = [];
+  const schedule = (kind: 'read' | 'write', rate: number) =>
+    new Promise<void>((resolve) => {
+      let sent = 0;
+      const total = Math.round(rate * seconds);
+      const tick = () => {
+        while (sent < total && start + (sent * 1000) / rate <= performance.now()) {
+          const due = start + (sent * 1000) / rate;
+          const record = { ...entry(sent), class: kind === 'read' ? ('read' as const) : ('write' as const) };
+          appends.push(log.append(record, { sync: kind === 'write' }).then(() => latencies[kind].push(performance.now() - due)));
+          sent++;
+        }
+        if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / rate - performance.now()));
+        else resolve();
+      };
+      tick();
+    });
+  await Promise.all([schedule('read', READS), schedule('write', WRITES)]);
+  await Promise.all(appends);
+  const delay = watch.read();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (['read', 'write'] as const).map((kind) => {
+    const s = summarize(latencies[kind]);
+    return {
+      appended: `${kind}s at ${kind === 'read' ? READS : WRITES}/s${kind === 'read' ? ', committed' : ', synced'}`,
+      'p50 ms': s.p50,
+      'p99 ms': s.p99,
+      'max ms': s.max,
+      'loop max ms': delay.max,
+    };
+  });
+}
+
+printTable(`paced for ${PACED_SECONDS} s, each append timed from when it was due`, await paced(PACED_SECONDS));

@@ -4,28 +4,34 @@ import { currentRequestId } from '../core/request-id.js';
 
 interface Pending {
   readonly entry: TimedAuditEntry;
-  readonly sync: boolean;
   readonly resolve: (record: AuditRecord) => void;
   readonly reject: (error: Error) => void;
 }
 
 type Listener = (record: AuditRecord) => void;
 
-/** Batches with the writer at once: one committing, one queued behind it. */
+/** Batches of one lane with the writer at once: one being committed, one queued behind it. */
 const MAX_IN_FLIGHT = 2;
+
+/** The appends of one durability: reads (committed) and writes (synced) never wait in each other's batches. */
+class Lane {
+  queue: Pending[] = [];
+  inFlight = 0;
+  committing = 0;
+  scheduled = false;
+}
 
 /**
  * The audit log as the rest of Airlock sees it: `append` resolves once the record is durable.
  * Group commit: everything appended in one turn of the event loop is one batch, and at most two
  * batches are with the writer at a time — one being committed, the next ready behind it — so
  * the cost of a sync to disk is shared by every request waiting for it, batches grow with load,
- * and the doors keep deciding while the writer commits.
+ * and the doors keep deciding while the writer commits. Appends that need a sync and appends
+ * that do not go in separate batches, each kind with its own two: a read never waits for a
+ * write's disk sync.
  */
 export class AuditLog {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private committing = 0;
-  private scheduled = false;
+  private readonly lanes = { synced: new Lane(), committed: new Lane() };
   private readonly listeners = new Set<Listener>();
   private readonly syncedListeners = new Set<Listener>();
 
@@ -41,20 +47,18 @@ export class AuditLog {
   append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
     // Read here, in the caller's context: the batch is written later, outside it.
     const requestId = entry.requestId ?? currentRequestId();
+    const sync = options.sync ?? true;
+    const lane = sync ? this.lanes.synced : this.lanes.committed;
     return new Promise((resolve, reject) => {
-      this.queue.push({
-        entry: { ...entry, ...(requestId ? { requestId } : {}), at: this.clock().toISOString() },
-        sync: options.sync ?? true,
-        resolve,
-        reject,
-      });
-      this.schedule();
+      lane.queue.push({ entry: { ...entry, ...(requestId ? { requestId } : {}), at: this.clock().toISOString() }, resolve, reject });
+      this.schedule(lane);
     });
   }
 
   /** Records appended and not yet committed (queued, or with the writer): what /metrics reports. */
   get depth(): number {
-    return this.queue.length + this.committing;
+    const { synced, committed } = this.lanes;
+    return synced.queue.length + synced.committing + committed.queue.length + committed.committing;
   }
 
   /** Called with every record once it is durable: the live stream, baselines, notifications. */
@@ -71,25 +75,26 @@ export class AuditLog {
 
   /** Resolves when everything appended so far is on disk. */
   async drain(): Promise<void> {
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    const busy = (lane: Lane) => lane.inFlight > 0 || lane.queue.length > 0;
+    while (busy(this.lanes.synced) || busy(this.lanes.committed)) await new Promise((resolve) => setImmediate(resolve));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
-    this.scheduled = true;
+  private schedule(lane: Lane): void {
+    if (lane.scheduled || lane.inFlight >= MAX_IN_FLIGHT || lane.queue.length === 0) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
+      lane.scheduled = false;
+      this.flush(lane);
     });
   }
 
-  private flush(): void {
-    if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.inFlight++;
-    this.committing += batch.length;
-    const sync = batch.some((pending) => pending.sync);
+  private flush(lane: Lane): void {
+    if (lane.inFlight >= MAX_IN_FLIGHT || lane.queue.length === 0) return;
+    const batch = lane.queue;
+    lane.queue = [];
+    lane.inFlight++;
+    lane.committing += batch.length;
+    const sync = lane === this.lanes.synced;
     this.repository
       .appendBatch(
         batch.map((p) => p.entry),
@@ -109,9 +114,9 @@ export class AuditLog {
         },
       )
       .finally(() => {
-        this.inFlight--;
-        this.committing -= batch.length;
-        this.schedule();
+        lane.inFlight--;
+        lane.committing -= batch.length;
+        this.schedule(lane);
       });
   }
 }

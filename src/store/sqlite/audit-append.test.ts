@@ -7,12 +7,12 @@ import { readCheckpoint } from '../../audit/checkpoint.js';
 import { createAppender } from './audit-append.js';
 import { migrate, openDatabase } from './database.js';
 
-function setup(options: { outsideLock?: boolean } = {}) {
+function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-append-'));
   const db = openDatabase(join(dir, 'a.db'));
   migrate(db);
   const head = join(dir, 'audit.head');
-  const appender = createAppender(db, { path: head, key: undefined }, options.outsideLock ? { syncOutsideLock: join(dir, 'a.db') } : {});
+  const appender = createAppender(db, { path: head, key: undefined });
   return { dir, db, head, appender };
 }
 const entry = (n: number) => ({ type: 'decision', action: `a${n}`, at: '2026-11-30T00:00:00.000Z' });
@@ -27,19 +27,22 @@ describe('appending audit records', () => {
     expect(third!.seq).toBe(3);
   });
 
-  it.each([
-    ['with SQLite syncing inside the commit', false],
-    ['with the WAL file synced after the lock is released', true],
-  ])('moves the checkpoint only past records that were synced to disk, %s', (_, outsideLock) => {
-    const { appender, head } = setup({ outsideLock });
+  it('moves the checkpoint only past records that were synced to disk', () => {
+    const { appender, head } = setup();
     appender.append([entry(1)]);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
     appender.append([entry(2)], { sync: false });
     expect(appender.pending).toBe(true);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 1 } });
-    appender.sync('2026-11-30T00:00:01.000Z');
-    expect(appender.pending).toBe(false);
+    // What a sync of the WAL file made elsewhere covers: what was committed when it began.
+    const began = appender.head!;
+    appender.append([entry(3)], { sync: false });
+    appender.synced(began);
     expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 2 } });
+    expect(appender.pending).toBe(true);
+    appender.synced(appender.head!);
+    expect(appender.pending).toBe(false);
+    expect(readCheckpoint(head)).toMatchObject({ kind: 'ok', checkpoint: { seq: 3 } });
   });
 
   it('syncs earlier unsynced records with the next synced batch', () => {
@@ -72,9 +75,11 @@ describe('appending audit records', () => {
     expect(verifyChain(rows)).toMatchObject({ ok: true, count: 150 });
   });
 
-  it('leaves the disk sync out of the commit (synchronous NORMAL) when it syncs the WAL file itself', () => {
-    const { db, appender } = setup({ outsideLock: true });
-    appender.append([entry(1)], { sync: true });
+  it('commits a batch without a sync with synchronous NORMAL, and a synced one with FULL', () => {
+    const { db, appender } = setup();
+    appender.append([entry(1)], { sync: false });
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    appender.append([entry(2)], { sync: true });
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });
 });

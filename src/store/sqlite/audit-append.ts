@@ -2,7 +2,6 @@ import { chainPrepared, GENESIS, prepareEntry, type ChainLink, type PreparedEntr
 import { advanceCheckpoint } from '../../audit/checkpoint.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { walSyncer } from './wal-sync.js';
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
 
@@ -27,14 +26,12 @@ const ROWS_PER_INSERT = 64;
  * can fork the chain.
  *
  * An unsynced commit survives a crash of Airlock (it is in the operating system's cache) but
- * not of the machine; the next synced commit syncs it too, since the log is one file. The
- * checkpoint moves only after a synced commit, so it never names a record a power cut could
- * take away.
+ * not of the machine; the next synced commit syncs it too, since the log is one file, and so
+ * does a sync of the WAL file made elsewhere (`synced`: the writer thread's, see wal-sync.ts).
+ * The checkpoint moves only after a sync, so it never names a record a power cut could take
+ * away.
  */
-export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined, options: { syncOutsideLock?: string } = {}) {
-  // With a path: commit without a sync, then sync the WAL file directly, after the write lock is
-  // released, so that no other connection waits on this one's disk sync (see wal-sync.ts).
-  const syncWal = options.syncOutsideLock ? walSyncer(options.syncOutsideLock) : undefined;
+export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined) {
   const headQuery = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
   const readHead = () => headQuery.get() ?? { seq: 0, hash: GENESIS };
   const inserts = new Map<number, Statement>();
@@ -47,7 +44,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     }
     return statement;
   };
-  let known: { seq: number; hash: string } | undefined;
+  let known: { seq: number; hash: string; at: string } | undefined;
   const insertAll = db.transaction((entries: readonly PreparedEntry[], after: { seq: number; hash: string }) => {
     const links = chainPrepared(entries, after);
     for (let start = 0; start < links.length; start += ROWS_PER_INSERT) {
@@ -74,7 +71,6 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     // First batch of this connection, or after a collision: read the head inside the lock.
     return db.transaction(() => insertAll(entries, readHead())).immediate();
   };
-  const marker = db.prepare("INSERT INTO control (key, value) VALUES ('audit.synced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   let synchronous: 'FULL' | 'NORMAL' = 'FULL';
   let unsynced = false;
   const setSynchronous = (mode: 'FULL' | 'NORMAL') => {
@@ -88,7 +84,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
   const appendPrepared = (entries: readonly PreparedEntry[], options: { sync?: boolean } = {}): ChainLink[] => {
     if (entries.length === 0) return [];
     const sync = options.sync ?? true;
-    setSynchronous(sync && !syncWal ? 'FULL' : 'NORMAL');
+    setSynchronous(sync ? 'FULL' : 'NORMAL');
     let links: ChainLink[];
     try {
       links = append(entries);
@@ -97,9 +93,8 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
       throw error;
     }
     const last = links[links.length - 1]!;
-    known = { seq: last.seq, hash: last.hash };
-    if (sync) syncWal?.();
-    if (sync) advance({ seq: last.seq, hash: last.hash, at: entries[entries.length - 1]!.at });
+    known = { seq: last.seq, hash: last.hash, at: entries[entries.length - 1]!.at };
+    if (sync) advance(known);
     else unsynced = true;
     return links;
   };
@@ -110,24 +105,18 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     },
     /** append, for entries the caller encoded (prepareEntry): what the writer thread is handed. */
     appendPrepared,
-    /** Whether records were committed without a sync since the last synced commit. */
+    /** The last record this connection committed: what a sync of the WAL file started now makes durable. */
+    get head(): { seq: number; hash: string; at: string } | undefined {
+      return known;
+    },
+    /** Whether records were committed without a sync since the last sync. */
     get pending(): boolean {
       return unsynced;
     },
-    /**
-     * Syncs what was committed without a sync, by this connection or another one: a sync of the
-     * WAL file, or a one-row synced write, syncs everything written to the log file before it. The checkpoint then moves to the head.
-     */
-    sync(at: string, always = false): void {
-      if (!unsynced && !always) return;
-      if (syncWal) syncWal();
-      else {
-        setSynchronous('FULL');
-        marker.run(JSON.stringify(at));
-      }
-      const last = known ?? headQuery.get();
-      if (last && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, at);
-      unsynced = false;
+    /** After a sync of the WAL file that began once `upTo` was committed: moves the checkpoint to it. */
+    synced(upTo: { seq: number; hash: string; at: string }): void {
+      if (checkpoint) advanceCheckpoint(checkpoint.path, upTo, checkpoint.key, upTo.at);
+      if (known && upTo.seq >= known.seq) unsynced = false;
     },
   };
 }

@@ -1,13 +1,19 @@
 /**
- * The audit writer thread: the only place the server commits, syncs and checkpoints the audit
- * log. Commits with a sync to disk take a fraction of a millisecond to many milliseconds, and a
- * WAL checkpoint longer still; doing them all here keeps the doors' event loop serving requests
- * meanwhile, and the next batch gathers while this one commits.
+ * The audit writer thread: the only place the server commits and syncs the audit log. Commits
+ * take a fraction of a millisecond; a sync to disk takes from one to many milliseconds, and runs
+ * on libuv's thread pool (wal-sync.ts) while this thread goes on committing. So a read, whose
+ * record needs only its commit, is answered after that commit even while a write's sync is under
+ * way; a write is answered after the first sync that began once its record was committed, and
+ * every write committed while one sync ran shares the next. Checkpoints run on a thread of their
+ * own (audit-checkpointer.ts). The doors' event loop does none of this work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PreparedEntry } from '../../audit/chain.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
+import type { CheckpointerInit } from './audit-checkpointer.js';
 import { openDatabase } from './database.js';
+import { startStoreThread } from './thread.js';
+import { walSyncer } from './wal-sync.js';
 
 export interface WriterInit {
   readonly path: string;
@@ -18,91 +24,141 @@ export interface WriterRequest {
   readonly entries: readonly PreparedEntry[];
   readonly sync: boolean;
 }
-
-/** How long a record committed without a sync may wait for one. */
-const SYNC_WITHIN_MS = 100;
-/** How often the WAL is copied back into the database file, so that it stays small. */
-const CHECKPOINT_EVERY_MS = 1000;
 export type WriterResponse =
   | { readonly id: number; readonly ok: true; readonly chained: { seq: number; prev: string; hash: string }[] }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
+/** How long a record committed without a sync may wait for one. */
+const SYNC_WITHIN_MS = 100;
+
 const init = workerData as WriterInit;
 const db = openDatabase(init.path);
-// Checkpoints run when this thread chooses, after the waiting requests were answered, never
-// inside a commit someone waits for.
+// Checkpoints are the checkpointer's: one inside a commit would hold up whoever waits for it.
 db.pragma('wal_autocheckpoint = 0');
-const appender = createAppender(db, init.checkpoint, { syncOutsideLock: init.path });
-let syncTimer: NodeJS.Timeout | undefined;
-let lastCheckpoint = performance.now();
-let queue: WriterRequest[] = [];
-let scheduled = false;
+const appender = createAppender(db, init.checkpoint);
+const syncWal = walSyncer(init.path);
+const checkpointer = startStoreThread('audit-checkpointer', { path: init.path } satisfies CheckpointerInit);
 
-function checkpointIfDue(): void {
-  if (performance.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return;
-  lastCheckpoint = performance.now();
-  try {
-    // PASSIVE: copies what no reader still needs, and never waits for anyone.
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // The next one catches up; a checkpoint loses nothing by being late.
-  }
+/** A committed write waiting for a sync: answered once a sync that began after seq was committed is done. */
+interface AwaitingSync {
+  readonly seq: number;
+  readonly response: WriterResponse;
 }
 
-/** Syncs within SYNC_WITHIN_MS what was committed here without a sync. */
+let queue: WriterRequest[] = [];
+let scheduled = false;
+let awaitingSync: AwaitingSync[] = [];
+/** The sync under way, if any. */
+let syncing: Promise<void> | undefined;
+let syncTimer: NodeJS.Timeout | undefined;
+
+function answer(response: WriterResponse): void {
+  parentPort!.postMessage(response);
+}
+
+/**
+ * Syncs the WAL file, covering everything committed so far, then answers the writes it covers.
+ * One sync at a time: writes committed while it runs wait for the next, which starts as soon as
+ * it ends and covers them all.
+ */
+function syncNow(): void {
+  if (syncing) return;
+  clearTimeout(syncTimer);
+  syncTimer = undefined;
+  const upTo = appender.head;
+  if (!upTo) return;
+  syncing = syncWal().then(
+    () => {
+      appender.synced(upTo);
+      const [covered, later] = partition(awaitingSync, (waiting) => waiting.seq <= upTo.seq);
+      awaitingSync = later;
+      for (const waiting of covered) answer(waiting.response);
+    },
+    (error: Error) => {
+      // The records are committed but not known to be on disk: the writes waiting are refused,
+      // and the unsynced reads are synced by the next sync.
+      const [covered, later] = partition(awaitingSync, (waiting) => waiting.seq <= upTo.seq);
+      awaitingSync = later;
+      for (const waiting of covered) answer({ id: waiting.response.id, ok: false, error: `the disk sync failed: ${error.message}` });
+    },
+  );
+  void syncing.finally(() => {
+    syncing = undefined;
+    if (awaitingSync.length > 0) syncNow();
+    else if (appender.pending) syncSoon();
+  });
+}
+
+/** Syncs within SYNC_WITHIN_MS what was committed without a sync. */
 function syncSoon(): void {
-  if (syncTimer) return;
+  if (syncTimer || syncing) return;
   syncTimer = setTimeout(() => {
     syncTimer = undefined;
-    try {
-      appender.sync(new Date().toISOString());
-    } catch {
-      // The next synced commit syncs these records too; its failure is reported to its callers.
-      syncSoon();
-    }
-    checkpointIfDue();
+    syncNow();
   }, SYNC_WITHIN_MS);
 }
 
-// Also checkpoints what the request thread's own connection wrote (holds, baselines), which
-// never checkpoints itself.
-setInterval(checkpointIfDue, CHECKPOINT_EVERY_MS * 5).unref();
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
 
 /**
- * Commits every request that arrived while the previous commit ran as one transaction: one
- * sync (if any of them needs it) for all of them.
+ * Commits every request that arrived while the previous commit ran as one transaction. Reads are
+ * answered at once; writes once a sync covers them.
  */
 function drain(): void {
   scheduled = false;
   const batch = queue;
   queue = [];
   if (batch.length === 0) return;
-  const sync = batch.some((request) => request.sync);
   const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((request) => request.entries);
+  let links: ReturnType<typeof appender.appendPrepared>;
   try {
-    const links = appender.appendPrepared(entries, { sync });
-    let offset = 0;
-    for (const request of batch) {
-      // Only what the caller cannot know is sent back: cloning whole records costs more than the commit.
-      const chained = links.slice(offset, offset + request.entries.length).map(({ seq, prev, hash }) => ({ seq, prev, hash }));
-      offset += request.entries.length;
-      parentPort!.postMessage({ id: request.id, ok: true, chained } satisfies WriterResponse);
-    }
+    links = appender.appendPrepared(entries, { sync: false });
   } catch (error) {
-    for (const request of batch) parentPort!.postMessage({ id: request.id, ok: false, error: (error as Error).message } satisfies WriterResponse);
+    for (const request of batch) answer({ id: request.id, ok: false, error: (error as Error).message });
+    return;
   }
-  if (appender.pending) syncSoon();
-  else checkpointIfDue();
+  let offset = 0;
+  let writes = false;
+  for (const request of batch) {
+    // Only what the caller cannot know is sent back: cloning whole records costs more than the commit.
+    const chained = links.slice(offset, offset + request.entries.length).map(({ seq, prev, hash }) => ({ seq, prev, hash }));
+    offset += request.entries.length;
+    const response: WriterResponse = { id: request.id, ok: true, chained };
+    if (!request.sync) answer(response);
+    else {
+      awaitingSync.push({ seq: links[offset - 1]!.seq, response });
+      writes = true;
+    }
+  }
+  if (writes) syncNow();
+  else syncSoon();
+}
+
+async function close(): Promise<void> {
+  drain();
+  await syncing;
+  // One last sync for what is still unsynced; if it fails, its writes were told so.
+  if (awaitingSync.length > 0 || appender.pending) {
+    syncNow();
+    await syncing;
+  }
+  clearTimeout(syncTimer);
+  await new Promise<void>((resolve) => {
+    checkpointer.once('exit', () => resolve());
+    checkpointer.postMessage('close');
+  });
+  db.close();
+  parentPort!.close();
 }
 
 parentPort!.on('message', (request: WriterRequest | 'close') => {
   if (request === 'close') {
-    drain();
-    clearTimeout(syncTimer);
-    appender.sync(new Date().toISOString(), true);
-    db.pragma('wal_checkpoint(PASSIVE)');
-    db.close();
-    parentPort!.close();
+    void close();
     return;
   }
   queue.push(request);

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { prepareEntry } from '../../audit/chain.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { AuditRepository } from '../store.js';
@@ -6,6 +5,7 @@ import { toAuditRecord, type AuditRow } from '../rows.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
 import type { SqliteDatabase } from './database.js';
 import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
+import { startStoreThread } from './thread.js';
 
 type Append = (entries: readonly TimedAuditEntry[], sync: boolean) => Promise<AuditRecord[]>;
 
@@ -18,23 +18,15 @@ function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undef
 
 /**
  * Appends on a writer thread with its own connection: for the server. That thread owns every
- * commit, sync and checkpoint of the log; this one only hands the records over and waits for
+ * commit and sync of the log, and its checkpointer every checkpoint; this one only hands the records over and waits for
  * the commit each caller needs, so that no disk work and no wait for the write lock ever runs
  * on the doors' event loop.
  */
 function threadedAppend(db: SqliteDatabase, path: string, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
   // What this connection writes besides the log (holds, baselines) is checkpointed by the
-  // writer: a checkpoint here would copy the whole WAL on the event loop.
+  // writer's checkpointer thread: a checkpoint here would copy the whole WAL on the event loop.
   db.pragma('wal_autocheckpoint = 0');
-  const here = new URL(import.meta.url);
-  const workerData = { path, checkpoint } satisfies WriterInit;
-  // Under a TypeScript runner (tests) the writer is a .ts file: load it through tsx.
-  const worker = here.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./audit-writer.ts', here).href)}); })`, {
-        eval: true,
-        workerData,
-      })
-    : new Worker(new URL('./audit-writer.js', here), { workerData });
+  const worker = startStoreThread('audit-writer', { path, checkpoint } satisfies WriterInit);
   let nextId = 0;
   const waiting = new Map<number, { entries: readonly TimedAuditEntry[]; resolve: (records: AuditRecord[]) => void; reject: (error: Error) => void }>();
   let failure: Error | undefined;

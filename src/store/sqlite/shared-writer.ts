@@ -9,10 +9,10 @@
  * the decision. Records of different workers queued together are committed in one batch.
  */
 import type { Worker as ClusterWorker } from 'node:cluster';
-import { Worker } from 'node:worker_threads';
 import { prepareEntry, type PreparedEntry } from '../../audit/chain.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
 import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
+import { startStoreThread } from './thread.js';
 
 /** Set by the primary in its workers' environment when it runs their one writer. */
 export const SHARED_WRITER_ENV = 'AIRLOCK_SHARED_AUDIT_WRITER';
@@ -81,13 +81,7 @@ export function sharedAppend(): {
 
 /** In the primary: the one writer thread, serving the appends of every worker it is given. */
 export function startSharedWriter(init: WriterInit, onStopped: (error: Error) => void): { serve(worker: ClusterWorker): void; close(): Promise<void> } {
-  const here = new URL(import.meta.url);
-  const thread = here.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./audit-writer.ts', here).href)}); })`, {
-        eval: true,
-        workerData: init,
-      })
-    : new Worker(new URL('./audit-writer.js', here), { workerData: init });
+  const thread = startStoreThread('audit-writer', init);
   let nextId = 0;
   const from = new Map<number, { worker: ClusterWorker; id: number }>();
   let stopped: Error | undefined;
