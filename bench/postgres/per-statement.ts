@@ -6,7 +6,11 @@
  * is measured in the same rounds: an A/B of two versions of the door on one machine at one time.
  *
  *   npx tsx bench/postgres/per-statement.ts [--seconds 5] [--rounds 3] [--clients 1,16]
- *     [--protocol simple|extended|prepared] [--against <checkout>] [--profile <file.cpuprofile>]
+ *     [--protocol simple|extended|prepared] [--script select|varied] [--against <checkout>] [--profile <file.cpuprofile>]
+ *
+ * `--script select` is `pgbench -S`, one primary-key SELECT per transaction; `varied` is the
+ * five statements of bench/postgres/pgbench.ts's varied script (three reads, an UPDATE and an
+ * INSERT), where every write's record is synced to disk before it is forwarded.
  *
  * `--profile` records a CPU profile of the main thread during every run through (this
  * checkout's) Airlock, summarised by file and by function at the end.
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '10' },
     clients: { type: 'string', default: '1,16' },
     protocol: { type: 'string', default: 'simple' },
+    script: { type: 'string', default: 'select' },
     against: { type: 'string' },
     profile: { type: 'string' },
   },
@@ -42,6 +47,18 @@ const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const CLIENTS = args.clients!.split(',').map(Number);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const VARIED = `\\set aid random(1, 100000 * :scale)
+\\set bid random(1, :scale)
+\\set tid random(1, 10 * :scale)
+\\set delta random(-5000, 5000)
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+SELECT bbalance FROM pgbench_branches WHERE bid = :bid;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT tid, tbalance FROM pgbench_tellers WHERE tid = :tid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+`;
+const STATEMENTS = args.script === 'varied' ? 5 : 1;
+let scriptArgs: string[] = ['-S'];
 const HERE = resolve(import.meta.dirname, '../..');
 
 interface Run {
@@ -101,7 +118,11 @@ async function main(): Promise<void> {
   session.connect();
   const profiles: Profile[] = [];
   try {
-    console.log(`pgbench -S (${args.protocol}), ${SECONDS}s per run, ${ROUNDS} interleaved rounds, on ${machine()}; ${machineLoad()}`);
+    console.log(`pgbench ${args.script} (${args.protocol}), ${SECONDS}s per run, ${ROUNDS} interleaved rounds, on ${machine()}; ${machineLoad()}`);
+    if (args.script === 'varied') {
+      writeFileSync(join(dir, 'varied.sql'), VARIED);
+      scriptArgs = ['-f', join(dir, 'varied.sql')];
+    }
     await exec('pgbench', ['-i', '-q', '-s', args.scale!, '-h', PG.host, '-p', String(PG.port), '-U', PG.user, database]);
     const mine = await startFrom(HERE, dir, database);
     airlocks.push(mine);
@@ -133,7 +154,7 @@ async function main(): Promise<void> {
           const used = process.cpuUsage(cpu);
           const mainUs = main === undefined ? performance.eventLoopUtilization(elu).active * 1000 : mainThreadCpuUs()! - main;
           if (profiling) profiles.push((await session.post('Profiler.stop')).profile as Profile);
-          const statements = run.transactions;
+          const statements = run.transactions * STATEMENTS;
           const result: Run = target.inProcess ? { ...run, mainUs: mainUs / statements, cpuUs: (used.user + used.system) / statements } : run;
           results.set(`${clients}@${target.name}`, [...(results.get(`${clients}@${target.name}`) ?? []), result]);
           console.log(
@@ -148,12 +169,12 @@ async function main(): Promise<void> {
       const med = (name: string, f: (r: Run) => number) => median(runs(name).map(f));
       const bouncerTps = med('pgbouncer', (r) => r.tps);
       printTable(
-        `pgbench -S ${args.protocol}, ${clients} client${clients > 1 ? 's' : ''}, median of ${ROUNDS}`,
+        `pgbench ${args.script} ${args.protocol}, ${clients} client${clients > 1 ? 's' : ''}, median of ${ROUNDS}`,
         targets.map((t) => ({
           target: t.name,
           tps: Math.round(med(t.name, (r) => r.tps)),
           'vs pgbouncer': med(t.name, (r) => r.tps) / bouncerTps,
-          'added µs': t.name === 'direct' ? '-' : Math.round((med(t.name, (r) => r.latencyMs) - med('direct', (r) => r.latencyMs)) * 1000),
+          'added µs/st': t.name === 'direct' ? '-' : Math.round(((med(t.name, (r) => r.latencyMs) - med('direct', (r) => r.latencyMs)) * 1000) / STATEMENTS),
           'main µs/st': t.inProcess ? Math.round(med(t.name, (r) => r.mainUs!)) : '-',
           'process µs/st': t.inProcess ? Math.round(med(t.name, (r) => r.cpuUs!)) : '-',
         })),
@@ -175,7 +196,19 @@ async function main(): Promise<void> {
 }
 
 async function pgbench(url: string, clients: number): Promise<{ tps: number; latencyMs: number; transactions: number }> {
-  const out = await exec('pgbench', ['-S', '-M', args.protocol!, '-n', '-c', String(clients), '-j', String(Math.min(clients, 4)), '-T', String(SECONDS), url]);
+  const out = await exec('pgbench', [
+    ...scriptArgs,
+    '-M',
+    args.protocol!,
+    '-n',
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 4)),
+    '-T',
+    String(SECONDS),
+    url,
+  ]);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);

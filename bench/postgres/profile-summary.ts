@@ -11,8 +11,32 @@ export interface Profile {
 
 const TOP = 25;
 
+/** Where a sample's time belongs, by the function it was in and the file that function is from. */
+const CATEGORIES: readonly (readonly [name: string, matches: (functionName: string, file: string) => boolean])[] = [
+  ['socket writes (kernel)', (f) => f === 'writeBuffer' || f === 'writev' || f === 'writeUtf8String'],
+  ['audit hand-off (postMessage, worker)', (f, file) => f === 'postMessage' || file === 'node:internal/worker' || file.endsWith('store/sqlite/audit.ts')],
+  [
+    'SQLite reads on the main thread',
+    (f, file) => f === 'get' || f === 'all' || f === 'run' || file.includes('better-sqlite3') || file.startsWith('src/store/'),
+  ],
+  ['the door (src/doors/postgres)', (_, file) => file.startsWith('src/doors/postgres/')],
+  ['classification (src/classify, libpg-query)', (_, file) => file.startsWith('src/classify/') || file.includes('libpg-query') || file.startsWith('wasm')],
+  ['audit record (src/audit)', (_, file) => file.startsWith('src/audit/')],
+  ['gate, policy, identity, holds', (_, file) => /^src\/(gate|policy|identity|holds|core|server)\//.test(file) || file.includes('cedar')],
+  ['baseline', (_, file) => file.startsWith('src/baseline/')],
+  ['metrics (prom-client)', (_, file) => file === 'prom-client'],
+  ['Node streams and sockets (JS)', (_, file) => /^node:(net|stream|internal\/stream|internal\/streams|buffer|events)/.test(file)],
+  [
+    'promises, async context, timers',
+    (f, file) => /^node:(async_hooks|internal\/async_hooks|internal\/process\/task_queues|internal\/timers|timers)/.test(file) || f === 'runMicrotasks',
+  ],
+  ['garbage collector', (f) => f === '(garbage collector)'],
+  ['(program): V8 and libuv outside JS', (f) => f === '(program)'],
+];
+
 /** Self time per file (the project's by path, dependencies by package) and the busiest functions, busy time only. */
 export function summarizeProfile(profiles: readonly Profile[]): string {
+  const byCategory = new Map<string, number>();
   const byFile = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -30,6 +54,8 @@ export function summarizeProfile(profiles: readonly Profile[]): string {
       busy += us;
       const file = fileOf(url, functionName);
       byFile.set(file, (byFile.get(file) ?? 0) + us);
+      const category = CATEGORIES.find(([, matches]) => matches(functionName, file))?.[0] ?? 'other';
+      byCategory.set(category, (byCategory.get(category) ?? 0) + us);
       const fn = `${functionName || '(anonymous)'} ${file}${url ? `:${lineNumber + 1}` : ''}`;
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     }
@@ -39,6 +65,7 @@ export function summarizeProfile(profiles: readonly Profile[]): string {
     lines.push(`\n${title}`);
     for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP)) lines.push(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${key}`);
   };
+  table('self time by part (% of busy)', byCategory);
   table('self time by file (% of busy)', byFile);
   table('self time by function (% of busy)', byFunction);
   return lines.join('\n');

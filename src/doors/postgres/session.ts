@@ -559,7 +559,9 @@ export class ProxySession {
   private async onBind(message: Bind): Promise<void> {
     const earlier = this.extendedSinceSync;
     this.extendedSinceSync = true;
-    const prepared = await this.statementFor(message.statement);
+    // Known at once nearly always: only a Parse of an earlier, unanswered window is waited for.
+    const known = this.statementFor(message.statement);
+    const prepared = known instanceof Promise ? await known : known;
     if (this.closed) return;
     if (!prepared) {
       const name = message.statement === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${message.statement}" does not exist`;
@@ -630,13 +632,12 @@ export class ProxySession {
    * fails, the upstream skips this Bind too); one from an earlier window is only known once
    * the upstream has answered that window, so the door waits for it.
    */
-  private async statementFor(name: string): Promise<Prepared | undefined> {
+  private statementFor(name: string): Prepared | undefined | Promise<Prepared | undefined> {
     for (let i = this.pendingParses.length - 1; i >= 0; i--) {
       const pending = this.pendingParses[i]!;
       if (pending.name !== name) continue;
       if (pending.window === this.sentSyncs) return this.closedInWindow.has(name) ? undefined : pending.prepared;
-      await this.windowAnswered(pending.window);
-      return this.closed ? undefined : this.statementFor(name);
+      return this.windowAnswered(pending.window).then(() => (this.closed ? undefined : this.statementFor(name)));
     }
     if (this.closedInWindow.has(name)) return undefined;
     return this.prepared.get(name);
@@ -980,7 +981,7 @@ export class ProxySession {
       // It failed or was skipped: PostgreSQL drops the unnamed statement when its Parse fails.
       if (failed.name === '') this.prepared.delete('');
     }
-    for (const [nonce, poison] of this.poisons) if (poison.window <= window) this.poisons.delete(nonce);
+    if (this.poisons.size > 0) for (const [nonce, poison] of this.poisons) if (poison.window <= window) this.poisons.delete(nonce);
     for (let i = this.windowWaiters.length - 1; i >= 0; i--) {
       if (this.windowWaiters[i]!.window <= window) this.windowWaiters.splice(i, 1)[0]!.resolve();
     }
