@@ -66,6 +66,8 @@ interface Run {
   readonly latencyMs: number;
   /** Main-thread CPU µs per statement (the kernel's count for this thread; else its event-loop busy time). */
   readonly mainUs?: number;
+  /** Of it, in the kernel (socket reads and writes, waking threads and processes). */
+  readonly mainSysUs?: number;
   /** Process CPU µs per statement, every thread. */
   readonly cpuUs?: number;
 }
@@ -152,14 +154,20 @@ async function main(): Promise<void> {
           const cpu = process.cpuUsage();
           const run = await pgbench(target.url, clients);
           const used = process.cpuUsage(cpu);
-          const mainUs = main === undefined ? performance.eventLoopUtilization(elu).active * 1000 : mainThreadCpuUs()! - main;
+          const after = mainThreadCpuUs();
+          const mainUs = main && after ? after.user + after.system - main.user - main.system : performance.eventLoopUtilization(elu).active * 1000;
+          const mainSysUs = main && after ? after.system - main.system : Number.NaN;
           if (profiling) profiles.push((await session.post('Profiler.stop')).profile as Profile);
           const statements = run.transactions * STATEMENTS;
-          const result: Run = target.inProcess ? { ...run, mainUs: mainUs / statements, cpuUs: (used.user + used.system) / statements } : run;
+          const result: Run = target.inProcess
+            ? { ...run, mainUs: mainUs / statements, mainSysUs: mainSysUs / statements, cpuUs: (used.user + used.system) / statements }
+            : run;
           results.set(`${clients}@${target.name}`, [...(results.get(`${clients}@${target.name}`) ?? []), result]);
           console.log(
             `  round ${round} ${String(clients).padStart(2)} clients ${target.name.padEnd(10)} ${result.tps.toFixed(0).padStart(6)} tps ${result.latencyMs.toFixed(3)} ms` +
-              (result.mainUs !== undefined ? `  main ${result.mainUs.toFixed(0)} µs/st, process ${result.cpuUs!.toFixed(0)} µs/st` : ''),
+              (result.mainUs !== undefined
+                ? `  main ${result.mainUs.toFixed(0)} µs/st (kernel ${result.mainSysUs!.toFixed(0)}), process ${result.cpuUs!.toFixed(0)} µs/st`
+                : ''),
           );
         }
       }
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
           'vs pgbouncer': med(t.name, (r) => r.tps) / bouncerTps,
           'added µs/st': t.name === 'direct' ? '-' : Math.round(((med(t.name, (r) => r.latencyMs) - med('direct', (r) => r.latencyMs)) * 1000) / STATEMENTS),
           'main µs/st': t.inProcess ? Math.round(med(t.name, (r) => r.mainUs!)) : '-',
+          'of it kernel': t.inProcess ? Math.round(med(t.name, (r) => r.mainSysUs!)) : '-',
           'process µs/st': t.inProcess ? Math.round(med(t.name, (r) => r.cpuUs!)) : '-',
         })),
       );
@@ -260,12 +269,12 @@ async function startBouncer(dir: string, database: string, pool: number): Promis
 }
 
 /** This thread's user and system CPU, from the kernel's per-thread count (Linux), in µs. */
-function mainThreadCpuUs(): number | undefined {
+function mainThreadCpuUs(): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@ const TOP = 25;
 
 /** Where a sample's time belongs, by the function it was in and the file that function is from. */
 const CATEGORIES: readonly (readonly [name: string, matches: (functionName: string, file: string) => boolean])[] = [
+  ['the bench itself (the profiler, spawning pgbench)', (f) => f === 'dispatch' || f === 'spawn'],
   ['socket writes (kernel)', (f) => f === 'writeBuffer' || f === 'writev' || f === 'writeUtf8String'],
   ['audit hand-off (postMessage, worker)', (f, file) => f === 'postMessage' || file === 'node:internal/worker' || file.endsWith('store/sqlite/audit.ts')],
   [
@@ -20,7 +21,11 @@ const CATEGORIES: readonly (readonly [name: string, matches: (functionName: stri
     (f, file) => f === 'get' || f === 'all' || f === 'run' || file.includes('better-sqlite3') || file.startsWith('src/store/'),
   ],
   ['the door (src/doors/postgres)', (_, file) => file.startsWith('src/doors/postgres/')],
-  ['classification (src/classify, libpg-query)', (_, file) => file.startsWith('src/classify/') || file.includes('libpg-query') || file.startsWith('wasm')],
+  [
+    'classification (src/classify, libpg-query)',
+    (f, file) => file.startsWith('src/classify/') || file.includes('libpg-query') || f.startsWith('wasm-function') || f.startsWith('js-to-wasm'),
+  ],
+  ['SHA-256 (digests, the chain)', (f, file) => f === 'Hash' || f === 'update' || f === 'digest' || file === 'node:internal/crypto/hash'],
   ['audit record (src/audit)', (_, file) => file.startsWith('src/audit/')],
   ['gate, policy, identity, holds', (_, file) => /^src\/(gate|policy|identity|holds|core|server)\//.test(file) || file.includes('cedar')],
   ['baseline', (_, file) => file.startsWith('src/baseline/')],
@@ -28,7 +33,9 @@ const CATEGORIES: readonly (readonly [name: string, matches: (functionName: stri
   ['Node streams and sockets (JS)', (_, file) => /^node:(net|stream|internal\/stream|internal\/streams|buffer|events)/.test(file)],
   [
     'promises, async context, timers',
-    (f, file) => /^node:(async_hooks|internal\/async_hooks|internal\/process\/task_queues|internal\/timers|timers)/.test(file) || f === 'runMicrotasks',
+    (f, file) =>
+      /^node:(async_hooks|internal\/async_hooks|internal\/process\/task_queues|internal\/process\/promises|internal\/timers|timers)/.test(file) ||
+      f === 'runMicrotasks',
   ],
   ['garbage collector', (f) => f === '(garbage collector)'],
   ['(program): V8 and libuv outside JS', (f) => f === '(program)'],
