@@ -20,7 +20,7 @@ import { worstOf } from './bodies.js';
 import { BoundedCache } from './cache.js';
 import { Judge, type Finding, type JudgeContext, type SessionEffects } from './judge.js';
 import { canonicalOf } from './canonical.js';
-import { integerShape, statementsFrom, templateOf, type ParsedStatement, type ShapeTemplate } from './literals.js';
+import { integerShape, statementsFrom, templateOf, type IntegerShape, type ParsedStatement, type ShapeTemplate } from './literals.js';
 import { constantReadCount, unwrap } from './nodes.js';
 import { changesPrivilegedSetting, RULES, unknownStatement } from './rules.js';
 
@@ -90,10 +90,20 @@ export function classifySql(text: string, options?: SqlClassifierOptions): Class
 
 const NO_OPTIONS: SqlClassifierOptions = {};
 
+/**
+ * A shape's template with what every text of the shape shares besides it: the hold id (named in
+ * a string or a comment, which the shape keeps as written) and the highest parameter.
+ */
+interface Shaped {
+  readonly template: ShapeTemplate;
+  readonly holdId: string | undefined;
+  readonly parameters: number;
+}
+
 interface Caches {
   readonly byText: BoundedCache<SqlAnalysis>;
   /** Templates by integer shape (literals.ts); null for a shape whose analysis reads its constants. */
-  readonly byShape: BoundedCache<ShapeTemplate | null>;
+  readonly byShape: BoundedCache<Shaped | null>;
   readonly configuredFunction: JudgeContext['configuredFunction'];
 }
 
@@ -115,14 +125,17 @@ export function analyzeSql(text: string, options: SqlClassifierOptions = NO_OPTI
   const cached = cache.byText.get(text);
   if (cached) return cached;
   const shape = text.length <= CACHE_TEXT_LIMIT ? integerShape(text) : undefined;
-  const template = shape && cache.byShape.get(shape.key);
+  const shaped = shape && cache.byShape.get(shape.key);
   // Not kept by text: a text of a known shape costs little to rebuild, and texts that differ
   // only in numbers would push out of the cache the ones that have no shape.
-  if (template) return freezeRebuilt(analysisOf(statementsFrom(template, text, shape), text));
+  if (shaped) return rebuilt(shaped, text, shape);
   const { analysis, parsed, readsConstants } = analyze(text, cache.configuredFunction);
   deepFreeze(analysis);
   if (text.length <= CACHE_TEXT_LIMIT) cache.byText.set(text, analysis);
-  if (shape && template === undefined && analysis.ok) cache.byShape.set(shape.key, (!readsConstants && templateOf(shape, text, parsed)) || null);
+  if (shape && shaped === undefined && analysis.ok) {
+    const template = !readsConstants && templateOf(shape, text, parsed);
+    cache.byShape.set(shape.key, template ? { template, holdId: analysis.holdId, parameters: analysis.parameters } : null);
+  }
   return analysis;
 }
 
@@ -263,15 +276,30 @@ function functionMatcher(options: SqlClassifierOptions): JudgeContext['configure
   };
 }
 
-/** Freezes what statementsFrom and analysisOf built; everything else in it is the template's, frozen already. */
-function freezeRebuilt(analysis: SqlAnalysis): SqlAnalysis {
-  if (analysis.ok) {
-    for (const statement of analysis.statements) Object.freeze(Object.freeze(statement).part);
-    Object.freeze(analysis.statements);
+/**
+ * The analysis of another text of a known shape, as analysisOf would build it from the rebuilt
+ * statements, frozen; everything not rebuilt in it is the template's, frozen already.
+ */
+function rebuilt(shaped: Shaped, text: string, shape: IntegerShape): SqlAnalysis {
+  const statements = statementsFrom(shaped.template, text, shape);
+  const parts: OperationPart[] = [];
+  let canonical = '';
+  let first = true;
+  for (const statement of statements) {
+    parts.push(Object.freeze(statement.part));
+    Object.freeze(statement);
+    if (statement.type === 'VariableSetStmt' && statement.holdId !== undefined) continue;
+    canonical = first ? statement.canonical : `${canonical};\n${statement.canonical}`;
+    first = false;
   }
-  if (analysis.result.ok) Object.freeze(analysis.result.parts);
-  Object.freeze(analysis.result);
-  return Object.freeze(analysis);
+  return Object.freeze({
+    ok: true,
+    statements: Object.freeze(statements),
+    result: Object.freeze(classified(Object.freeze(parts))),
+    canonical,
+    holdId: shaped.holdId,
+    parameters: shaped.parameters,
+  });
 }
 
 function deepFreeze<T>(value: T): T {

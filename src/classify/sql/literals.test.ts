@@ -97,6 +97,10 @@ const CORPUS = [
   'ALTER TABLE t ALTER COLUMN c SET STATISTICS 100',
   'VACUUM (PARALLEL 2) t',
   'SELECT a[1], a[2:3] FROM t',
+  "SET airlock.hold = 'hold_0123456789abcdefghij'; DELETE FROM t WHERE id = 5",
+  'DELETE FROM t WHERE id = 5 /* airlock.hold=hold_0123456789abcdefghij */',
+  '-- airlock:hold=hold_abcdefghij0123456789\nDROP TABLE t5; SELECT 1',
+  'SELECT * FROM t WHERE a = $2 AND b = 3',
 ];
 
 describe('analyzeSql for texts that differ only in integer constants', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlClassifier } from '../../classify/sql/index.js';
-import { affectedRows, blastRadiusOf, exceedsBlastRadius, rowsToCount } from './blast-radius.js';
+import { affectedRows, blastRadiusOf, cachedBlastRadiusOf, exceedsBlastRadius, rowsToCount } from './blast-radius.js';
 
 beforeAll(() => loadSqlClassifier());
 
@@ -34,6 +34,30 @@ describe('what a statement proves about its own narrowness', () => {
 
   it('cannot measure a write inside a WITH clause', () => {
     expect(blastRadiusOf('WITH x AS (DELETE FROM orders WHERE id > 0 RETURNING id) SELECT count(*) FROM x').kind).toBe('unmeasurable');
+  });
+});
+
+describe('the radius remembered by shape', () => {
+  it('answers as blastRadiusOf for texts that differ only in integers, whichever came first', () => {
+    for (const n of [5, 17, 123456789, 0]) expect(cachedBlastRadiusOf(`DELETE FROM orders WHERE id = ${n}`)).toEqual({ kind: 'narrow' });
+    for (const n of [5, 17, 0]) expect(cachedBlastRadiusOf(`DELETE FROM orders WHERE id > ${n}`)).toMatchObject({ kind: 'measure' });
+    for (const n of [2, 3]) expect(cachedBlastRadiusOf(`UPDATE orders SET amount = ${n} WHERE amount >= -${n}`)).toMatchObject({ kind: 'measure' });
+  });
+
+  it('does not take a text for a shape that is spelt the same', () => {
+    // The shape of `… = 5` is the text with a marker for the 5; a text with that very character
+    // (an identifier to PostgreSQL) compares two columns, and is measured.
+    expect(cachedBlastRadiusOf('DELETE FROM orders WHERE id = 7')).toEqual({ kind: 'narrow' });
+    expect(cachedBlastRadiusOf('DELETE FROM orders WHERE id = \uffff')).toMatchObject({ kind: 'measure' });
+    expect(cachedBlastRadiusOf('DELETE FROM orders WHERE id = 8')).toEqual({ kind: 'narrow' });
+  });
+
+  it('keeps apart what a number inside a name, a string or a float makes different', () => {
+    expect(cachedBlastRadiusOf('DELETE FROM orders WHERE id = 5')).toEqual({ kind: 'narrow' });
+    expect(cachedBlastRadiusOf('DELETE FROM orders WHERE id = id5')).toMatchObject({ kind: 'measure' });
+    expect(cachedBlastRadiusOf("DELETE FROM orders WHERE id = '5' OR true")).toMatchObject({ kind: 'measure' });
+    expect(cachedBlastRadiusOf('DELETE FROM orders5 WHERE id > 5.5')).toMatchObject({ kind: 'measure', relation: '"orders5"' });
+    expect(cachedBlastRadiusOf('DELETE FROM orders6 WHERE id > 5.5')).toMatchObject({ kind: 'measure', relation: '"orders6"' });
   });
 });
 

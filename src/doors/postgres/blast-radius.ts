@@ -16,6 +16,8 @@
  * exceedsBlastRadius(60, 100, { share: 0.5, minRows: 50 }); // true
  */
 import { parseSync } from 'libpg-query';
+import { BoundedCache } from '../../classify/sql/cache.js';
+import { integerShape } from '../../classify/sql/literals.js';
 import type { BlastRadiusConfig } from '../../config/upstreams/postgres.js';
 
 export type BlastRadius =
@@ -28,6 +30,29 @@ export type BlastRadius =
 type Json = Record<string, unknown>;
 
 const DML = { DeleteStmt: 'DELETE', UpdateStmt: 'UPDATE', MergeStmt: 'MERGE' } as const;
+
+const CACHE_ENTRIES = 10_000;
+const CACHE_TEXT_LIMIT = 64 * 1024;
+const cache = new BoundedCache<BlastRadius>(CACHE_ENTRIES);
+
+/**
+ * blastRadiusOf, remembered by the statement's integer shape (classify/sql/literals.ts): texts
+ * that differ only in integer constants have the same tree but for the constants' values, and
+ * the radius reads only which kinds of node stand where, never a value. Parsing a write again
+ * for every execution cost more than classifying it, which the classifier's own caches spare.
+ * Keys say which kind they are, so that no text can stand for a shape.
+ */
+export function cachedBlastRadiusOf(text: string): BlastRadius {
+  if (text.length > CACHE_TEXT_LIMIT) return blastRadiusOf(text);
+  const shape = integerShape(text);
+  const key = shape ? `shape:${shape.key}` : `text:${text}`;
+  let radius = cache.get(key);
+  if (!radius) {
+    radius = Object.freeze(blastRadiusOf(text));
+    cache.set(key, radius);
+  }
+  return radius;
+}
 
 /** How the door must treat one statement's text (already parsed by the classifier, so it parses). */
 export function blastRadiusOf(text: string): BlastRadius {

@@ -26,7 +26,7 @@ import { decideAndWait } from '../../holds/wait.js';
 import { redactorFor } from '../../redact/index.js';
 import type { Bind, Close, Parse, Query } from './messages.js';
 import type { ErrorResponse, ParameterStatus, ParseComplete, ReadyForQuery, NoticeFields, TransactionStatus } from './messages.js';
-import { affectedRows, type BlastRadius, blastRadiusOf, describeBlastRadius, exceedsBlastRadius, rowsToCount } from './blast-radius.js';
+import { affectedRows, type BlastRadius, cachedBlastRadiusOf, describeBlastRadius, exceedsBlastRadius, rowsToCount } from './blast-radius.js';
 import { type FrameReader, parseBackend, parseFrontend, ProtocolError } from './parser.js';
 import { PassedFrames } from './passed-frames.js';
 import { toClient, toServer } from './serializer.js';
@@ -106,7 +106,7 @@ export class ProxySession {
   private pendingHoldId: string | undefined;
   private readonly abort = new AbortController();
   /** Aborts the wait for operators' decision on the statement being judged (Ctrl-C in psql). */
-  private waiting: AbortController | undefined;
+  private waiting: { abort(): void } | undefined;
   private readonly upstreamReader: FrameReader;
   /** Windows the door sent itself (blast-radius savepoints and counts), by window number. */
   private readonly windowModes = new Map<number, WindowMode>();
@@ -343,7 +343,7 @@ export class ProxySession {
     for (let index = 0; index < statements.length; index++) {
       const statement = statements[index]!;
       if (statement.part.class !== 'write' || statement.executes) continue;
-      const radius = blastRadiusOf(statement.part.text ?? '');
+      const radius = cachedBlastRadiusOf(statement.part.text ?? '');
       if (radius.kind === 'narrow') continue;
       if (radius.kind === 'unmeasurable') return { ...radius, index };
       const unmeasurable = (why: string): Radius => ({ kind: 'unmeasurable', why: `Airlock measures a ${radius.verb} it cannot prove narrow ${why}`, index });
@@ -559,7 +559,9 @@ export class ProxySession {
   private async onBind(message: Bind): Promise<void> {
     const earlier = this.extendedSinceSync;
     this.extendedSinceSync = true;
-    const prepared = await this.statementFor(message.statement);
+    // Known at once nearly always: only a Parse of an earlier, unanswered window is waited for.
+    const known = this.statementFor(message.statement);
+    const prepared = known instanceof Promise ? await known : known;
     if (this.closed) return;
     if (!prepared) {
       const name = message.statement === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${message.statement}" does not exist`;
@@ -630,13 +632,12 @@ export class ProxySession {
    * fails, the upstream skips this Bind too); one from an earlier window is only known once
    * the upstream has answered that window, so the door waits for it.
    */
-  private async statementFor(name: string): Promise<Prepared | undefined> {
+  private statementFor(name: string): Prepared | undefined | Promise<Prepared | undefined> {
     for (let i = this.pendingParses.length - 1; i >= 0; i--) {
       const pending = this.pendingParses[i]!;
       if (pending.name !== name) continue;
       if (pending.window === this.sentSyncs) return this.closedInWindow.has(name) ? undefined : pending.prepared;
-      await this.windowAnswered(pending.window);
-      return this.closed ? undefined : this.statementFor(name);
+      return this.windowAnswered(pending.window).then(() => (this.closed ? undefined : this.statementFor(name)));
     }
     if (this.closedInWindow.has(name)) return undefined;
     return this.prepared.get(name);
@@ -714,7 +715,7 @@ export class ProxySession {
 
   private operationOf(parts: readonly OperationPart[], canonical: string, extra: readonly (string | Buffer)[], text: string, digest?: string): Operation {
     const { config } = this.entry;
-    const resources = [...new Set(parts.flatMap((p) => p.resources))];
+    const resources = parts.length === 1 ? parts[0]!.resources : [...new Set(parts.flatMap((p) => p.resources))];
     return operationFromParts({
       door: 'postgres',
       upstream: config.name,
@@ -728,15 +729,26 @@ export class ProxySession {
 
   private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
     const holdId = holdInText ?? this.pendingHoldId;
-    // A cancel may arrive while the gate is still deciding: the controller exists from the start,
-    // and only the combined signal, which costs more, is built when a wait actually begins.
-    const waiting = new AbortController();
+    // A cancel may arrive while the gate is still deciding, before any wait has begun: the
+    // controller is made by whichever comes first, the cancel or the wait, so that a statement
+    // that is never held (nearly all) makes none.
+    let controller: AbortController | undefined;
+    const aborting = () => {
+      controller ??= new AbortController();
+      return controller;
+    };
+    const waiting = { abort: () => aborting().abort() };
     this.waiting = waiting;
-    const result = await decideAndWait(
-      this.context.runtime,
-      { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
-      { signal: () => AbortSignal.any([this.abort.signal, waiting.signal]) },
-    ).finally(() => (this.waiting = undefined));
+    let result: Awaited<ReturnType<typeof decideAndWait>>;
+    try {
+      result = await decideAndWait(
+        this.context.runtime,
+        { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
+        { signal: () => AbortSignal.any([this.abort.signal, aborting().signal]) },
+      );
+    } finally {
+      if (this.waiting === waiting) this.waiting = undefined;
+    }
     const { verdict } = result;
     if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
     return verdict;
@@ -969,7 +981,7 @@ export class ProxySession {
       // It failed or was skipped: PostgreSQL drops the unnamed statement when its Parse fails.
       if (failed.name === '') this.prepared.delete('');
     }
-    for (const [nonce, poison] of this.poisons) if (poison.window <= window) this.poisons.delete(nonce);
+    if (this.poisons.size > 0) for (const [nonce, poison] of this.poisons) if (poison.window <= window) this.poisons.delete(nonce);
     for (let i = this.windowWaiters.length - 1; i >= 0; i--) {
       if (this.windowWaiters[i]!.window <= window) this.windowWaiters.splice(i, 1)[0]!.resolve();
     }

@@ -87,6 +87,19 @@ describe('statements that touch more rows than the blast radius', () => {
     });
   }
 
+  it('measures a wide DELETE after narrow ones of nearly the same text were judged many times, and every row is still there', async () => {
+    // The narrow ones' radius is remembered by shape: a text that differs in more than its numbers is judged afresh.
+    for (const id of [1001, 1002, 77777, 5]) await client.query(`DELETE FROM orders WHERE id = ${id + 1000}`);
+    for (const id of [1001, 1002]) await client.query('DELETE FROM orders WHERE id = $1', [id]);
+    expect(await orders()).toEqual(FULL);
+    for (const sql of ['DELETE FROM orders WHERE id = id', 'DELETE FROM orders WHERE id = 1001 OR id > 0', 'DELETE FROM orders WHERE id > 1001 - 2000']) {
+      expect((await refusal(sql)).code).toBe('42501');
+      expect(await orders()).toEqual(FULL);
+    }
+    expect((await refusal('DELETE FROM orders WHERE id = $1 OR id > $2', [1001, 0])).message).toContain('DELETE touched 100 of 100 rows');
+    expect(await orders()).toEqual(FULL);
+  });
+
   it('shows the measured count in airlock hold show', async () => {
     const error = await refusal('DELETE FROM orders WHERE id > 0');
     const shown = world.airlock.cli(['hold', 'show', holdIdIn(error.message)!]);
