@@ -138,7 +138,7 @@ export async function callTool(
   const operation = mcpOperation(upstream.config, parts, digest, summary);
   const request: StoredMcpCall = { protocol: 'mcp', method: 'tools/call', upstream: upstream.name, tool: entry.item.name, name, arguments: args };
   // In `wait` mode a hold keeps the call open until operators decide (or the agent gives up).
-  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, request }, signal ? { signal } : {});
+  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, authenticated: caller.authentication, request }, signal ? { signal } : {});
   if (verdict.kind !== 'allow') return refusalResult(verdict);
 
   const sent = await sendToolCall(upstream, entry.item.name, args);
@@ -221,7 +221,7 @@ export async function readResource(context: DoorContext, caller: Caller, uri: st
   const upstream = owners[0]!;
   const part: OperationPart = { action: 'mcp:resources/read', class: 'read', resources: [uri], why: 'reading an MCP resource', text: `read ${uri}` };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'resources/read', upstream.name, uri), `${upstream.name}: read ${uri}`);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.readResource(uri);
@@ -243,7 +243,7 @@ export async function getPrompt(context: DoorContext, caller: Caller, name: stri
     text: renderToolCall(name, args ?? {}),
   };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'prompts/get', name, canonicalJson(args ?? {})), part.text!);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.getPrompt(entry.item.name, args);

@@ -8,7 +8,7 @@ import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/req
 import { ErrorCode, isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { refusalFor } from '../../core/refusal.js';
 import type { Verdict } from '../../core/verdict.js';
-import { authenticate, type Authentication } from '../../identity/authenticate.js';
+import type { Authentication } from '../../identity/authenticate.js';
 import { bearerToken } from '../../server/decide-api.js';
 import type { McpInitializeParams } from '../../store/records.js';
 import { createAgentServer } from './agent-server.js';
@@ -85,7 +85,8 @@ export class AgentSessions {
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { runtime } = this.context;
     const presented = bearerToken(request.headers.authorization);
-    const authentication = await authenticate(runtime.store, presented, runtime.clock());
+    // The gate's own authentication: the tool call this request carries is then decided without a second one.
+    const authentication = await runtime.gate.authenticate(presented);
     if (!authentication.ok) {
       return refuse(response, 401, {
         kind: 'deny',
