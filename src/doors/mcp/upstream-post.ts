@@ -26,8 +26,9 @@ export interface UpstreamTarget {
   /** The config's headers (with their secrets), as the SDK transport sends them. */
   readonly headers: Readonly<Record<string, string>>;
   readonly transport: StreamableHTTPClientTransport;
-  /** Aborted when the client is closed, as the SDK aborts its requests then. */
-  readonly closed: AbortSignal;
+  /** Calls in flight, aborted when the client is closed, as the SDK aborts its requests then (a Set: cheaper than a listener per call). */
+  readonly inFlight: Set<AbortController>;
+  readonly closed: () => boolean;
   /** Sends a notification on the client (the cancellation of a call that timed out). */
   readonly notify: (message: { method: 'notifications/cancelled'; params: { requestId: string; reason: string } }) => Promise<void>;
 }
@@ -51,9 +52,8 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const onClosed = () => controller.abort(target.closed.reason);
-  if (target.closed.aborted) onClosed();
-  else target.closed.addEventListener('abort', onClosed, { once: true });
+  if (target.closed()) controller.abort();
+  target.inFlight.add(controller);
   try {
     const answer = await request(target.url, {
       method: 'POST',
@@ -72,7 +72,7 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
     throw new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs });
   } finally {
     clearTimeout(timer);
-    target.closed.removeEventListener('abort', onClosed);
+    target.inFlight.delete(controller);
   }
 }
 

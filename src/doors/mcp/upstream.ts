@@ -229,9 +229,12 @@ export class UpstreamConnection {
       return;
     }
     const client = new Client({ name: 'airlock', version: AIRLOCK_VERSION }, { capabilities: {} });
-    const closed = new AbortController();
+    const inFlight = new Set<AbortController>();
+    let closed = false;
     client.onclose = () => {
-      closed.abort();
+      closed = true;
+      for (const call of inFlight) call.abort();
+      inFlight.clear();
       this.lost(generation, 'the connection closed');
     };
     client.onerror = (error) => this.options.log.debug({ upstream: this.name, err: this.redact(error.message) }, 'MCP upstream transport error');
@@ -253,7 +256,8 @@ export class UpstreamConnection {
               url: new URL(this.config.transport.url),
               headers,
               transport,
-              closed: closed.signal,
+              inFlight,
+              closed: () => closed,
               notify: (message: Parameters<UpstreamTarget['notify']>[0]) => client.notification(message),
             }
           : undefined;
