@@ -16,9 +16,9 @@ import { readEvents } from './sse.js';
  * client as its transport would hand it.
  *
  * Left to the SDK: every other request, the initialize and session, the standalone event
- * stream. Not done here as the SDK does: a redirect is not followed (the call fails, having
- * run nowhere), and an event stream that ends before the answer is not resumed (the call fails
- * as one that may have run).
+ * stream. A 307 or 308 within the server's origin is followed, as the SDK's fetch follows it.
+ * Not done as the SDK does: an event stream that ends before the answer is not resumed from its
+ * last event (the call fails as one that may have run).
  */
 
 export interface UpstreamTarget {
@@ -34,6 +34,7 @@ export interface UpstreamTarget {
 }
 
 let nextId = 0;
+const MAX_REDIRECTS = 5;
 
 export async function postToolCall(target: UpstreamTarget, name: string, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
   // A string id: the SDK numbers its own requests on the same session, so the two never meet.
@@ -55,13 +56,17 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
   if (target.closed()) controller.abort();
   target.inFlight.add(controller);
   try {
-    const answer = await request(target.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
-      signal: controller.signal,
-      dispatcher: upstreamDispatcher,
-    });
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+    let url = target.url;
+    let answer = await request(url, { method: 'POST', headers, body, signal: controller.signal, dispatcher: upstreamDispatcher });
+    // As the SDK's fetch does: a 307 or 308 within the server's origin is followed, the body sent again.
+    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+      const next = redirectWithinOrigin(url, answer);
+      if (!next) break;
+      await answer.body.dump();
+      url = next;
+      answer = await request(url, { method: 'POST', headers, body, signal: controller.signal, dispatcher: upstreamDispatcher });
+    }
     const response = await readAnswer(answer, id, transport);
     if ('error' in response) throw new McpError(response.error.code, response.error.message, response.error.data);
     return CallToolResultSchema.parse(response.result);
@@ -74,6 +79,22 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
     clearTimeout(timer);
     target.inFlight.delete(controller);
   }
+}
+
+function redirectWithinOrigin(from: URL, answer: Dispatcher.ResponseData): URL | undefined {
+  if (answer.statusCode !== 307 && answer.statusCode !== 308) return undefined;
+  const location = answer.headers.location;
+  if (typeof location !== 'string') return undefined;
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return undefined;
+  }
+  if ((to.username || to.password) && (to.username !== from.username || to.password !== from.password)) return undefined;
+  const sameOrigin = from.protocol === to.protocol && from.hostname === to.hostname && from.port === to.port;
+  const upgraded = from.hostname === to.hostname && from.protocol === 'http:' && from.port === '' && to.protocol === 'https:' && to.port === '';
+  return sameOrigin || upgraded ? to : undefined;
 }
 
 type Answer = { result: unknown } | { error: { code: number; message: string; data?: unknown } };

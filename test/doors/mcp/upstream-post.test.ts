@@ -45,6 +45,8 @@ const transports = new Map<string, StreamableHTTPServerTransport>();
 
 beforeAll(async () => {
   http = createServer((request, response) => {
+    // An upstream that moved: the SDK follows this for its own requests, and so must the door's POST.
+    if (request.url === '/old') return void response.writeHead(308, { location: '/mcp' }).end();
     const id = request.headers['mcp-session-id'];
     const existing = typeof id === 'string' ? transports.get(id) : undefined;
     if (existing) return void existing.handleRequest(request, response);
@@ -61,7 +63,10 @@ beforeAll(async () => {
   airlock = await startTestAirlock({
     config: {
       limits: { upstreamTimeout: '2s' },
-      upstreams: [{ name: 'streaming', kind: 'mcp', environment: 'staging', transport: { type: 'http', url } }],
+      upstreams: [
+        { name: 'streaming', kind: 'mcp', environment: 'staging', transport: { type: 'http', url } },
+        { name: 'moved', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: url.replace(/\/mcp$/, '/old') } },
+      ],
     },
     doors: [createMcpDoor()],
   });
@@ -87,6 +92,12 @@ describe('tool calls POSTed by the door to an upstream that answers with an even
       expect(textOf(result)).toBe(`echo: ${words}`);
     }
     expect(ran.echo).toBe(3);
+  });
+
+  it('follows a redirect within the server, as the SDK does', async () => {
+    const before = ran.echo ?? 0;
+    expect(textOf(await call(agent, 'moved__echo', { words: 'moved' }))).toBe('echo: moved');
+    expect(ran.echo).toBe(before + 1);
   });
 
   it('answers a call the upstream does not answer in time as one that may have run, and serves the next', async () => {
