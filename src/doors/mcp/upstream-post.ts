@@ -1,7 +1,6 @@
 import { StreamableHTTPError, type StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ErrorCode, JSONRPCMessageSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { request, type Dispatcher } from 'undici';
-import { upstreamDispatcher } from './fetch.js';
+import { Call, post, type Reply } from './post.js';
 import { readEvents } from './sse.js';
 
 /**
@@ -27,7 +26,7 @@ export interface UpstreamTarget {
   readonly headers: Readonly<Record<string, string>>;
   readonly transport: StreamableHTTPClientTransport;
   /** Calls in flight, aborted when the client is closed, as the SDK aborts its requests then (a Set: cheaper than a listener per call). */
-  readonly inFlight: Set<AbortController>;
+  readonly inFlight: Set<Call>;
   readonly closed: () => boolean;
   /** Sends a notification on the client (the cancellation of a call that timed out). */
   readonly notify: (message: { method: 'notifications/cancelled'; params: { requestId: string; reason: string } }) => Promise<void>;
@@ -47,27 +46,27 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
   headers['content-type'] = 'application/json';
   headers.accept = 'application/json, text/event-stream';
 
-  const controller = new AbortController();
+  const call = new Call();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort();
+    call.abort();
   }, timeoutMs);
-  if (target.closed()) controller.abort();
-  target.inFlight.add(controller);
+  if (target.closed()) call.abort();
+  target.inFlight.add(call);
   try {
     const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
     let url = target.url;
-    let answer = await request(url, { method: 'POST', headers, body, signal: controller.signal, dispatcher: upstreamDispatcher });
+    let answer = await post(url, headers, body, call);
     // As the SDK's fetch does: a 307 or 308 within the server's origin is followed, the body sent again.
     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
       const next = redirectWithinOrigin(url, answer);
       if (!next) break;
-      await answer.body.dump();
+      answer.stream?.destroy();
       url = next;
-      answer = await request(url, { method: 'POST', headers, body, signal: controller.signal, dispatcher: upstreamDispatcher });
+      answer = await post(url, headers, body, call);
     }
-    const response = await readAnswer(answer, id, transport);
+    const response = await readAnswer(answer, id, transport, call);
     if ('error' in response) throw new McpError(response.error.code, response.error.message, response.error.data);
     return CallToolResultSchema.parse(response.result);
   } catch (error) {
@@ -77,12 +76,12 @@ export async function postToolCall(target: UpstreamTarget, name: string, args: R
     throw new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs });
   } finally {
     clearTimeout(timer);
-    target.inFlight.delete(controller);
+    target.inFlight.delete(call);
   }
 }
 
-function redirectWithinOrigin(from: URL, answer: Dispatcher.ResponseData): URL | undefined {
-  if (answer.statusCode !== 307 && answer.statusCode !== 308) return undefined;
+function redirectWithinOrigin(from: URL, answer: Reply): URL | undefined {
+  if (answer.status !== 307 && answer.status !== 308) return undefined;
   const location = answer.headers.location;
   if (typeof location !== 'string') return undefined;
   let to: URL;
@@ -99,33 +98,30 @@ function redirectWithinOrigin(from: URL, answer: Dispatcher.ResponseData): URL |
 
 type Answer = { result: unknown } | { error: { code: number; message: string; data?: unknown } };
 
-async function readAnswer(answer: Dispatcher.ResponseData, id: string, transport: StreamableHTTPClientTransport): Promise<Answer> {
-  const status = answer.statusCode;
+async function readAnswer(answer: Reply, id: string, transport: StreamableHTTPClientTransport, call: Call): Promise<Answer> {
+  const { status, type } = answer;
   if (status < 200 || status > 299) {
-    const text = await answer.body.text().catch(() => null);
+    answer.stream?.destroy();
+    const text = answer.text ? await answer.text.catch(() => null) : null;
     throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
   }
-  const type = String(answer.headers['content-type'] ?? '')
-    .split(';', 1)[0]!
-    .trim()
-    .toLowerCase();
-  if (type === 'application/json') {
-    const data = JSON.parse(await answer.body.text()) as unknown;
+  if (type === 'application/json' && answer.text) {
+    const data = JSON.parse(await answer.text) as unknown;
     const found = ours(Array.isArray(data) ? data : [data], id, transport);
     if (found) return found;
     throw new Error('the upstream answered without the answer to this call');
   }
-  if (type === 'text/event-stream') {
-    for await (const data of readEvents(answer.body)) {
+  if (answer.stream) {
+    for await (const data of readEvents(answer.stream)) {
       const found = ours([JSON.parse(data)], id, transport);
       if (!found) continue;
       // The server ends the stream after the answer; what it might still send is not waited for.
-      answer.body.destroy();
+      answer.stream.destroy();
+      call.abort();
       return found;
     }
     throw new Error("the upstream's event stream ended before the answer to this call");
   }
-  await answer.body.dump();
   throw new StreamableHTTPError(-1, `Unexpected content type: ${answer.headers['content-type']}`);
 }
 

@@ -22,6 +22,7 @@ import { resolveSecret, type Secret, type SecretRef } from '../../config/secret.
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
 import { credentialParts, type Redactor } from '../../redact/index.js';
 import { upstreamFetch } from './fetch.js';
+import type { Call } from './post.js';
 import { postToolCall, type UpstreamTarget } from './upstream-post.js';
 import { maskFromUpstream } from './mask.js';
 import type { Logger } from '../../server/log.js';
@@ -229,7 +230,7 @@ export class UpstreamConnection {
       return;
     }
     const client = new Client({ name: 'airlock', version: AIRLOCK_VERSION }, { capabilities: {} });
-    const inFlight = new Set<AbortController>();
+    const inFlight = new Set<Call>();
     let closed = false;
     client.onclose = () => {
       closed = true;
