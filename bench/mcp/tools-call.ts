@@ -84,7 +84,7 @@ const through = await client(`${airlock.url}/mcp`, token);
 const throughSdk = await client(`${viaSdk.url}/mcp`, await viaSdk.token('bench-bot', ['write:staging']));
 const throughSdkUpstream = await client(`${upstreamViaSdk.url}/mcp`, await upstreamViaSdk.token('bench-bot', ['write:staging']));
 
-/** The gate's part of a call through Airlock: the same decision, made directly; wall ms and CPU ms. */
+/** The gate's part of a call through Airlock (authentication included): the same decision, made directly; wall ms and CPU ms. */
 async function gateOnly(i: number): Promise<[number, number]> {
   const operation = operationFromParts({
     door: 'mcp',
@@ -93,9 +93,12 @@ async function gateOnly(i: number): Promise<[number, number]> {
     parts: [{ action: 'mcp:list_notes', class: 'read', resources: [] }],
     digest: `bench-${i}`,
   });
+  const { gate } = airlock.airlock.runtime;
   const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const { verdict, record } = await airlock.airlock.runtime.gate.decide({ operation, token });
+  // As the door asks: it authenticates the request through the gate, and the decision uses that.
+  const authenticated = await gate.authenticate(token);
+  const { verdict, record } = await gate.decide({ operation, token, authenticated });
   const elapsed = performance.now() - start;
   if (verdict.kind !== 'allow') throw new Error(`gate refused: ${verdict.reasons.join('; ')}`);
   lastRecord = record;
