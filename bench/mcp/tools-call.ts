@@ -9,16 +9,20 @@
  *
  * A third column times the gate alone (runtime.gate.decide for the same kind of operation:
  * authentication, policy, the durable audit record), so that the door's own share of the added
- * time can be read off: added − gate.
+ * time can be read off: added − gate. Beside it, the audit record alone (runtime.audit.append of
+ * a record like the gate's, committed as the gate commits a read: without its own sync), wall
+ * and CPU, so that the gate's time splits into waiting for the audit writer and its own work.
  *
  * CPU time per call is printed beside the wall times: on a busy machine the medians grow with
  * the waiting, while the CPU a call costs does not.
  *
  * A second Airlock in the same process, whose door sends every request through the MCP SDK's
  * server transport (`directToolCalls: false`), is the A/B column: the same call, the same gate,
- * only without the door's direct answer to a tools/call (src/doors/mcp/direct.ts).
+ * only without the door's direct answer to a tools/call (src/doors/mcp/direct.ts). A third
+ * sends tool calls upstream through the SDK client (`postToolCalls: false`) rather than POSTing
+ * them itself (src/doors/mcp/upstream-post.ts).
  *
- * Calls rotate direct / through / through the SDK path, so that all see the same machine
+ * Calls rotate direct / through / through each A/B Airlock, so that all see the same machine
  * conditions. Two tools:
  * one read by its annotations, one that carries SQL (parsed by libpg-query on each call that
  * misses the classifier's cache; the text varies so that every call misses).
@@ -33,6 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { operationFromParts } from '../../src/core/operation.js';
+import type { AuditRecord } from '../../src/store/records.js';
 import { fetchWithOwnSignal } from '../../src/doors/mcp/fetch.js';
 import { createMcpDoor } from '../../src/doors/mcp/index.js';
 import { startTestAirlock } from '../../test/support/airlock.js';
@@ -69,13 +74,18 @@ const viaSdk = await startTestAirlock({
   config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
   doors: [createMcpDoor({ directToolCalls: false })],
 });
+const upstreamViaSdk = await startTestAirlock({
+  config: { upstreams: [{ name: 'notes', kind: 'mcp', environment: 'staging', transport: { type: 'http', url: upstream.url } }] },
+  doors: [createMcpDoor({ postToolCalls: false })],
+});
 const direct = await client(upstream.url);
 const token = await airlock.token('bench-bot', ['write:staging']);
 const through = await client(`${airlock.url}/mcp`, token);
 const throughSdk = await client(`${viaSdk.url}/mcp`, await viaSdk.token('bench-bot', ['write:staging']));
+const throughSdkUpstream = await client(`${upstreamViaSdk.url}/mcp`, await upstreamViaSdk.token('bench-bot', ['write:staging']));
 
-/** The gate's part of a call through Airlock: the same decision, made directly. */
-async function gateOnly(i: number): Promise<number> {
+/** The gate's part of a call through Airlock (authentication included): the same decision, made directly; wall ms and CPU ms. */
+async function gateOnly(i: number): Promise<[number, number]> {
   const operation = operationFromParts({
     door: 'mcp',
     upstream: 'notes',
@@ -83,10 +93,32 @@ async function gateOnly(i: number): Promise<number> {
     parts: [{ action: 'mcp:list_notes', class: 'read', resources: [] }],
     digest: `bench-${i}`,
   });
+  const { gate } = airlock.airlock.runtime;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const { verdict } = await airlock.airlock.runtime.gate.decide({ operation, token });
+  // As the door asks: it authenticates the request through the gate, and the decision uses that.
+  const authenticated = await gate.authenticate(token);
+  const { verdict, record } = await gate.decide({ operation, token, authenticated });
+  const elapsed = performance.now() - start;
   if (verdict.kind !== 'allow') throw new Error(`gate refused: ${verdict.reasons.join('; ')}`);
-  return performance.now() - start;
+  lastRecord = record;
+  return [elapsed, cpuMs(cpuStart)];
+}
+
+let lastRecord: AuditRecord | undefined;
+
+/** The audit record alone: one like the gate's last, appended as the gate appends an allowed read. */
+async function auditOnly(): Promise<[number, number]> {
+  const { seq: _seq, prev: _prev, hash: _hash, at: _at, ...entry } = lastRecord!;
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  await airlock.airlock.runtime.audit.append(entry, { sync: false });
+  return [performance.now() - start, cpuMs(cpuStart)];
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 const workloads = [
@@ -99,14 +131,15 @@ const workloads = [
 ];
 
 const rows: Record<string, string | number>[] = [];
-const PATHS = ['direct', 'through', 'sdk'] as const;
+const gateRows: Record<string, string | number>[] = [];
+const PATHS = ['direct', 'through', 'sdk', 'sdkUpstream'] as const;
 type Path = (typeof PATHS)[number];
-const clients: Record<Path, Client> = { direct, through, sdk: throughSdk };
+const clients: Record<Path, Client> = { direct, through, sdk: throughSdk, sdkUpstream: throughSdkUpstream };
 const load: number[] = [];
 try {
   for (const workload of workloads) {
-    const times: Record<Path | 'gate', number[]> = { direct: [], through: [], sdk: [], gate: [] };
-    const cpu: Record<Path, number> = { direct: 0, through: 0, sdk: 0 };
+    const times: Record<Path | 'gate' | 'audit', number[]> = { direct: [], through: [], sdk: [], sdkUpstream: [], gate: [], audit: [] };
+    const cpu: Record<Path | 'gate' | 'audit', number> = { direct: 0, through: 0, sdk: 0, sdkUpstream: 0, gate: 0, audit: 0 };
     for (let i = 0; i < WARMUP + ROUNDS; i++) {
       // Each round starts with the next path, so that no path always follows another.
       for (let k = 0; k < PATHS.length; k++) {
@@ -121,8 +154,14 @@ try {
         if (result.isError) throw new Error(`${path} ${params.name} failed: ${JSON.stringify(result.content)}`);
         if (i >= WARMUP) times[path].push(elapsed);
       }
-      const gate = await gateOnly(i);
-      if (i >= WARMUP) times.gate.push(gate);
+      const [gate, gateCpu] = await gateOnly(i);
+      const [audit, auditCpu] = await auditOnly();
+      if (i >= WARMUP) {
+        times.gate.push(gate);
+        times.audit.push(audit);
+        cpu.gate += gateCpu;
+        cpu.audit += auditCpu;
+      }
     }
     load.push(loadavg()[0]!);
     const d = summarize(times.direct);
@@ -142,20 +181,39 @@ try {
         'cpu/call ms': (cpu[path] / ROUNDS).toFixed(3),
       };
     };
-    rows.push(row('direct', 'direct', true), row('through', 'through Airlock', false), row('sdk', 'through Airlock, SDK path (A/B)', false));
+    rows.push(
+      row('direct', 'direct', true),
+      row('through', 'through Airlock', false),
+      row('sdk', 'through Airlock, SDK path (A/B)', false),
+      row('sdkUpstream', 'through Airlock, SDK client upstream (A/B)', false),
+    );
+    const a = summarize(times.audit);
+    gateRows.push({
+      workload: workload.label,
+      'gate p50 ms': g.p50.toFixed(3),
+      'gate cpu ms': (cpu.gate / ROUNDS).toFixed(3),
+      'audit append p50 ms': a.p50.toFixed(3),
+      'audit cpu ms': (cpu.audit / ROUNDS).toFixed(3),
+      'gate − audit p50 ms': (g.p50 - a.p50).toFixed(3),
+    });
   }
   printTable(`MCP tools/call round trips, ${ROUNDS} each (${machine()}; load average ${load.map((l) => l.toFixed(1)).join(', ')})`, rows);
+  printTable('The gate alone, and its audit record alone (same rounds)', gateRows);
   console.log(
     '\nadded p50: the median through Airlock minus the median direct; ratio: through / direct at the median;\n' +
       "gate p50: the gate's decision alone (authenticate, policy, durable audit record); door p50: added − gate, the door's own share;\n" +
       "SDK path (A/B): a second Airlock whose door hands tool calls to the MCP SDK's server transport, as before the direct path;\n" +
-      'cpu/call: CPU time of this process (client, and Airlock with its audit writer thread) per call, which a busy machine does not inflate as it does wall time.',
+      'SDK client upstream (A/B): a third, whose door sends tool calls upstream through the SDK client rather than POSTing them itself;\n' +
+      'cpu/call: CPU time of this process (client, and Airlock with its audit writer thread) per call, which a busy machine does not inflate as it does wall time;\n' +
+      "audit append: runtime.audit.append of a record like the gate's, committed without its own sync as an allowed read is (CPU: both threads).",
   );
 } finally {
   await direct.close();
   await through.close();
   await throughSdk.close();
+  await throughSdkUpstream.close();
   await airlock.close();
   await viaSdk.close();
+  await upstreamViaSdk.close();
   upstream.stop();
 }

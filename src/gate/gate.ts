@@ -2,10 +2,11 @@ import type { AuditLog } from '../audit/log.js';
 import type { FreezeWindowConfig } from '../config/schema.js';
 import { newHoldId } from '../holds/hold-id.js';
 import { expireHold, moveHold, openHold } from '../holds/lifecycle.js';
-import { authenticate } from '../identity/authenticate.js';
+import { authenticate, type Authentication } from '../identity/authenticate.js';
 import { decide, type Signal } from '../policy/decide.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { activeFreeze } from '../policy/freeze.js';
+import { Admissions } from './admission.js';
 import { DecisionMemo } from './memo.js';
 import { observe, type Observed } from './observe.js';
 import type { AgentRecord, AuditEntry, AuditRecord, HoldRecord, TokenRecord } from '../store/records.js';
@@ -18,6 +19,11 @@ export interface GateRequest {
   readonly operation: Operation;
   /** The Airlock token as presented (`alk_…`), or undefined when none was. */
   readonly token: string | undefined;
+  /**
+   * What `Gate.authenticate` found for this token while the door was taking this request: the
+   * gate uses it in place of authenticating again, once and only moments after (admission.ts).
+   */
+  readonly authenticated?: Authentication;
   /** A hold id the agent quotes to run an approved operation (`Airlock-Hold: hold_…`). */
   readonly holdId?: string;
   /** The exact request in the door's own form, token removed; kept with a hold for replay. */
@@ -95,10 +101,21 @@ export class Gate {
   private readonly clock: () => Date;
   private readonly extensions: readonly GateExtensions[];
   private readonly memo = new DecisionMemo();
+  private readonly admissions: Admissions;
 
   constructor(private readonly options: GateOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.extensions = options.extensions ?? [];
+    this.admissions = new Admissions(options.store);
+  }
+
+  /**
+   * Authenticates a token for a door that must know who is asking before it decides anything
+   * (to route, to bind a session). Passed back as `authenticated` with the request's decision,
+   * it spares that decision a second authentication.
+   */
+  authenticate(presented: string | undefined): Promise<Authentication> {
+    return this.admissions.authenticate(presented, this.clock());
   }
 
   get store(): Store {
@@ -122,7 +139,7 @@ export class Gate {
     const now = this.clock();
     const { store } = this.options;
     const { operation } = request;
-    const auth = await authenticate(store, request.token, now);
+    const auth = this.admissions.take(request.authenticated, request.token, now) ?? (await authenticate(store, request.token, now));
     if (!auth.ok) {
       const verdict: Verdict = { kind: 'deny', code: 'unauthenticated', reasons: [auth.reason], policies: ['airlock/authentication'] };
       return this.record(operation, verdict, { agent: auth.agent, tokenId: auth.tokenId });

@@ -10,11 +10,11 @@ import { decideAndWait } from '../../holds/wait.js';
 import { moveHold } from '../../holds/lifecycle.js';
 import type { Authentication } from '../../identity/authenticate.js';
 import type { Runtime } from '../../server/runtime.js';
-import { classifyToolCall, renderToolCall, type McpToolRules } from './classify.js';
+import { classifyToolCall, prepareTool, renderCall, renderToolCall, type McpToolRules, type PreparedTool } from './classify.js';
 import type { CodeClassifiersFor } from './code-classifiers.js';
 import { AIRLOCK_REFUSED } from './constants.js';
 import type { Redactor } from '../../redact/index.js';
-import type { UpstreamPool } from './pool.js';
+import type { ToolEntry, UpstreamPool } from './pool.js';
 import { UpstreamUnavailableError, type UpstreamConnection } from './upstream.js';
 
 export { AIRLOCK_REFUSED };
@@ -51,8 +51,23 @@ export interface StoredMcpCall {
 }
 
 /** The digest an approval binds to: the tool as the agent named it and its exact arguments. */
-export function mcpCallDigest(name: string, args: Readonly<Record<string, unknown>>): string {
-  return requestDigest('mcp', 'tools/call', name, canonicalJson(args));
+export function mcpCallDigest(name: string, args: Readonly<Record<string, unknown>>, argumentsJson = canonicalJson(args)): string {
+  return requestDigest('mcp', 'tools/call', name, argumentsJson);
+}
+
+/**
+ * A catalog entry's tool as classification reads it, kept per entry: the pool builds new
+ * entries when an upstream's tools change, and a new pool when the config does.
+ */
+const preparedTools = new WeakMap<ToolEntry, PreparedTool>();
+
+function preparedTool(entry: ToolEntry): PreparedTool {
+  let prepared = preparedTools.get(entry);
+  if (!prepared) {
+    prepared = prepareTool(entry.item, rulesOf(entry.upstream.config));
+    preparedTools.set(entry, prepared);
+  }
+  return prepared;
 }
 
 export function rulesOf(config: McpUpstreamConfig): McpToolRules {
@@ -118,11 +133,14 @@ export async function callTool(
   }
   const args = (rawArguments ?? {}) as Record<string, unknown>;
   const upstream = entry.upstream;
-  const digest = mcpCallDigest(name, args);
-  const summary = context.redactor.maskString(renderToolCall(name, args));
+  // One canonical encoding of the arguments, for the digest and for the text an operator reads.
+  const json = canonicalJson(args);
+  const digest = mcpCallDigest(name, args, json);
+  const rendered = renderCall(name, json);
+  const summary = context.redactor.maskString(rendered);
 
   const classification = await classifyToolCall(
-    { tool: entry.item, arguments: args, exposedName: name },
+    { tool: entry.item, arguments: args, exposedName: name, rendered, prepared: preparedTool(entry) },
     rulesOf(upstream.config),
     context.classifiers(upstream.config),
   );
@@ -138,7 +156,7 @@ export async function callTool(
   const operation = mcpOperation(upstream.config, parts, digest, summary);
   const request: StoredMcpCall = { protocol: 'mcp', method: 'tools/call', upstream: upstream.name, tool: entry.item.name, name, arguments: args };
   // In `wait` mode a hold keeps the call open until operators decide (or the agent gives up).
-  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, request }, signal ? { signal } : {});
+  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, authenticated: caller.authentication, request }, signal ? { signal } : {});
   if (verdict.kind !== 'allow') return refusalResult(verdict);
 
   const sent = await sendToolCall(upstream, entry.item.name, args);
@@ -221,7 +239,7 @@ export async function readResource(context: DoorContext, caller: Caller, uri: st
   const upstream = owners[0]!;
   const part: OperationPart = { action: 'mcp:resources/read', class: 'read', resources: [uri], why: 'reading an MCP resource', text: `read ${uri}` };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'resources/read', upstream.name, uri), `${upstream.name}: read ${uri}`);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.readResource(uri);
@@ -243,7 +261,7 @@ export async function getPrompt(context: DoorContext, caller: Caller, name: stri
     text: renderToolCall(name, args ?? {}),
   };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'prompts/get', name, canonicalJson(args ?? {})), part.text!);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.getPrompt(entry.item.name, args);

@@ -218,13 +218,33 @@ export interface ToolCall {
   readonly arguments: Readonly<Record<string, unknown>>;
   /** The name the agent used (`<upstream>__<tool>`), for the text an operator reads. */
   readonly exposedName?: string;
+  /** The call as renderToolCall renders it, when the caller has it already. */
+  readonly rendered?: string;
+  /** What prepareTool found for this tool under these rules, when the caller kept it. */
+  readonly prepared?: PreparedTool;
+}
+
+/** What a call's classification reads of its tool alone: the same for every call while the catalog and the config stand. */
+export interface PreparedTool {
+  readonly ruling: ToolRuling;
+  readonly code: ReadonlyMap<string, CodeLanguage>;
+  readonly beside: WordRuling;
+}
+
+export function prepareTool(tool: McpToolDescription, rules: McpToolRules): PreparedTool {
+  return { ruling: toolClass(tool, rules), code: codeArguments(tool, rules), beside: wordsBesideCode(tool) };
 }
 
 const MAX_TEXT = 2_000;
 
 /** How an operator reads the call: `fs__write_file({"content":"…","path":"/srv/a"})`. */
 export function renderToolCall(name: string, args: Readonly<Record<string, unknown>>): string {
-  const text = `${name}(${canonicalJson(args)})`;
+  return renderCall(name, canonicalJson(args));
+}
+
+/** renderToolCall, from the arguments' canonical JSON (which the call's digest is made from too). */
+export function renderCall(name: string, argumentsJson: string): string {
+  const text = `${name}(${argumentsJson})`;
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
@@ -240,8 +260,7 @@ export async function classifyToolCall(call: ToolCall, rules: McpToolRules, clas
   const { tool } = call;
   const args = call.arguments;
   const name = call.exposedName ?? tool.name;
-  const ruling = toolClass(tool, rules);
-  const code = codeArguments(tool, rules);
+  const { ruling, code, beside: words } = call.prepared ?? prepareTool(tool, rules);
   const payloads: OperationPart[] = [];
   const carried: string[] = [];
 
@@ -270,7 +289,7 @@ export async function classifyToolCall(call: ToolCall, rules: McpToolRules, clas
   }
 
   const judgedByCode = carried.length > 0 && ruling.source !== 'config';
-  const beside = judgedByCode ? wordsBesideCode(tool) : undefined;
+  const beside = judgedByCode ? words : undefined;
   const kept = beside?.class === 'destructive' || beside?.class === 'privilege' ? beside : undefined;
   const toolPartClass: OperationClass = judgedByCode ? (kept?.class ?? 'read') : ruling.class;
   const why = judgedByCode
@@ -281,7 +300,7 @@ export async function classifyToolCall(call: ToolCall, rules: McpToolRules, clas
     class: toolPartClass,
     resources: argumentResources(tool, args),
     why,
-    text: renderToolCall(name, args),
+    text: call.rendered ?? renderToolCall(name, args),
   };
   return classified([toolPart, ...payloads]);
 }

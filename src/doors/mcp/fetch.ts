@@ -28,7 +28,7 @@ export const fetchWithOwnSignal: FetchLike = async (url, init) => {
 };
 
 /** Kept-open connections to upstream MCP servers, shared by every upstream. */
-const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+export const upstreamDispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
 
 /**
  * `fetch` for Airlock's own MCP connections, on undici's `request`: the same HTTP, without the
@@ -47,7 +47,7 @@ export const upstreamFetch: FetchLike = async (url, init = {}) => {
     headers,
     body: (init.body ?? undefined) as string | Uint8Array | undefined,
     signal: init.signal ?? undefined,
-    dispatcher,
+    dispatcher: upstreamDispatcher,
   });
   const responseHeaders = new Headers();
   for (const [key, value] of Object.entries(answer.headers)) {

@@ -43,6 +43,8 @@ export interface McpDoorOptions extends SessionOptions {
   readonly healthMs?: number;
   /** Classifiers for code in arguments, per upstream; Airlock's own unless a caller passes others. */
   readonly classifiers?: CodeClassifiersFor;
+  /** `false` sends tool calls to HTTP upstreams through the SDK client (to compare with the door's own POST). */
+  readonly postToolCalls?: boolean;
 }
 
 function isMcpPath(url: string | undefined): boolean {
@@ -67,6 +69,7 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
           forwarding: (upstream) => runtime.metrics.forwarding('mcp', upstream),
           ...(options.retry ? { retry: options.retry } : {}),
           ...(options.healthMs ? { healthMs: options.healthMs } : {}),
+          ...(options.postToolCalls === false ? { postToolCalls: false } : {}),
         });
       // Serve as soon as every upstream has been tried once, or after startWaitMs: one slow
       // server must not keep Airlock (and its other doors) from starting.

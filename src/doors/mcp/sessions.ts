@@ -8,7 +8,7 @@ import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/req
 import { ErrorCode, isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { refusalFor } from '../../core/refusal.js';
 import type { Verdict } from '../../core/verdict.js';
-import { authenticate, type Authentication } from '../../identity/authenticate.js';
+import type { Authentication } from '../../identity/authenticate.js';
 import { bearerToken } from '../../server/decide-api.js';
 import type { McpInitializeParams } from '../../store/records.js';
 import { createAgentServer } from './agent-server.js';
@@ -41,6 +41,18 @@ export interface SessionOptions {
 
 /** A session's use is written to the store at most this often: enough for an idle timeout counted in minutes. */
 const TOUCH_EVERY_MS = 60_000;
+
+/** The caller as the SDK's server hands it to its handlers; only built for a request the SDK serves. */
+function authInfoOf(caller: Caller): AuthInfo {
+  const { token, authentication } = caller;
+  return {
+    token,
+    clientId: authentication.agent.name,
+    scopes: [...authentication.token.scopes],
+    expiresAt: Math.floor(Date.parse(authentication.token.expiresAt) / 1000),
+    extra: { caller },
+  };
+}
 
 /** The key a session is stored under: a store reader learns no id a client could present. */
 export function mcpSessionKey(sessionId: string): string {
@@ -85,7 +97,8 @@ export class AgentSessions {
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { runtime } = this.context;
     const presented = bearerToken(request.headers.authorization);
-    const authentication = await authenticate(runtime.store, presented, runtime.clock());
+    // The gate's own authentication: the tool call this request carries is then decided without a second one.
+    const authentication = await runtime.gate.authenticate(presented);
     if (!authentication.ok) {
       return refuse(response, 401, {
         kind: 'deny',
@@ -95,13 +108,6 @@ export class AgentSessions {
       });
     }
     const caller: Caller = { token: presented!, authentication };
-    const authInfo: AuthInfo = {
-      token: presented!,
-      clientId: authentication.agent.name,
-      scopes: [...authentication.token.scopes],
-      expiresAt: Math.floor(Date.parse(authentication.token.expiresAt) / 1000),
-      extra: { caller },
-    };
 
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
@@ -115,13 +121,13 @@ export class AgentSessions {
       if (!session || session.tokenId !== authentication.token.id) return jsonRpcError(response, 404, -32001, 'Session not found');
       this.used(session);
       if (this.directToolCalls && session.id !== undefined && directPost(request, this.maxBodyBytes))
-        return this.post(session, session.id, request, response, caller, authInfo);
-      return serve(this.context, session, request, response, authInfo);
+        return this.post(session, session.id, request, response, caller);
+      return serve(this.context, session, request, response, authInfoOf(caller));
     }
 
     if (request.method !== 'POST') return jsonRpcError(response, 400, -32000, 'Bad Request: no Mcp-Session-Id; send initialize first');
     if (authentication.agent.state !== 'active') return refuse(response, 403, notActive(authentication));
-    await this.open(request, response, authInfo, authentication);
+    await this.open(request, response, authInfoOf(caller), authentication);
   }
 
   private get maxBodyBytes(): number {
@@ -133,14 +139,7 @@ export class AgentSessions {
    * tools/call is answered by the door itself (direct.ts); anything else goes on to the SDK's
    * transport with the body already read.
    */
-  private async post(
-    session: Session,
-    sessionId: string,
-    request: IncomingMessage,
-    response: ServerResponse,
-    caller: Caller,
-    authInfo: AuthInfo,
-  ): Promise<void> {
+  private async post(session: Session, sessionId: string, request: IncomingMessage, response: ServerResponse, caller: Caller): Promise<void> {
     const text = await readBody(request, this.maxBodyBytes);
     let message: unknown;
     try {
@@ -149,7 +148,7 @@ export class AgentSessions {
       message = undefined;
     }
     const call = message === undefined ? undefined : plainToolCall(message);
-    if (message !== undefined && !call) return serve(this.context, session, request, response, authInfo, message);
+    if (message !== undefined && !call) return serve(this.context, session, request, response, authInfoOf(caller), message);
     // What is answered here from now on is the door's own answer, in the SDK's words where it has them.
     this.context.runtime.metrics.mcpRequest('direct');
     if (text === undefined) return jsonRpcError(response, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));

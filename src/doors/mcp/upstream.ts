@@ -22,6 +22,8 @@ import { resolveSecret, type Secret, type SecretRef } from '../../config/secret.
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
 import { credentialParts, type Redactor } from '../../redact/index.js';
 import { upstreamFetch } from './fetch.js';
+import type { Call } from './post.js';
+import { postToolCall, type UpstreamTarget } from './upstream-post.js';
 import { maskFromUpstream } from './mask.js';
 import type { Logger } from '../../server/log.js';
 
@@ -56,6 +58,8 @@ export interface ConnectionOptions {
   readonly redactor: Redactor;
   /** Starts timing one request to this server; the function it returns is called when the server answers (metrics.ts). */
   readonly forwarding?: (upstream: string) => () => void;
+  /** `false` sends tool calls to an HTTP server through the SDK client too (to compare the two paths). */
+  readonly postToolCalls?: boolean;
 }
 
 /** The upstream cannot take calls now; the message is safe to show the agent. */
@@ -73,7 +77,7 @@ export class UpstreamUnavailableError extends Error {
 type State =
   | { readonly kind: 'idle' }
   | { readonly kind: 'connecting' }
-  | { readonly kind: 'ready'; readonly client: Client; readonly catalog: UpstreamCatalog }
+  | { readonly kind: 'ready'; readonly client: Client; readonly catalog: UpstreamCatalog; readonly post: UpstreamTarget | undefined }
   | { readonly kind: 'down'; readonly problem: string }
   | { readonly kind: 'closed' };
 
@@ -142,8 +146,10 @@ export class UpstreamConnection {
 
   /** The server's result, with every credential Airlock holds masked (as are its errors). */
   async callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-    return this.masked((client) =>
-      client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: this.options.timeoutMs }),
+    return this.masked((client, post) =>
+      post
+        ? postToolCall(post, name, args, this.options.timeoutMs)
+        : client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout: this.options.timeoutMs }),
     ) as Promise<CallToolResult>;
   }
 
@@ -159,7 +165,7 @@ export class UpstreamConnection {
    * One request whose answer, or JSON-RPC error, comes from the server: both are masked here,
    * the one place every answer of this server passes, before the door reads them.
    */
-  private async masked<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  private async masked<T>(run: (client: Client, post: UpstreamTarget | undefined) => Promise<T>): Promise<T> {
     const answered = this.options.forwarding?.(this.name);
     try {
       const answer = await this.withClient(run);
@@ -178,11 +184,11 @@ export class UpstreamConnection {
    * 404 before doing anything, so that request alone is sent again on a fresh session; any
    * other failure is the caller's, and a connection failure also starts a reconnect.
    */
-  private async withClient<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  private async withClient<T>(run: (client: Client, post: UpstreamTarget | undefined) => Promise<T>): Promise<T> {
     const state = this.state;
     if (state.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" is not available (${this.problem})`, true);
     try {
-      return await run(state.client);
+      return await run(state.client, state.post);
     } catch (error) {
       if (error instanceof StreamableHTTPError && error.code === 404) {
         // The server is up but restarted: open a new session now.
@@ -190,7 +196,7 @@ export class UpstreamConnection {
         await this.connecting;
         const again = this.state;
         if (again.kind !== 'ready') throw new UpstreamUnavailableError(`the upstream MCP server "${this.name}" restarted and is not available yet`, true);
-        return run(again.client);
+        return run(again.client, again.post);
       }
       if (isConnectionFailure(error)) {
         this.lost(this.generation, 'a request could not reach it');
@@ -214,8 +220,9 @@ export class UpstreamConnection {
 
   private async attemptConnection(generation: number): Promise<void> {
     let transport: Transport;
+    let headers: Record<string, string> | undefined;
     try {
-      transport = this.createTransport();
+      ({ transport, headers } = this.createTransport());
     } catch (error) {
       // A missing secret: the upstream stays down (its calls refused) and is retried, since
       // a mounted secret file may appear later.
@@ -223,7 +230,14 @@ export class UpstreamConnection {
       return;
     }
     const client = new Client({ name: 'airlock', version: AIRLOCK_VERSION }, { capabilities: {} });
-    client.onclose = () => this.lost(generation, 'the connection closed');
+    const inFlight = new Set<Call>();
+    let closed = false;
+    client.onclose = () => {
+      closed = true;
+      for (const call of inFlight) call.abort();
+      inFlight.clear();
+      this.lost(generation, 'the connection closed');
+    };
     client.onerror = (error) => this.options.log.debug({ upstream: this.name, err: this.redact(error.message) }, 'MCP upstream transport error');
     try {
       await client.connect(transport, { timeout: this.options.timeoutMs });
@@ -236,7 +250,19 @@ export class UpstreamConnection {
       client.setNotificationHandler(ToolListChangedNotificationSchema, refresh);
       client.setNotificationHandler(ResourceListChangedNotificationSchema, refresh);
       client.setNotificationHandler(PromptListChangedNotificationSchema, refresh);
-      this.state = { kind: 'ready', client, catalog };
+      // Tool calls to an HTTP server are POSTed by the door on the client's session (upstream-post.ts).
+      const post =
+        this.options.postToolCalls !== false && transport instanceof StreamableHTTPClientTransport && headers && this.config.transport.type === 'http'
+          ? {
+              url: new URL(this.config.transport.url),
+              headers,
+              transport,
+              inFlight,
+              closed: () => closed,
+              notify: (message: Parameters<UpstreamTarget['notify']>[0]) => client.notification(message),
+            }
+          : undefined;
+      this.state = { kind: 'ready', client, catalog, post };
       this.readySince = Date.now();
       this.startHealthChecks(generation, client);
       this.options.log.info({ upstream: this.name, tools: catalog.tools.length }, 'MCP upstream connected');
@@ -265,7 +291,7 @@ export class UpstreamConnection {
     return Object.freeze(maskFromUpstream(this.options.redactor, await listCatalog(client, this.options.timeoutMs)));
   }
 
-  private createTransport(): Transport {
+  private createTransport(): { transport: Transport; headers?: Record<string, string> } {
     const { transport } = this.config;
     const secrets: Secret[] = [];
     const plainValueOf = (value: string | SecretRef): string => {
@@ -287,23 +313,24 @@ export class UpstreamConnection {
       stdio.stderr?.on('data', (chunk: Buffer) => {
         this.options.log.debug({ upstream: this.name, stderr: this.redact(chunk.toString('utf8').slice(0, 2_000)) }, 'MCP upstream stderr');
       });
-      return stdio;
+      return { transport: stdio };
     }
     const headers = Object.fromEntries(Object.entries(transport.headers).map(([key, value]) => [key, plainValueOf(value)]));
     this.learn(secrets);
-    return new StreamableHTTPClientTransport(new URL(transport.url), {
+    const http = new StreamableHTTPClientTransport(new URL(transport.url), {
       requestInit: { headers },
       fetch: upstreamFetch,
       // Reconnection is ours: one policy for stdio and HTTP, with the tools withdrawn meanwhile.
       reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 0 },
     });
+    return { transport: http, headers };
   }
 
   private async refresh(generation: number, client: Client): Promise<void> {
     try {
       const catalog = await this.listMasked(client);
       if (generation !== this.generation || this.state.kind !== 'ready') return;
-      this.state = { kind: 'ready', client, catalog };
+      this.state = { kind: 'ready', client, catalog, post: this.state.post };
       this.options.onChange();
     } catch (error) {
       this.options.log.warn({ upstream: this.name, err: this.redact((error as Error).message) }, 'MCP upstream lists could not be read');
