@@ -19,5 +19,8 @@ describe('readEvents', () => {
 
   it('skips events of other types, and an event the stream ends in the middle of', async () => {
     expect(await eventsOf(['event: ping\ndata: x\n\ndata: kept\n\ndata: cut off'])).toEqual(['kept']);
+    // One line ending is not the empty line that ends an event, whichever it is.
+    expect(await eventsOf(['data: kept\n\ndata: cut off\n'])).toEqual(['kept']);
+    expect(await eventsOf(['data: kept\r\rdata: cut off\r'])).toEqual(['kept']);
   });
 });
