@@ -38,6 +38,17 @@ db.pragma('wal_autocheckpoint = 0');
 const appender = createAppender(db, init.checkpoint);
 const syncWal = walSyncer(init.path);
 const checkpointer = startStoreThread('audit-checkpointer', { path: init.path } satisfies CheckpointerInit);
+// Should the checkpointer fail, this thread checkpoints in its place, as it did before there was
+// one: later than a commit would like, but the log must not grow without end.
+checkpointer.once('error', () => {
+  setInterval(() => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // The next one catches up.
+    }
+  }, 1000).unref();
+});
 
 /** A committed write waiting for a sync: answered once a sync that began after seq was committed is done. */
 interface AwaitingSync {
@@ -148,10 +159,12 @@ async function close(): Promise<void> {
     await syncing;
   }
   clearTimeout(syncTimer);
-  await new Promise<void>((resolve) => {
-    checkpointer.once('exit', () => resolve());
-    checkpointer.postMessage('close');
-  });
+  if (checkpointer.threadId >= 0) {
+    await new Promise<void>((resolve) => {
+      checkpointer.once('exit', () => resolve());
+      checkpointer.postMessage('close');
+    });
+  }
   db.close();
   parentPort!.close();
 }
