@@ -56,9 +56,6 @@ interface Tracked {
 /** Audit records after which an agent's refusals start counting afresh (see activity.refusalsSince). */
 const STATE_CHANGES = new Set(['agent.suspended', 'agent.resumed', 'stop.agent', 'agent.added']);
 
-/** Cap on decisions read back to seed the burst window; beyond it the count is surely a burst. */
-const SEED_LIMIT = 100_000;
-
 export class BehaviourMonitor implements GateExtensions {
   private readonly tracked = new Map<string, Tracked>();
   private readonly loading = new Map<string, Promise<Tracked>>();
@@ -320,9 +317,10 @@ export class BehaviourMonitor implements GateExtensions {
     const { store, clock } = this.options;
     const now = clock().getTime();
     const { burst, refusals } = this.settings;
-    const [baseline, times, events] = await Promise.all([
+    const slices = new WindowCounter(burst.window).slicesBetween(now - burst.window, now + 1);
+    const [baseline, counts, events] = await Promise.all([
       store.baselines.get(agent),
-      store.activity.decisionsSince(agent, new Date(now - burst.window).toISOString(), SEED_LIMIT),
+      countsBySlice(store.activity, agent, slices),
       store.activity.refusalsSince(agent, new Date(now - refusals.window).toISOString()),
     ]);
     let tracked = this.tracked.get(agent);
@@ -334,7 +332,7 @@ export class BehaviourMonitor implements GateExtensions {
     if (tracked.pending.length === 0 && tracked.unapplied.length === 0) {
       tracked.baseline = baseline;
       tracked.recent.clear();
-      for (const at of times) tracked.recent.add(Date.parse(at));
+      for (const { start, count } of counts) if (count > 0) tracked.recent.add(start, count);
       tracked.refusals = events.filter((e) => isBreakerEvent(e.verdict, e.code));
     }
     tracked.loadedAt = performance.now();
@@ -385,4 +383,18 @@ function refusalOf(record: AuditRecord): RefusalEvent {
     token: record.token,
     holdId: record.holdId,
   };
+}
+
+/**
+ * The agent's decisions counted slice by slice of its burst window, the doors served between
+ * slices: a busy agent has a hundred thousand decisions in the window, and reading them back
+ * as rows held every request in flight for tens of milliseconds each 30 s.
+ */
+async function countsBySlice(activity: Store['activity'], agent: string, slices: readonly [number, number][]): Promise<{ start: number; count: number }[]> {
+  const counts: { start: number; count: number }[] = [];
+  for (const [start, end] of slices) {
+    counts.push({ start, count: await activity.countDecisions(agent, new Date(start).toISOString(), new Date(end).toISOString()) });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return counts;
 }

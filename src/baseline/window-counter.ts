@@ -26,6 +26,20 @@ export class WindowCounter {
     return total;
   }
 
+  /**
+   * The slices that cover `from` to `to`, each as the time range [start, end) of the events
+   * that `add` files under it; the first starts at `from`, the last ends at `to`.
+   */
+  slicesBetween(from: number, to: number): [number, number][] {
+    const ranges: [number, number][] = [];
+    for (let start = from; start < to; ) {
+      const end = Math.min(to, (Math.floor(start / this.slice) + 1) * this.slice);
+      ranges.push([start, end]);
+      start = end;
+    }
+    return ranges;
+  }
+
   clear(): void {
     this.slices.clear();
   }

@@ -236,8 +236,8 @@ export interface ActivityRepository {
    * that ran are allowed decisions and held operations Airlock ran itself (`hold.running`).
    */
   nthAllowedSince(agent: string, operationClass: OperationClass, since: string, n: number): Promise<string | undefined>;
-  /** When the agent's decisions (any verdict) after `since` were made, oldest first, at most `limit`. */
-  decisionsSince(agent: string, since: string, limit: number): Promise<string[]>;
+  /** How many decisions (any verdict) the agent had from `from` (included) to `to` (excluded). */
+  countDecisions(agent: string, from: string, to: string): Promise<number>;
   /**
    * The agent's refused or held decisions after `since` that came after it was last added,
    * suspended, stopped or resumed, oldest first.

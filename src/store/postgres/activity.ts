@@ -24,11 +24,13 @@ export function postgresActivity(pool: PostgresPool): ActivityRepository {
       ).rows[0];
       return row?.at;
     },
-    async decisionsSince(agent, since, limit) {
-      const rows = (
-        await pool.query<{ at: string }>(`SELECT at FROM audit WHERE type = 'decision' AND agent = $1 AND at > $2 ORDER BY at LIMIT $3`, [agent, since, limit])
-      ).rows;
-      return rows.map((row) => row.at);
+    async countDecisions(agent, from, to) {
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit WHERE type = 'decision' AND agent = $1 AND at >= $2 AND at < $3`, [
+        agent,
+        from,
+        to,
+      ]);
+      return Number(rows[0]?.n ?? 0);
     },
     async refusalsSince(agent, since) {
       // A hold that a human approved (or that ran) is not a refusal.

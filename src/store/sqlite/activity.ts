@@ -13,9 +13,6 @@ interface RefusalRow {
   holdId: string | null;
 }
 
-/** Decisions read back in one go by decisionsSince: a few milliseconds of the event loop. */
-const DECISIONS_PAGE = 2_000;
-
 /** Reads the audit table through the indexes of migration 003-baseline. */
 export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
   // One row, however large the budget: the index walk stops at the n-th entry.
@@ -25,11 +22,9 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
         AND agent = ? AND class = ? AND at > ?
       ORDER BY at DESC LIMIT 1 OFFSET ?`,
   );
-  const decisions = db
-    .prepare<[string, string, number], string>(`SELECT at FROM audit WHERE type = 'decision' AND agent = ? AND at > ? ORDER BY at LIMIT ?`)
-    .pluck();
-  const decisionsFrom = db
-    .prepare<[string, string, number], string>(`SELECT at FROM audit WHERE type = 'decision' AND agent = ? AND at >= ? ORDER BY at LIMIT ?`)
+  // A count, not the rows: the index walk of a busy agent's slice stays inside SQLite.
+  const decisionCount = db
+    .prepare<[string, string, string], number>(`SELECT count(*) FROM audit WHERE type = 'decision' AND agent = ? AND at >= ? AND at < ?`)
     .pluck();
   const lastStateChange = db.prepare<[string], { seq: number | null }>(
     `SELECT max(seq) AS seq FROM audit WHERE agent = ? AND type IN ('agent.suspended', 'agent.resumed', 'stop.agent', 'agent.added')`,
@@ -49,26 +44,8 @@ export function sqliteActivity(db: SqliteDatabase): ActivityRepository {
       if (n < 1) throw new RangeError('n counts from 1');
       return nthAllowed.get(agent, operationClass, since, n - 1)?.at;
     },
-    async decisionsSince(agent, since, limit) {
-      // A page at a time, the doors served between pages: an agent deciding thousands of times a
-      // second has a hundred thousand decisions in its burst window, and one read of them all
-      // held the event loop for 150 ms. A page goes on from the last time read, past the rows
-      // of that very time already read (the index returns ties in the same order each time).
-      const found: string[] = [];
-      let page = decisions.all(agent, since, Math.min(DECISIONS_PAGE, limit));
-      let asked = Math.min(DECISIONS_PAGE, limit);
-      let skip = 0;
-      for (;;) {
-        const fresh = skip > 0 ? page.slice(skip) : page;
-        found.push(...fresh);
-        if (page.length < asked || found.length >= limit) return found;
-        const last = found[found.length - 1]!;
-        skip = 0;
-        for (let i = found.length - 1; i >= 0 && found[i] === last; i--) skip++;
-        await new Promise((resolve) => setImmediate(resolve));
-        asked = Math.min(DECISIONS_PAGE, limit - found.length) + skip;
-        page = decisionsFrom.all(agent, last, asked);
-      }
+    async countDecisions(agent, from, to) {
+      return decisionCount.get(agent, from, to) ?? 0;
     },
     async refusalsSince(agent, since) {
       const after = lastStateChange.get(agent)?.seq ?? 0;
