@@ -21,7 +21,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, chownSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +29,7 @@ import pg from 'pg';
 import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
 import { summarizeProfile, type Profile } from './profile-summary.js';
+import { exec, freePort, PG, VARIED } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,17 +46,6 @@ const { values: args } = parseArgs({
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const CLIENTS = args.clients!.split(',').map(Number);
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
-const VARIED = `\\set aid random(1, 100000 * :scale)
-\\set bid random(1, :scale)
-\\set tid random(1, 10 * :scale)
-\\set delta random(-5000, 5000)
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-SELECT bbalance FROM pgbench_branches WHERE bid = :bid;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT tid, tbalance FROM pgbench_tellers WHERE tid = :tid;
-INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
-`;
 const STATEMENTS = args.script === 'varied' ? 5 : 1;
 let scriptArgs: string[] = ['-S'];
 const HERE = resolve(import.meta.dirname, '../..');
@@ -278,27 +267,6 @@ function mainThreadCpuUs(): { user: number; system: number } | undefined {
   } catch {
     return undefined;
   }
-}
-
-function exec(command: string, argv: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}:\n${out}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 await main();

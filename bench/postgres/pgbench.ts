@@ -18,7 +18,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +33,7 @@ import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
 import { loopDelayEnv, monitorOwnLoop, readGroupLoopDelay, workerPids, type LoopDelay } from '../support/loop-delay.js';
 import { startAirlockProcess } from '../../test/support/airlock.js';
+import { exec, freePort, PG, VARIED } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,19 +53,7 @@ const GROUPS = args
   .workers!.split(',')
   .map(Number)
   .filter((n) => n > 1);
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 
-/** Reads and writes, different statements: what an application's traffic looks like more than -S. */
-const VARIED = `\\set aid random(1, 100000 * :scale)
-\\set bid random(1, :scale)
-\\set tid random(1, 10 * :scale)
-\\set delta random(-5000, 5000)
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-SELECT bbalance FROM pgbench_branches WHERE bid = :bid;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT tid, tbalance FROM pgbench_tellers WHERE tid = :tid;
-INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
-`;
 const MODES = [
   { name: '-S', statements: 1 },
   { name: 'varied', statements: 5 },
@@ -285,17 +273,6 @@ async function pgbench(url: string, clients: number, script: readonly string[]):
   return { tps, latencyMs };
 }
 
-function exec(command: string, argv: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}:\n${out}`))));
-  });
-}
-
 function userIds(name: string): { uid: number; gid: number } {
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
@@ -303,16 +280,6 @@ function userIds(name: string): { uid: number; gid: number } {
   if (!line) throw new Error(`no user ${name} to run pgbouncer as`);
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number): Promise<void> {
