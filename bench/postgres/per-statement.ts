@@ -17,9 +17,9 @@
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), pgbench and pgbouncer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, chownSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,7 +29,7 @@ import pg from 'pg';
 import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
 import { summarizeProfile, type Profile } from './profile-summary.js';
-import { exec, freePort, PG, VARIED } from './workload.js';
+import { exec, PG, startPgBouncer, VARIED } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     airlocks.push(mine);
     const other = args.against ? await startFrom(resolve(args.against), dir, database) : undefined;
     if (other) airlocks.push(other);
-    const bouncerPort = await startBouncer(dir, database, Math.max(...CLIENTS) + 4).then(({ port, child }) => {
+    const bouncerPort = await startPgBouncer({ dir, database, pool: Math.max(...CLIENTS) + 4 }).then(({ port, child }) => {
       bouncer = child;
       return port;
     });
@@ -212,49 +212,6 @@ async function pgbench(url: string, clients: number): Promise<{ tps: number; lat
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps) || !transactions) throw new Error(`pgbench printed no TPS:\n${out}`);
   return { tps, latencyMs, transactions };
-}
-
-async function startBouncer(dir: string, database: string, pool: number): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  writeFileSync(join(dir, 'userlist.txt'), `"${PG.user}" ""\n`);
-  writeFileSync(
-    join(dir, 'pgbouncer.ini'),
-    [
-      '[databases]',
-      `bench = host=${PG.host} port=${PG.port} dbname=${database} user=${PG.user}`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      'unix_socket_dir =',
-      'auth_type = trust',
-      `auth_file = ${join(dir, 'userlist.txt')}`,
-      'pool_mode = session',
-      `default_pool_size = ${pool}`,
-      'max_client_conn = 200',
-      `logfile = ${join(dir, 'pgbouncer.log')}`,
-      '',
-    ].join('\n'),
-  );
-  // PgBouncer will not run as root: in a container, hand it the files and run it as postgres.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const line = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('postgres:'));
-    const [, , uid, gid] = line!.split(':');
-    for (const file of ['', 'pgbouncer.ini', 'userlist.txt']) chownSync(join(dir, file), Number(uid), Number(gid));
-  }
-  const child = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: PG.user, database: 'bench' });
-    const ok = await client.connect().then(
-      () => client.end().then(() => true),
-      () => false,
-    );
-    if (ok) return { port, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`pgbouncer did not start on port ${port}`);
 }
 
 /** This thread's user and system CPU, from the kernel's per-thread count (Linux), in µs. */

@@ -15,9 +15,9 @@
  * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), pgbench, and pgbouncer (Debian's
  * package). Prints TPS and latency per target, and ratios against direct access.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ import { machine, median, printTable } from '../stats.js';
 import { machineLoad } from '../support/load.js';
 import { loopDelayEnv, monitorOwnLoop, readGroupLoopDelay, workerPids, type LoopDelay } from '../support/loop-delay.js';
 import { startAirlockProcess } from '../../test/support/airlock.js';
-import { exec, freePort, PG, VARIED } from './workload.js';
+import { exec, PG, startPgBouncer, VARIED } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,40 +105,9 @@ async function main(): Promise<void> {
     const door = airlock.addresses.postgres!;
     const certDir = join(config.dataDir, 'postgres-tls');
 
-    const bouncerPort = await freePort();
-    writeFileSync(join(dir, 'userlist.txt'), `"${PG.user}" ""\n`);
-    writeFileSync(
-      join(dir, 'pgbouncer.ini'),
-      [
-        '[databases]',
-        `bench = host=${PG.host} port=${PG.port} dbname=${database} user=${PG.user}`,
-        '[pgbouncer]',
-        `listen_addr = 127.0.0.1`,
-        `listen_port = ${bouncerPort}`,
-        `unix_socket_dir =`,
-        `auth_type = trust`,
-        `auth_file = ${join(dir, 'userlist.txt')}`,
-        `pool_mode = session`,
-        `default_pool_size = ${Math.max(...CLIENTS) + 4}`,
-        `max_client_conn = 200`,
-        `client_tls_sslmode = allow`,
-        `client_tls_cert_file = ${join(process.getuid?.() === 0 ? dir : certDir, 'cert.pem')}`,
-        `client_tls_key_file = ${join(process.getuid?.() === 0 ? dir : certDir, 'key.pem')}`,
-        `logfile = ${join(dir, 'pgbouncer.log')}`,
-        `pidfile = ${join(dir, 'pgbouncer.pid')}`,
-        '',
-      ].join('\n'),
-    );
-    // PgBouncer will not run as root: in a container, hand it the files and run it as postgres.
-    const asRoot = process.getuid?.() === 0;
-    if (asRoot) {
-      const { uid, gid } = userIds('postgres');
-      copyFileSync(join(certDir, 'cert.pem'), join(dir, 'cert.pem'));
-      copyFileSync(join(certDir, 'key.pem'), join(dir, 'key.pem'));
-      for (const file of ['', 'pgbouncer.ini', 'userlist.txt', 'cert.pem', 'key.pem']) chownSync(join(dir, file), uid, gid);
-    }
-    bouncer = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await waitForPort(bouncerPort);
+    const started = await startPgBouncer({ dir, database, pool: Math.max(...CLIENTS) + 4, tls: certDir });
+    bouncer = started.child;
+    const bouncerPort = started.port;
 
     const auth = `bench-bot:${encodeURIComponent(token)}`;
     const grouped: Target[] = [];
@@ -271,30 +240,6 @@ async function pgbench(url: string, clients: number, script: readonly string[]):
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) throw new Error(`pgbench printed no TPS:\n${out}`);
   return { tps, latencyMs };
-}
-
-function userIds(name: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  if (!line) throw new Error(`no user ${name} to run pgbouncer as`);
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const client = new pg.Client({ host: '127.0.0.1', port, user: PG.user, database: 'bench' });
-      client.connect().then(
-        () => client.end().then(() => resolve(true)),
-        () => resolve(false),
-      );
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`pgbouncer did not start on port ${port}`);
 }
 
 await main();
