@@ -7,7 +7,7 @@
  * checkpoints by itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from './database.js';
+import { checkpointPassively, openDatabase } from './database.js';
 
 export interface CheckpointerInit {
   readonly path: string;
@@ -18,14 +18,7 @@ const CHECKPOINT_EVERY_MS = 1000;
 const db = openDatabase((workerData as CheckpointerInit).path);
 db.pragma('wal_autocheckpoint = 0');
 
-function checkpoint(): void {
-  try {
-    // PASSIVE: copies what no reader still needs, and never waits for anyone.
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // The next one catches up; a checkpoint loses nothing by being late.
-  }
-}
+const checkpoint = () => checkpointPassively(db);
 
 const timer = setInterval(checkpoint, CHECKPOINT_EVERY_MS);
 

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { PreparedEntry } from '../../audit/chain.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
 import type { CheckpointerInit } from './audit-checkpointer.js';
-import { openDatabase } from './database.js';
+import { checkpointPassively, openDatabase } from './database.js';
 import { startStoreThread } from './thread.js';
 import { walSyncer } from './wal-sync.js';
 
@@ -40,15 +40,7 @@ const syncWal = walSyncer(init.path);
 const checkpointer = startStoreThread('audit-checkpointer', { path: init.path } satisfies CheckpointerInit);
 // Should the checkpointer fail, this thread checkpoints in its place, as it did before there was
 // one: later than a commit would like, but the log must not grow without end.
-checkpointer.once('error', () => {
-  setInterval(() => {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // The next one catches up.
-    }
-  }, 1000).unref();
-});
+checkpointer.once('error', () => setInterval(() => checkpointPassively(db), 1000).unref());
 
 /** A committed write waiting for a sync: answered once a sync that began after seq was committed is done. */
 interface AwaitingSync {

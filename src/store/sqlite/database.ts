@@ -39,3 +39,15 @@ export function migrate(db: SqliteDatabase, migrations: readonly { readonly id: 
     }).immediate();
   }
 }
+
+/**
+ * Copies into the database file what of the WAL no reader still needs; never waits for a reader
+ * or a writer. A failure loses nothing: the next one catches up.
+ */
+export function checkpointPassively(db: SqliteDatabase): void {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Late is harmless: the WAL only grows until the next one.
+  }
+}
