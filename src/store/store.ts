@@ -221,7 +221,8 @@ export interface BaselineRepository {
   /**
    * Read-modify-write in one step: `change` gets the stored baseline (undefined when there is
    * none) and returns the new one, which is stored and returned. Several processes learning
-   * about the same agent each replay their own observations onto whatever is stored.
+   * about the same agent each replay their own observations onto whatever is stored. `change`
+   * must be pure: it may run more than once, on what another process stored meanwhile.
    */
   update(agent: string, at: string, change: (current: Baseline | undefined) => Baseline): Promise<Baseline>;
   /** Forgets what the agent normally does (it learns again, with a new warm-up). */

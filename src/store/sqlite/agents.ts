@@ -2,9 +2,10 @@ import type { AgentRecord } from '../records.js';
 import { StoreConflictError, type AgentRepository } from '../store.js';
 import { toAgent, type AgentRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 import type { EpochCache } from './epoch-cache.js';
 
-export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentRepository {
+export function sqliteAgents(db: SqliteDatabase, cache: EpochCache, write: Write): AgentRepository {
   const cached = cache.of<AgentRecord | undefined>();
   const select = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE name = ?');
   const selectAll = db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY name');
@@ -18,7 +19,7 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
   return {
     async add(agent, at) {
       try {
-        insert.run(agent.name, agent.description ?? null, at);
+        await write(() => insert.run(agent.name, agent.description ?? null, at));
         cache.changed();
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -38,19 +39,19 @@ export function sqliteAgents(db: SqliteDatabase, cache: EpochCache): AgentReposi
       return selectAll.all().map(toAgent);
     },
     async setState(name, state, reason) {
-      const changes = updateState.run(state, reason ?? null, name).changes;
+      const { changes } = await write(() => updateState.run(state, reason ?? null, name));
       cache.changed();
       if (changes === 0) return undefined;
       return toAgent(select.get(name)!);
     },
     async setObserve(name, until) {
-      const changes = updateObserve.run(until ?? null, name).changes;
+      const { changes } = await write(() => updateObserve.run(until ?? null, name));
       cache.changed();
       if (changes === 0) return undefined;
       return toAgent(select.get(name)!);
     },
     async remove(name, at) {
-      const removed = remove.immediate(name, at);
+      const removed = await write(() => remove.immediate(name, at));
       cache.changed();
       return removed;
     },

@@ -1,15 +1,16 @@
 import type { ApiKeyRepository } from '../store.js';
 import { toApiKey, type ApiKeyRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteApiKeys(db: SqliteDatabase): ApiKeyRepository {
+export function sqliteApiKeys(db: SqliteDatabase, write: Write): ApiKeyRepository {
   const select = db.prepare<[string], ApiKeyRow>('SELECT * FROM operator_api_keys WHERE id = ?');
   const insert = db.prepare('INSERT INTO operator_api_keys (id, operator, hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
   const revoke = db.prepare('UPDATE operator_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const used = db.prepare('UPDATE operator_api_keys SET used_at = ? WHERE id = ?');
   return {
     async insert(key) {
-      insert.run(key.id, key.operator, key.hash, key.label ?? null, key.createdAt, key.expiresAt ?? null);
+      await write(() => insert.run(key.id, key.operator, key.hash, key.label ?? null, key.createdAt, key.expiresAt ?? null));
     },
     async get(id) {
       const row = select.get(id);
@@ -30,12 +31,12 @@ export function sqliteApiKeys(db: SqliteDatabase): ApiKeyRepository {
         .map(toApiKey);
     },
     async revoke(id, at) {
-      revoke.run(at, id);
+      await write(() => revoke.run(at, id));
       const row = select.get(id);
       return row ? toApiKey(row) : undefined;
     },
     async markUsed(id, at) {
-      used.run(at, id);
+      await write(() => used.run(at, id));
     },
   };
 }

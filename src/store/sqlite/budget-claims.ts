@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BudgetClaimRepository, BudgetClaimRequest } from '../store.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteBudgetClaims(db: SqliteDatabase): BudgetClaimRepository {
+export function sqliteBudgetClaims(db: SqliteDatabase, write: Write): BudgetClaimRepository {
   // At most `limit` rows are read however large the budget: the walk stops there.
   const ran = db.prepare<[string, string, string, number], { n: number }>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM audit
@@ -24,9 +25,9 @@ export function sqliteBudgetClaims(db: SqliteDatabase): BudgetClaimRepository {
   });
   return {
     // IMMEDIATE: the count and the insert under the write lock, so two processes cannot both take the last unit.
-    claim: async (request) => claim.immediate(request),
+    claim: (request) => write(() => claim.immediate(request)),
     async release(id) {
-      release.run(id);
+      await write(() => release.run(id));
     },
   };
 }

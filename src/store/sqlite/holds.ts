@@ -3,8 +3,9 @@ import type { ApprovalOutcome, HoldRepository } from '../store.js';
 import { applyApproval } from '../hold-approval.js';
 import { holdUpdateValues, holdValues, toHold, type HoldRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteHolds(db: SqliteDatabase): HoldRepository {
+export function sqliteHolds(db: SqliteDatabase, write: Write): HoldRepository {
   const select = db.prepare<[string], HoldRow>('SELECT body FROM holds WHERE id = ?');
   const insert = db.prepare('INSERT INTO holds (id, status, agent, created_at, expires_at, run_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const update = db.prepare('UPDATE holds SET status = ?, expires_at = ?, run_at = ?, body = ? WHERE id = ?');
@@ -25,7 +26,7 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
   });
   return {
     async insert(hold) {
-      insert.run(...holdValues(hold));
+      await write(() => insert.run(...holdValues(hold)));
     },
     async get(id) {
       const row = select.get(id);
@@ -60,10 +61,10 @@ export function sqliteHolds(db: SqliteDatabase): HoldRepository {
     },
     async transition(id, from, to, patch = {}) {
       // IMMEDIATE takes the write lock before reading, so two processes cannot both win.
-      return transition.immediate(id, from, to, patch);
+      return write(() => transition.immediate(id, from, to, patch));
     },
     async addApproval(id, approval) {
-      return addApproval.immediate(id, approval);
+      return write(() => addApproval.immediate(id, approval));
     },
   };
 }

@@ -8,6 +8,7 @@ import type { CheckpointSettings } from './audit-append.js';
 import { sqliteControl } from './control.js';
 import { migrate, openDatabase } from './database.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { writesThatYield } from './writes.js';
 import { EpochCache } from './epoch-cache.js';
 import { sqliteHolds } from './holds.js';
 import { sqliteNotifications } from './notifications.js';
@@ -42,6 +43,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ? { ...own, appendBatch: (entries: readonly TimedAuditEntry[], o?: { sync?: boolean }) => shared.append(entries, o?.sync ?? true), close: shared.close }
     : own;
   const cache = new EpochCache(db);
+  const write = writesThatYield(db);
   if (options.writerThread) {
     // The request path's connection does not wait for its own syncs: whatever it commits (a hold,
     // an approval, a baseline) is followed by an audit record, whose synced commit on the writer
@@ -51,20 +53,20 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
   return {
     db,
-    agents: sqliteAgents(db, cache),
-    tokens: sqliteTokens(db, cache),
-    control: sqliteControl(db, cache),
-    holds: sqliteHolds(db),
-    operators: sqliteOperators(db),
-    failedAttempts: sqliteFailedAttempts(db),
-    notifications: sqliteNotifications(db),
+    agents: sqliteAgents(db, cache, write),
+    tokens: sqliteTokens(db, cache, write),
+    control: sqliteControl(db, cache, write),
+    holds: sqliteHolds(db, write),
+    operators: sqliteOperators(db, write),
+    failedAttempts: sqliteFailedAttempts(db, write),
+    notifications: sqliteNotifications(db, write),
     audit,
-    sessions: sqliteSessions(db),
-    apiKeys: sqliteApiKeys(db),
-    mcpSessions: sqliteMcpSessions(db),
-    baselines: sqliteBaselines(db),
+    sessions: sqliteSessions(db, write),
+    apiKeys: sqliteApiKeys(db, write),
+    mcpSessions: sqliteMcpSessions(db, write),
+    baselines: sqliteBaselines(db, write),
     activity: sqliteActivity(db),
-    budgetClaims: sqliteBudgetClaims(db),
+    budgetClaims: sqliteBudgetClaims(db, write),
     location: options.path,
     async health() {
       try {

@@ -1,8 +1,9 @@
 import type { McpSessionRepository } from '../store.js';
 import { mcpSessionValues, toMcpSession, type McpSessionRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
+export function sqliteMcpSessions(db: SqliteDatabase, write: Write): McpSessionRepository {
   const insert = db.prepare('INSERT INTO mcp_sessions (id, token_id, agent, initialize, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)');
   const select = db.prepare<[string], McpSessionRow>('SELECT * FROM mcp_sessions WHERE id = ?');
   const touch = db.prepare('UPDATE mcp_sessions SET seen_at = ? WHERE id = ? AND seen_at < ?');
@@ -16,20 +17,20 @@ export function sqliteMcpSessions(db: SqliteDatabase): McpSessionRepository {
   });
   return {
     async insert(session) {
-      insert.run(...mcpSessionValues(session));
+      await write(() => insert.run(...mcpSessionValues(session)));
     },
     async get(id) {
       const row = select.get(id);
       return row ? toMcpSession(row) : undefined;
     },
     async touch(id, at) {
-      touch.run(at, id, at);
+      await write(() => touch.run(at, id, at));
     },
     async remove(id) {
-      remove.run(id);
+      await write(() => remove.run(id));
     },
     async prune(before, tokenIds = []) {
-      return prune(before, tokenIds);
+      return write(() => prune.immediate(before, tokenIds));
     },
   };
 }

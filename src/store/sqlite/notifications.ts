@@ -1,8 +1,9 @@
 import type { NotificationRepository } from '../store.js';
 import { toDelivery, type DeliveryRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteNotifications(db: SqliteDatabase): NotificationRepository {
+export function sqliteNotifications(db: SqliteDatabase, write: Write): NotificationRepository {
   const insert = db.prepare(
     `INSERT INTO deliveries (key, webhook, event, hold_id, audit_seq, status, next_attempt_at, created_at, payload)
      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -25,16 +26,16 @@ export function sqliteNotifications(db: SqliteDatabase): NotificationRepository 
   const advance = db.prepare('INSERT INTO notifier_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = max(seq, excluded.seq)');
   return {
     async enqueue(d) {
-      return insert.run(d.key, d.webhook, d.event, d.holdId ?? null, d.auditSeq, d.createdAt, d.createdAt, d.payload).changes > 0;
+      return (await write(() => insert.run(d.key, d.webhook, d.event, d.holdId ?? null, d.auditSeq, d.createdAt, d.createdAt, d.payload))).changes > 0;
     },
     async claimDue(now, leaseUntil, limit) {
-      return claim.immediate(now, leaseUntil, limit);
+      return write(() => claim.immediate(now, leaseUntil, limit));
     },
     async delivered(id, at, attempts) {
-      delivered.run(at, attempts, id);
+      await write(() => delivered.run(at, attempts, id));
     },
     async attemptFailed(id, attempts, error, status, nextAttemptAt) {
-      failed.run(status, attempts, error, nextAttemptAt, id);
+      await write(() => failed.run(status, attempts, error, nextAttemptAt, id));
     },
     async list(filter = {}) {
       const where: string[] = [];
@@ -58,7 +59,7 @@ export function sqliteNotifications(db: SqliteDatabase): NotificationRepository 
       return selectCursor.get()?.seq;
     },
     async advanceCursor(seq) {
-      advance.run(seq);
+      await write(() => advance.run(seq));
     },
   };
 }

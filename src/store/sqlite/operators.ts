@@ -1,8 +1,9 @@
 import { StoreConflictError, type FailedAttemptRepository, type OperatorRepository } from '../store.js';
 import { toOperator, type OperatorRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
+export function sqliteOperators(db: SqliteDatabase, write: Write): OperatorRepository {
   const select = db.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE name = ?');
   const selectAll = db.prepare<[], OperatorRow>('SELECT * FROM operators ORDER BY name');
   const insert = db.prepare('INSERT INTO operators (name, created_at, totp_secret, password_hash) VALUES (?, ?, ?, ?)');
@@ -17,7 +18,7 @@ export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
   return {
     async add(operator) {
       try {
-        insert.run(operator.name, operator.createdAt, operator.totpSecretSealed, operator.passwordHash ?? null);
+        await write(() => insert.run(operator.name, operator.createdAt, operator.totpSecretSealed, operator.passwordHash ?? null));
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new StoreConflictError(`an operator named "${operator.name}" is already enrolled (remove it first to enrol again)`);
@@ -33,24 +34,24 @@ export function sqliteOperators(db: SqliteDatabase): OperatorRepository {
       return selectAll.all().map(toOperator);
     },
     async remove(name) {
-      return remove.immediate(name);
+      return write(() => remove.immediate(name));
     },
     async setPasswordHash(name, hash) {
-      return setPassword.run(hash ?? null, name).changes > 0;
+      return (await write(() => setPassword.run(hash ?? null, name))).changes > 0;
     },
     async useCode(name, step, at) {
-      return useCode.run(name, step, at).changes > 0;
+      return (await write(() => useCode.run(name, step, at))).changes > 0;
     },
     async recordApproval(name, at) {
-      touch.run(at, name);
+      await write(() => touch.run(at, name));
     },
     async pruneCodes(beforeStep) {
-      prune.run(beforeStep);
+      await write(() => prune.run(beforeStep));
     },
   };
 }
 
-export function sqliteFailedAttempts(db: SqliteDatabase): FailedAttemptRepository {
+export function sqliteFailedAttempts(db: SqliteDatabase, write: Write): FailedAttemptRepository {
   const insert = db.prepare('INSERT INTO failed_attempts (subject, at, reason) VALUES (?, ?, ?)');
   const since = db.prepare<[string, string], { count: number; oldest: string | null }>(
     'SELECT count(*) AS count, min(at) AS oldest FROM failed_attempts WHERE subject = ? AND at > ?',
@@ -58,14 +59,14 @@ export function sqliteFailedAttempts(db: SqliteDatabase): FailedAttemptRepositor
   const prune = db.prepare('DELETE FROM failed_attempts WHERE at <= ?');
   return {
     async record(subject, at, reason) {
-      insert.run(subject, at, reason);
+      await write(() => insert.run(subject, at, reason));
     },
     async since(subject, from) {
       const row = since.get(subject, from)!;
       return { count: row.count, oldest: row.oldest ?? undefined };
     },
     async prune(before) {
-      prune.run(before);
+      await write(() => prune.run(before));
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { SessionRepository } from '../store.js';
 import { toSession, type SessionRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import type { Write } from './writes.js';
 
-export function sqliteSessions(db: SqliteDatabase): SessionRepository {
+export function sqliteSessions(db: SqliteDatabase, write: Write): SessionRepository {
   const select = db.prepare<[string], SessionRow>('SELECT * FROM console_sessions WHERE id = ?');
   const insert = db.prepare('INSERT INTO console_sessions (id, operator, csrf, created_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
   const touch = db.prepare('UPDATE console_sessions SET seen_at = ? WHERE id = ? AND ended_at IS NULL');
@@ -11,23 +12,23 @@ export function sqliteSessions(db: SqliteDatabase): SessionRepository {
   const prune = db.prepare('DELETE FROM console_sessions WHERE expires_at < ? OR ended_at < ?');
   return {
     async insert(session) {
-      insert.run(session.id, session.operator, session.csrf, session.createdAt, session.seenAt, session.expiresAt);
+      await write(() => insert.run(session.id, session.operator, session.csrf, session.createdAt, session.seenAt, session.expiresAt));
     },
     async get(id) {
       const row = select.get(id);
       return row ? toSession(row) : undefined;
     },
     async touch(id, at) {
-      touch.run(at, id);
+      await write(() => touch.run(at, id));
     },
     async end(id, at) {
-      end.run(at, id);
+      await write(() => end.run(at, id));
     },
     async endAll(operator, at) {
-      return endAll.run(at, operator).changes;
+      return (await write(() => endAll.run(at, operator))).changes;
     },
     async prune(before) {
-      return prune.run(before, before).changes;
+      return (await write(() => prune.run(before, before))).changes;
     },
   };
 }
