@@ -105,7 +105,8 @@ export async function waitForHoldDecision(
  */
 export async function decideAndWait(
   runtime: Runtime,
-  request: GateRequest,
+  /** `requestId` must be named, even as undefined: a door that has one passes it on. */
+  request: GateRequest & { readonly requestId: string | undefined },
   /** `signal` may be a function, so that a caller that is rarely held builds no signal per request. */
   options: { signal?: AbortSignal | (() => AbortSignal); mode?: HoldMode } = {},
 ): Promise<GateResult> {
