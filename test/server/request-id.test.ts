@@ -238,14 +238,16 @@ describe('request ids in the PostgreSQL door', () => {
     try {
       await client.query('SELECT count(*) FROM items');
       await client.query('SELECT id FROM items WHERE id = 2');
+      // With a parameter: Parse, Bind and Execute, judged at the Bind.
+      await client.query('SELECT id FROM items WHERE id = $1', [1]);
     } finally {
       await client.end();
     }
     const decisions = (await world.airlock.airlock.runtime.store.audit.list({ type: 'decision', agent: 'sql-bot' })).filter((r) => r.door === 'postgres');
     const statements = decisions.filter((r) => r.summary?.includes('items'));
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     for (const record of statements) expect(record.requestId).toMatch(/^req_/);
-    expect(statements[0]!.requestId).not.toBe(statements[1]!.requestId);
+    expect(new Set(statements.map((r) => r.requestId)).size).toBe(3);
   }, 60_000);
 });
 
