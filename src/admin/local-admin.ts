@@ -2,7 +2,7 @@ import { IdentityError, issueToken } from '../identity/tokens.js';
 import { tokenHint } from '../identity/token-format.js';
 import { ScopeError } from '../policy/scopes.js';
 import type { Runtime } from '../server/runtime.js';
-import type { TokenRecord } from '../store/records.js';
+import type { AuditEntry, TokenRecord } from '../store/records.js';
 import { StoreConflictError } from '../store/store.js';
 import { AdminError, type Admin, type TokenView } from './admin.js';
 import { enrolOperator, OperatorError, operatorView } from '../identity/operators.js';
@@ -12,18 +12,26 @@ import { activeFreeze, nextFreeze } from '../policy/freeze.js';
 
 const AGENT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** The operator's actions against this process's store. Every change is audited. */
 /** Observe mode is for adoption: long enough to learn a team's traffic, never a standing bypass. */
 const MAX_OBSERVE_MS = 90 * 86_400_000;
 
+/**
+ * The operator's actions against this process's store. Every change is audited, naming the
+ * operator and, for an action that came in a request (the console, the admin API), its id.
+ */
 export class LocalAdmin implements Admin {
   constructor(
     private readonly runtime: Runtime,
     readonly operator: string,
+    private readonly requestId?: string,
   ) {}
 
   private now(): Date {
     return this.runtime.clock();
+  }
+
+  private record(entry: AuditEntry) {
+    return this.runtime.audit.append(this.requestId ? { ...entry, requestId: this.requestId } : entry);
   }
 
   private async requireAgent(name: string) {
@@ -38,7 +46,7 @@ export class LocalAdmin implements Admin {
     }
     try {
       const agent = await this.runtime.store.agents.add({ name, ...(description ? { description } : {}) }, this.now().toISOString());
-      await this.runtime.audit.append({ type: 'agent.added', agent: name, operator: this.operator });
+      await this.record({ type: 'agent.added', agent: name, operator: this.operator });
       return agent;
     } catch (error) {
       if (error instanceof StoreConflictError) throw new AdminError('conflict', error.message);
@@ -55,7 +63,7 @@ export class LocalAdmin implements Admin {
     const why = state === 'active' ? undefined : (reason ?? `${state} by ${this.operator}`);
     const agent = (await this.runtime.store.agents.setState(name, state, why))!;
     const type = { active: 'agent.resumed', suspended: 'agent.suspended', stopped: 'stop.agent' }[state];
-    await this.runtime.audit.append({ type, agent: name, operator: this.operator, ...(why ? { reasons: [why] } : {}) });
+    await this.record({ type, agent: name, operator: this.operator, ...(why ? { reasons: [why] } : {}) });
     return agent;
   }
 
@@ -66,7 +74,7 @@ export class LocalAdmin implements Admin {
       throw new AdminError('invalid', 'observe mode lasts at most 90 days: it is for adopting Airlock, not a way to run without it');
     const until = off ? undefined : new Date(this.now().getTime() + forMs!).toISOString();
     const agent = (await this.runtime.store.agents.setObserve(name, until))!;
-    await this.runtime.audit.append({
+    await this.record({
       type: until ? 'agent.observe' : 'agent.observe.ended',
       agent: name,
       operator: this.operator,
@@ -79,7 +87,7 @@ export class LocalAdmin implements Admin {
     if (!(await this.runtime.store.agents.remove(name, this.now().toISOString()))) {
       throw new AdminError('not_found', `no agent named "${name}" (see: airlock agent list)`);
     }
-    await this.runtime.audit.append({ type: 'agent.removed', agent: name, operator: this.operator });
+    await this.record({ type: 'agent.removed', agent: name, operator: this.operator });
   }
 
   async issueToken(request: { agent: string; scopes: string[]; ttlMs?: number; label?: string }) {
@@ -102,7 +110,7 @@ export class LocalAdmin implements Admin {
       throw error;
     }
     const { record } = issued;
-    await this.runtime.audit.append({
+    await this.record({
       type: 'token.issued',
       agent: record.agent,
       token: record.id,
@@ -129,7 +137,7 @@ export class LocalAdmin implements Admin {
     const existing = await this.runtime.store.tokens.get(tokenId);
     if (!existing) throw new AdminError('not_found', `no token with id ${tokenId} (see: airlock token list)`);
     const revoked = (await this.runtime.store.tokens.revoke(existing.id, this.now().toISOString()))!;
-    await this.runtime.audit.append({ type: 'token.revoked', agent: existing.agent, token: existing.id, operator: this.operator });
+    await this.record({ type: 'token.revoked', agent: existing.agent, token: existing.id, operator: this.operator });
     return this.view(revoked);
   }
 
@@ -138,7 +146,7 @@ export class LocalAdmin implements Admin {
     const why = reason ?? `emergency stop by ${this.operator}`;
     if (all) {
       await this.runtime.store.control.setStopAll({ reason: why, by: this.operator, at: this.now().toISOString() });
-      await this.runtime.audit.append({ type: 'stop.all', operator: this.operator, reasons: [why] });
+      await this.record({ type: 'stop.all', operator: this.operator, reasons: [why] });
     } else {
       await this.setAgentState({ name: agent!, state: 'stopped', reason: why });
     }
@@ -149,7 +157,7 @@ export class LocalAdmin implements Admin {
     if (Boolean(agent) === Boolean(all)) throw new AdminError('invalid', 'say who to resume: an agent, or all');
     if (all) {
       await this.runtime.store.control.setStopAll(undefined);
-      await this.runtime.audit.append({ type: 'resume.all', operator: this.operator });
+      await this.record({ type: 'resume.all', operator: this.operator });
     } else {
       await this.setAgentState({ name: agent!, state: 'active' });
     }
@@ -176,7 +184,7 @@ export class LocalAdmin implements Admin {
     const previous = (await this.runtime.store.control.get()).freeze;
     const freeze = { reason: reason.trim(), by: this.operator, from: start, until: end };
     await this.runtime.store.control.setFreeze(freeze);
-    await this.runtime.audit.append({
+    await this.record({
       type: 'freeze.started',
       operator: this.operator,
       reasons: [freeze.reason],
@@ -197,7 +205,7 @@ export class LocalAdmin implements Admin {
       );
     }
     await this.runtime.store.control.setFreeze(undefined);
-    await this.runtime.audit.append({ type: 'freeze.ended', operator: this.operator, reasons: [previous.reason], detail: { started: previous } });
+    await this.record({ type: 'freeze.ended', operator: this.operator, reasons: [previous.reason], detail: { started: previous } });
     return this.freezeStatus();
   }
 
@@ -217,20 +225,20 @@ export class LocalAdmin implements Admin {
   }
 
   showHold({ id }: { id: string }) {
-    return showHold(this.runtime, id);
+    return showHold(this.runtime, id, this.requestId);
   }
 
   approveHold({ id, code, operator }: { id: string; code?: string; operator?: string }) {
     // The local user acts as the enrolled operator of the same name unless told otherwise.
-    return approveHold(this.runtime, { id, code, operator: operator ?? this.operator.replace(/^local:/, '') });
+    return approveHold(this.runtime, { id, code, operator: operator ?? this.operator.replace(/^local:/, ''), requestId: this.requestId });
   }
 
   denyHold({ id, reason }: { id: string; reason?: string }) {
-    return denyHold(this.runtime, { id, reason, operator: this.operator });
+    return denyHold(this.runtime, { id, reason, operator: this.operator, requestId: this.requestId });
   }
 
   cancelHold({ id, reason }: { id: string; reason?: string }) {
-    return cancelHold(this.runtime, { id, reason, operator: this.operator });
+    return cancelHold(this.runtime, { id, reason, operator: this.operator, requestId: this.requestId });
   }
 
   listDeliveries(request: Parameters<Admin['listDeliveries']>[0]) {
@@ -239,8 +247,8 @@ export class LocalAdmin implements Admin {
 
   async addOperator({ name }: { name: string }) {
     try {
-      const enrolment = await enrolOperator(operatorContext(this.runtime), name);
-      await this.runtime.audit.append({ type: 'operator.added', operator: this.operator, detail: { name } });
+      const enrolment = await enrolOperator(operatorContext(this.runtime, this.requestId), name);
+      await this.record({ type: 'operator.added', operator: this.operator, detail: { name } });
       return enrolment;
     } catch (error) {
       if (error instanceof OperatorError) throw new AdminError(error.code, error.message);
@@ -257,6 +265,6 @@ export class LocalAdmin implements Admin {
     if (!(await this.runtime.store.operators.remove(name))) {
       throw new AdminError('not_found', `no operator named "${name}" is enrolled (see: airlock operator list)`);
     }
-    await this.runtime.audit.append({ type: 'operator.removed', operator: this.operator, detail: { name } });
+    await this.record({ type: 'operator.removed', operator: this.operator, detail: { name } });
   }
 }

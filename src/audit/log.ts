@@ -1,6 +1,5 @@
 import type { AuditEntry, AuditRecord, TimedAuditEntry } from '../store/records.js';
 import type { AuditRepository } from '../store/store.js';
-import { currentRequestId } from '../core/request-id.js';
 
 interface Pending {
   readonly entry: TimedAuditEntry;
@@ -42,15 +41,14 @@ export class AuditLog {
 
   /**
    * Resolves once the record is committed. With `sync` (the default) the commit is also synced
-   * to disk first; without, the record reaches the disk with the next synced commit.
+   * to disk first; without, the record reaches the disk with the next synced commit. A record
+   * caused by a request names it in `requestId`, which its caller passes (core/request-id.ts).
    */
   append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
-    // Read here, in the caller's context: the batch is written later, outside it.
-    const requestId = entry.requestId ?? currentRequestId();
     const sync = options.sync ?? true;
     const lane = sync ? this.lanes.synced : this.lanes.committed;
     return new Promise((resolve, reject) => {
-      lane.queue.push({ entry: { ...entry, ...(requestId ? { requestId } : {}), at: this.clock().toISOString() }, resolve, reject });
+      lane.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, resolve, reject });
       this.schedule(lane);
     });
   }

@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Admin } from '../admin/admin.js';
 import { LocalAdmin } from '../admin/local-admin.js';
+import { apiRequestId } from '../server/api-request-id.js';
 import type { Runtime } from '../server/runtime.js';
 import type { AuditFilter, SessionRecord } from '../store/records.js';
 import { clearSessionCookie, clientAddress, setSessionCookie } from './api/admin-api.js';
@@ -97,7 +98,13 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
     if (!operator || !field('password') || !field('code')) {
       return c.html(signInPage({ error: 'Enter your operator name, password and code.', operator, next }), 400);
     }
-    const result = await signIn(runtime, { operator, password: field('password'), code: field('code'), address: clientAddress(c) });
+    const result = await signIn(runtime, {
+      operator,
+      password: field('password'),
+      code: field('code'),
+      address: clientAddress(c),
+      requestId: apiRequestId(c),
+    });
     if (!result.ok) return c.html(signInPage({ error: result.error, operator, next }), result.status);
     setSessionCookie(c, runtime, result.secret);
     return c.redirect(next, 303);
@@ -111,7 +118,8 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
         return c.text('sign-out refused: the form did not come from this console', 403);
       }
       await endSession(runtime.store, found.session, runtime.clock());
-      await runtime.audit.append({ type: 'operator.signed_out', operator: found.session.operator });
+      const requestId = apiRequestId(c);
+      await runtime.audit.append({ type: 'operator.signed_out', operator: found.session.operator, ...(requestId ? { requestId } : {}) });
     }
     clearSessionCookie(c);
     return c.redirect('/sign-in', 303);
@@ -133,7 +141,7 @@ export function createConsoleApp(runtime: Runtime): Hono<ConsoleEnv> {
         return c.json({ error: 'the request did not carry this session’s CSRF token', code: 'forbidden' }, 403);
       }
       c.set('session', found.session);
-      c.set('admin', new LocalAdmin(runtime, found.session.operator));
+      c.set('admin', new LocalAdmin(runtime, found.session.operator, apiRequestId(c)));
       c.header('Cache-Control', 'no-store');
       await next();
     });

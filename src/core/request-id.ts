@@ -3,14 +3,18 @@
  * `X-Request-Id`, every log line written while handling it, and its audit records. An operator
  * who has one of the three finds the other two.
  *
+ * The id is named once, where the request arrives, and then passed explicitly: to the gate
+ * (`GateRequest.requestId`), to what the request does (a hold's approval, a backup, an admin
+ * action) and to the log calls made for it. Nothing keeps it in an async context: on Node 20 an
+ * AsyncLocalStorage puts a hook on every promise of the process, which costs every request.
+ *
  * @example
- * runWithRequestId(requestIdFrom(request.headers['x-request-id']), () => handle(request, response));
- * // anywhere below: currentRequestId() === that id
+ * const requestId = nameRequest(request, request.headers['x-request-id']);
+ * response.setHeader('x-request-id', requestId);
+ * // later, wherever the same request object is at hand (a door, the API's c.env.incoming):
+ * runtime.gate.decide({ operation, token, requestId: requestIdOf(request) });
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-
-const context = new AsyncLocalStorage<string>();
 
 /**
  * What a caller may name its own request: short, and only characters that cannot break a log
@@ -38,11 +42,19 @@ export function newRequestId(): string {
   return id;
 }
 
-export function runWithRequestId<T>(id: string, work: () => T): T {
-  return context.run(id, work);
+/** A property of the request object itself: no map to keep, nothing left behind when it is collected. */
+const REQUEST_ID = Symbol('airlock.requestId');
+
+type Named = { [REQUEST_ID]?: string };
+
+/** Gives a request its id (`requestIdFrom` its header) and keeps it on the request for `requestIdOf`. */
+export function nameRequest(request: object, header: string | readonly string[] | undefined): string {
+  const id = requestIdFrom(header);
+  (request as Named)[REQUEST_ID] = id;
+  return id;
 }
 
-/** The id of the request this code runs for, or undefined outside one (background work). */
-export function currentRequestId(): string | undefined {
-  return context.getStore();
+/** The id `nameRequest` gave this request; undefined for one that came another way (the egress proxy's). */
+export function requestIdOf(request: object): string | undefined {
+  return (request as Named)[REQUEST_ID];
 }

@@ -33,6 +33,11 @@ export interface GateRequest {
    * first among the reasons, so that the hold, the audit record and the console show it.
    */
   readonly evidence?: readonly string[];
+  /**
+   * The id of the request this operation came in (core/request-id.ts): the decision's record,
+   * and the record of a hold expiring on the way, carry it. Every door passes the one it has.
+   */
+  readonly requestId?: string | undefined;
 }
 
 export interface GateResult {
@@ -142,7 +147,7 @@ export class Gate {
     const auth = this.admissions.take(request.authenticated, request.token, now) ?? (await authenticate(store, request.token, now));
     if (!auth.ok) {
       const verdict: Verdict = { kind: 'deny', code: 'unauthenticated', reasons: [auth.reason], policies: ['airlock/authentication'] };
-      return this.record(operation, verdict, { agent: auth.agent, tokenId: auth.tokenId });
+      return this.record(request, verdict, { agent: auth.agent, tokenId: auth.tokenId });
     }
 
     const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
@@ -153,22 +158,22 @@ export class Gate {
     const who = { agent: auth.agent.name, tokenId: auth.token.id };
     const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
     const observing = observe(decision, auth.agent, this.options.observeUpstream?.(operation.upstream), now);
-    if (observing) return this.observed(context, await this.record(operation, observing.decision, who, explanations, undefined, observing.would));
-    if (decision.kind !== 'hold') return this.observed(context, await this.record(operation, decision, who, explanations));
+    if (observing) return this.observed(context, await this.record(request, observing.decision, who, explanations, undefined, observing.would));
+    if (decision.kind !== 'hold') return this.observed(context, await this.record(request, decision, who, explanations));
 
     const matched = await this.matchHold(request, decision, auth.agent.name, now);
     if (matched.kind === 'create') {
       const hold = this.newHold(request, decision, auth.token, now);
       await openHold(store, hold);
       const held: Verdict = { ...decision, holdId: hold.id, expiresAt: hold.expiresAt };
-      const result = await this.record(operation, held, who, explanations);
+      const result = await this.record(request, held, who, explanations);
       if (result.record) for (const e of this.extensions) await contained(() => e.held?.(hold));
       else await moveHold(store, hold.id, 'abandon', { decision: 'its audit record could not be written' });
       return this.observed(context, result);
     }
 
     const { verdict, consumed } = matched;
-    const result = await this.record(operation, verdict, who, explanations, consumed);
+    const result = await this.record(request, verdict, who, explanations, consumed);
     if (!result.record && consumed) {
       // The approval was used up but nothing was forwarded: give it back.
       await moveHold(store, consumed.id, 'giveBack', { executedAt: undefined });
@@ -246,7 +251,7 @@ export class Gate {
     }
 
     if (Date.parse(hold.expiresAt) <= now.getTime() && (hold.status === 'pending' || hold.status === 'approved')) {
-      await expireHold({ store, audit: this.options.audit }, hold);
+      await expireHold({ store, audit: this.options.audit }, hold, request.requestId);
       return {
         kind: 'answer',
         verdict: { kind: 'deny', code: 'hold_invalid', holdId: hold.id, reasons: [`hold ${hold.id} expired at ${hold.expiresAt}`], policies: ['airlock/hold'] },
@@ -332,13 +337,14 @@ export class Gate {
 
   /** Writes the decision durably; a verdict that cannot be recorded becomes a refusal. */
   private async record(
-    operation: Operation,
+    request: GateRequest,
     verdict: Verdict,
     who: { agent: string | undefined; tokenId: string | undefined },
     signalExplanations: readonly string[] = [],
     consumed?: HoldRecord,
     observed?: Observed['would'],
   ): Promise<GateResult> {
+    const { operation } = request;
     const entry: AuditEntry = {
       type: 'decision',
       agent: who.agent,
@@ -367,6 +373,7 @@ export class Gate {
             },
           }
         : {}),
+      ...(request.requestId ? { requestId: request.requestId } : {}),
     };
     const sync = !(verdict.kind === 'allow' && operation.class === 'read' && this.options.auditDurability !== 'all');
     try {

@@ -16,7 +16,7 @@ import { HOLD_EVENTS, moveHold } from './lifecycle.js';
  *
  * @example
  * // In a door, after the gate allowed a destructive operation and before forwarding it:
- * const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, holdId: result.verdict.holdId });
+ * const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, holdId: result.verdict.holdId, requestId });
  * if (!backup.ok) return respondRefused(refusalFor(backup.verdict));
  */
 
@@ -74,6 +74,8 @@ export interface BackupInput {
   readonly agent?: string | undefined;
   readonly tokenId?: string | undefined;
   readonly holdId?: string | undefined;
+  /** The request being forwarded, named in the backup's record; undefined when Airlock runs a delayed hold itself. */
+  readonly requestId: string | undefined;
 }
 
 export interface BackupOutcome extends BackupStepResult {
@@ -130,6 +132,7 @@ export async function runBackup(runtime: Runtime, input: BackupInput): Promise<B
           : `backup before ${target.action} on ${upstream} failed: ${result.detail}`,
       ],
       detail: { step: step.kind, ok: result.ok, output: result.detail, durationMs },
+      ...(input.requestId ? { requestId: input.requestId } : {}),
     });
   } catch (error) {
     return { ok: false, ran: true, detail: `the backup's audit record could not be written (${(error as Error).message})`, durationMs };

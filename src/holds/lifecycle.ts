@@ -113,8 +113,11 @@ export function holdEntry(type: string, hold: HoldRecord, extra: Partial<AuditEn
   };
 }
 
-/** Moves a pending or approved hold past its expiry to `expired`, once, and records it. */
-export async function expireHold(parts: { store: Store; audit: AuditLog }, hold: HoldRecord): Promise<HoldRecord | undefined> {
+/**
+ * Moves a pending or approved hold past its expiry to `expired`, once, and records it: with the
+ * id of the request that found it expired, or none when the background sweep did.
+ */
+export async function expireHold(parts: { store: Store; audit: AuditLog }, hold: HoldRecord, requestId?: string): Promise<HoldRecord | undefined> {
   const expired = await moveHold(parts.store, hold.id, 'expire');
   if (expired) {
     await parts.audit.append(
@@ -123,6 +126,7 @@ export async function expireHold(parts: { store: Store; audit: AuditLog }, hold:
           `hold ${hold.id} expired at ${hold.expiresAt}${hold.status === 'approved' ? ' (approved, but not run in time)' : ' without enough approvals'}`,
         ],
         detail: { was: hold.status, approvals: hold.approvals.map((a) => a.operator) },
+        ...(requestId ? { requestId } : {}),
       }),
     );
   }

@@ -78,7 +78,14 @@ export async function runScheduledHold(runtime: Runtime, hold: HoldRecord, repla
   }
 
   if (claimed.operation.upstream) {
-    const backup = await runBackup(runtime, { operation: claimed.operation, agent: claimed.agent, holdId: claimed.id, tokenId: claimed.tokenId });
+    // Airlock sends it itself, in the background: no request to name.
+    const backup = await runBackup(runtime, {
+      operation: claimed.operation,
+      agent: claimed.agent,
+      holdId: claimed.id,
+      tokenId: claimed.tokenId,
+      requestId: undefined,
+    });
     if (!backup.ok) return fail(`hold ${hold.id} was not run: the backup before it failed (${backup.detail})`, { backup: backup.detail });
   }
 

@@ -42,8 +42,23 @@ export function holdLink(publicUrl: string | undefined, holdId: string): string 
   return publicUrl ? `${withoutTrailing(publicUrl, '/')}/holds/${holdId}` : undefined;
 }
 
-export function operatorContext(runtime: Runtime): OperatorContext {
-  return { store: runtime.store, audit: runtime.audit, clock: runtime.clock, config: runtime.config, warn: (message) => runtime.log.warn(message) };
+/** What the operators' functions need of the runtime; `requestId` names the request they act for, if any. */
+export function operatorContext(runtime: Runtime, requestId?: string): OperatorContext {
+  return {
+    store: runtime.store,
+    audit: runtime.audit,
+    clock: runtime.clock,
+    config: runtime.config,
+    warn: (message) => runtime.log.warn(requestId ? { requestId } : {}, message),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+/** The operator acting and the request they act in (undefined at the CLI), as the records name them. */
+export interface OperatorAction {
+  readonly id: string;
+  readonly operator: string;
+  readonly requestId?: string | undefined;
 }
 
 async function requireHold(runtime: Runtime, id: string): Promise<HoldRecord> {
@@ -53,9 +68,9 @@ async function requireHold(runtime: Runtime, id: string): Promise<HoldRecord> {
 }
 
 /** A pending or approved hold whose time is up is expired on sight, whoever looks first. */
-async function current(runtime: Runtime, hold: HoldRecord): Promise<HoldRecord> {
+async function current(runtime: Runtime, hold: HoldRecord, requestId: string | undefined): Promise<HoldRecord> {
   if ((hold.status === 'pending' || hold.status === 'approved') && Date.parse(hold.expiresAt) <= runtime.clock().getTime()) {
-    return (await expireHold(runtime, hold)) ?? (await requireHold(runtime, hold.id));
+    return (await expireHold(runtime, hold, requestId)) ?? (await requireHold(runtime, hold.id));
   }
   return hold;
 }
@@ -75,8 +90,8 @@ export async function listHolds(runtime: Runtime, filter: { status?: HoldStatus[
   );
 }
 
-export async function showHold(runtime: Runtime, id: string): Promise<HoldDetail> {
-  const hold = await current(runtime, await requireHold(runtime, id));
+export async function showHold(runtime: Runtime, id: string, requestId?: string): Promise<HoldDetail> {
+  const hold = await current(runtime, await requireHold(runtime, id), requestId);
   const deliveries = await runtime.store.notifications.list({ holdId: hold.id, limit: 50 });
   return { ...hold, deliveries: deliveries.map(deliveryView), link: holdLink(runtime.config.publicUrl, hold.id) };
 }
@@ -86,8 +101,8 @@ export async function showHold(runtime: Runtime, id: string): Promise<HoldDetail
  * one; a wrong code is counted toward the operator's limit and recorded. With the two-person
  * rule, each operator approves once and the hold is approved when enough distinct ones have.
  */
-export async function approveHold(runtime: Runtime, request: { id: string; operator: string; code?: string | undefined }): Promise<HoldApprovalResult> {
-  const hold = await current(runtime, await requireHold(runtime, request.id));
+export async function approveHold(runtime: Runtime, request: OperatorAction & { code?: string | undefined }): Promise<HoldApprovalResult> {
+  const hold = await current(runtime, await requireHold(runtime, request.id), request.requestId);
   if (hold.status !== 'pending') throw new AdminError('conflict', `hold ${hold.id} is ${hold.status}; only a pending hold can be approved`);
   if (hold.approvals.some((a) => a.operator === request.operator)) {
     throw new AdminError('conflict', `${request.operator} has already approved hold ${hold.id}; it needs ${hold.needs.approvals} different operators`);
@@ -96,7 +111,12 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
   if (withCode) {
     let check: Awaited<ReturnType<typeof checkSecondFactor>>;
     try {
-      check = await checkSecondFactor(operatorContext(runtime), { operator: request.operator, code: request.code, purpose: 'approve', holdId: hold.id });
+      check = await checkSecondFactor(operatorContext(runtime, request.requestId), {
+        operator: request.operator,
+        code: request.code,
+        purpose: 'approve',
+        holdId: hold.id,
+      });
     } catch (error) {
       if (error instanceof SecretKeyError) throw new AdminError('unavailable', `hold ${hold.id} was not approved: ${error.message}`);
       throw error;
@@ -120,6 +140,7 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
         operator: request.operator,
         reasons: [`approved by ${by}: ${count} of ${updated.needs.approvals} approvals`],
         detail: { approvals: updated.approvals, remaining },
+        ...(request.requestId ? { requestId: request.requestId } : {}),
       }),
     );
   } else {
@@ -130,6 +151,7 @@ export async function approveHold(runtime: Runtime, request: { id: string; opera
         operator: request.operator,
         reasons: [`approved by ${operators}${when}`],
         detail: { approvals: updated.approvals, ...(updated.runAt ? { runAt: updated.runAt } : {}) },
+        ...(request.requestId ? { requestId: request.requestId } : {}),
       }),
     );
   }
@@ -154,29 +176,31 @@ async function blockedRun(runtime: Runtime, hold: HoldRecord): Promise<string | 
 }
 
 /** Says no: a pending hold (or an approved one not yet run) is refused for good. */
-export async function denyHold(runtime: Runtime, request: { id: string; operator: string; reason?: string | undefined }): Promise<HoldView> {
+export async function denyHold(runtime: Runtime, request: OperatorAction & { reason?: string | undefined }): Promise<HoldView> {
   return close(runtime, request, 'denied', HOLD_EVENTS.denied);
 }
 
 /** Withdraws a hold: above all, stops a scheduled operation during its delay. */
-export async function cancelHold(runtime: Runtime, request: { id: string; operator: string; reason?: string | undefined }): Promise<HoldView> {
+export async function cancelHold(runtime: Runtime, request: OperatorAction & { reason?: string | undefined }): Promise<HoldView> {
   return close(runtime, request, 'cancelled', HOLD_EVENTS.cancelled);
 }
 
-async function close(
-  runtime: Runtime,
-  request: { id: string; operator: string; reason?: string | undefined },
-  to: 'denied' | 'cancelled',
-  type: string,
-): Promise<HoldView> {
-  const hold = await current(runtime, await requireHold(runtime, request.id));
+async function close(runtime: Runtime, request: OperatorAction & { reason?: string | undefined }, to: 'denied' | 'cancelled', type: string): Promise<HoldView> {
+  const hold = await current(runtime, await requireHold(runtime, request.id), request.requestId);
   const why = request.reason?.trim() || `${to} by ${request.operator}`;
   const closed = await moveHold(runtime.store, hold.id, to === 'denied' ? 'deny' : 'cancel', { decidedBy: request.operator, decision: why });
   if (!closed) {
     const now = await requireHold(runtime, hold.id);
     throw new AdminError('conflict', `hold ${hold.id} is ${now.status}${now.status === 'executed' ? ' (it already ran)' : ''}; it can no longer be ${to}`);
   }
-  await runtime.audit.append(holdEntry(type, closed, { operator: request.operator, reasons: [why], detail: { was: hold.status } }));
+  await runtime.audit.append(
+    holdEntry(type, closed, {
+      operator: request.operator,
+      reasons: [why],
+      detail: { was: hold.status },
+      ...(request.requestId ? { requestId: request.requestId } : {}),
+    }),
+  );
   return holdView(closed);
 }
 

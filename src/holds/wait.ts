@@ -14,7 +14,7 @@ import { expireHold } from './lifecycle.js';
  *
  * @example
  * // In a door, in place of runtime.gate.decide(request):
- * const result = await decideAndWait(runtime, { operation, token, request }, { signal });
+ * const result = await decideAndWait(runtime, { operation, token, request, requestId }, { signal });
  * if (result.verdict.kind === 'allow') forward(); else refuse(refusalFor(result.verdict));
  */
 
@@ -54,7 +54,8 @@ export async function waitForHoldDecision(
   runtime: Runtime,
   holdId: string,
   timeoutMs: number,
-  options: { signal?: AbortSignal; pollMs?: number } = {},
+  /** `requestId`: the request that waits, named in the record of the hold expiring meanwhile. */
+  options: { signal?: AbortSignal; pollMs?: number; requestId?: string | undefined } = {},
 ): Promise<{ outcome: HoldDecisionOutcome; hold: HoldRecord | undefined }> {
   const deadline = Date.now() + timeoutMs;
   let wake: (() => void) | undefined;
@@ -72,7 +73,7 @@ export async function waitForHoldDecision(
       let hold = await runtime.store.holds.get(holdId);
       if (!hold) return { outcome: 'missing', hold };
       if (hold.status === 'pending' && Date.parse(hold.expiresAt) <= runtime.clock().getTime()) {
-        hold = (await expireHold(runtime, hold)) ?? (await runtime.store.holds.get(holdId));
+        hold = (await expireHold(runtime, hold, options.requestId)) ?? (await runtime.store.holds.get(holdId));
         if (!hold) return { outcome: 'missing', hold };
       }
       if (hold.status !== 'pending') return { outcome: hold.status, hold };
@@ -104,7 +105,8 @@ export async function waitForHoldDecision(
  */
 export async function decideAndWait(
   runtime: Runtime,
-  request: GateRequest,
+  /** `requestId` must be named, even as undefined: a door that has one passes it on. */
+  request: GateRequest & { readonly requestId: string | undefined },
   /** `signal` may be a function, so that a caller that is rarely held builds no signal per request. */
   options: { signal?: AbortSignal | (() => AbortSignal); mode?: HoldMode } = {},
 ): Promise<GateResult> {
@@ -114,7 +116,7 @@ export async function decideAndWait(
   if (mode.mode !== 'wait' || mode.waitMs <= 0) return first;
   const holdId = first.verdict.holdId;
   const signal = typeof options.signal === 'function' ? options.signal() : options.signal;
-  const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, signal ? { signal } : {});
+  const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, { ...(signal ? { signal } : {}), requestId: request.requestId });
   if (outcome === 'timeout' || outcome === 'aborted' || outcome === 'missing') return first;
   return runtime.gate.decide({ ...request, holdId });
 }

@@ -18,6 +18,8 @@ export interface OperatorContext {
   readonly config: { readonly dataDir: string };
   /** Told about a generated secret key (see secret-box.ts). */
   readonly warn?: (message: string) => void;
+  /** The request being handled (the console's, the admin API's), named in the records written for it. */
+  readonly requestId?: string | undefined;
 }
 
 export const OPERATOR_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
@@ -108,6 +110,7 @@ export async function checkSecondFactor(
       ...(request.holdId ? { holdId: request.holdId } : {}),
       reasons: [reason],
       detail: { purpose: request.purpose, problem },
+      ...(context.requestId ? { requestId: context.requestId } : {}),
     });
     return { ok: false as const, problem, reason, ...(extra.retryAt ? { retryAt: extra.retryAt } : {}) };
   };

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { mountConsole } from '../console/index.js';
+import { apiRequestId } from './api-request-id.js';
 import { handleDecide } from './decide-api.js';
 import { mountOperations, type OperationsState } from './ops.js';
 import type { Runtime } from './runtime.js';
@@ -20,7 +21,7 @@ export function createApi(runtime: Runtime, operations: OperationsState = { drai
     ),
   );
   app.onError((error, c) => {
-    runtime.log.error({ err: error.message, path: c.req.path }, 'API error');
+    runtime.log.error({ requestId: apiRequestId(c), err: error.message, path: c.req.path }, 'API error');
     return c.json({ error: 'Airlock could not handle this request; nothing was forwarded' }, 500);
   });
   return app;

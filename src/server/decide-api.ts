@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { refusalFor } from '../core/refusal.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Operation } from '../core/operation.js';
+import { apiRequestId } from './api-request-id.js';
 import { redactorFor } from '../redact/index.js';
 import { decideSubjects } from './decide-subjects.js';
 import type { Runtime } from './runtime.js';
@@ -74,6 +75,7 @@ export async function handleDecide(c: Context, runtime: Runtime): Promise<Respon
     token: bearerToken(c.req.header('authorization')),
     ...(holdId ? { holdId } : {}),
     request: { subject: subject.key, value: parsed.data },
+    requestId: apiRequestId(c),
   });
   // The answer a harness shows its agent passes the one redaction, as every door's does.
   return c.json(redactorFor(runtime.config).maskValue(verdictBody(result.verdict, built.operation, result.record?.seq)));

@@ -9,7 +9,7 @@ import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import type { Door } from '../core/operation.js';
 import type { Replayers } from '../holds/replay.js';
 import { startHoldWorker, type HoldWorker } from '../holds/worker.js';
-import { requestIdFrom, runWithRequestId } from '../core/request-id.js';
+import { nameRequest } from '../core/request-id.js';
 
 export interface RunningAirlock {
   readonly runtime: Runtime;
@@ -55,7 +55,8 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
     const handlers = doors.flatMap((door) => (door.handleHttp ? [door.handleHttp] : []));
     server = createServer((request, response) => {
       const started = performance.now();
-      const requestId = requestIdFrom(request.headers['x-request-id']);
+      // Named once here; the doors and the API read it back from the request (requestIdOf).
+      const requestId = nameRequest(request, request.headers['x-request-id']);
       response.setHeader('x-request-id', requestId);
       response.once('finish', () => {
         const seconds = (performance.now() - started) / 1000;
@@ -64,10 +65,8 @@ export async function startAirlock(config: AirlockConfig, options: StartOptions 
         const path = (request.url ?? '').split('?')[0];
         runtime.log.info({ requestId, method: request.method, path, status: response.statusCode, ms: Math.round(seconds * 1000) }, 'request');
       });
-      runWithRequestId(requestId, () => {
-        for (const handle of handlers) if (handle(request, response)) return;
-        void api(request, response);
-      });
+      for (const handle of handlers) if (handle(request, response)) return;
+      void api(request, response);
     });
     // Agents hold connections open between calls; keep them longer than typical client pools.
     server.keepAliveTimeout = 65_000;

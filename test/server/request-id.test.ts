@@ -1,14 +1,15 @@
 /**
  * Every request through the HTTP listener, and every statement through the PostgreSQL door, has
  * an id: the one the client sent when it is a sane token, else a new one. The HTTP answer returns
- * it in X-Request-Id, the JSON log line for the request carries it, and so does its audit record.
+ * it in X-Request-Id, the JSON log line for the request carries it, and so do its audit records
+ * and the other log lines written for it, operators' actions through the admin API included.
  * The HTTP cases run the built CLI (npm run build first) and read its real log output.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startAirlockProcess, writeTestConfig } from '../support/airlock.js';
@@ -18,18 +19,23 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createMcpDoor } from '../../src/doors/mcp/index.js';
 import { startTestAirlock, type TestAirlock } from '../support/airlock.js';
 import { startNotesHttpServer, type NotesHttpServer } from '../fixtures/mcp/notes-server.js';
+import { totpCode } from '../../src/identity/totp.js';
 
 let upstream: Server;
 let upstreamUrl: string;
 let dir: string;
 let airlock: Awaited<ReturnType<typeof startAirlockProcess>>;
 let token: string;
+/** The operator alice: her TOTP secret and an API key for the admin API. */
+let alice: { secret: string; key: string };
 
 interface LogLine {
   readonly msg?: string;
   readonly requestId?: string;
   readonly path?: string;
   readonly status?: number;
+  readonly verdict?: string;
+  readonly holdId?: string;
 }
 
 function logLines(): LogLine[] {
@@ -40,7 +46,7 @@ function logLines(): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
-function auditRecords(): { type: string; requestId?: string; resources?: string[] }[] {
+function auditRecords(): { type: string; requestId?: string; resources?: string[]; holdId?: string; verdict?: string; agent?: string; operator?: string }[] {
   const db = new Database(join(dir, 'data', 'airlock.db'), { readonly: true });
   try {
     return (db.prepare('SELECT body FROM audit ORDER BY seq').all() as { body: string }[]).map((row) => JSON.parse(row.body));
@@ -78,7 +84,10 @@ beforeAll(async () => {
           kind: 'rest',
           url: upstreamUrl,
           environment: 'production',
-          rules: [{ method: 'GET', path: '/v1/items/{itemId}', class: 'read', action: 'itemGet' }],
+          rules: [
+            { method: 'GET', path: '/v1/items/{itemId}', class: 'read', action: 'itemGet' },
+            { method: 'DELETE', path: '/v1/items/{itemId}', class: 'destructive', action: 'itemDelete' },
+          ],
         },
       ],
     },
@@ -86,8 +95,20 @@ beforeAll(async () => {
   dir = written.dir;
   const cli = (...args: string[]) => runCli(['--config', written.configPath, ...args]);
   expect(cli('agent', 'add', 'deploy-bot').status).toBe(0);
-  token = (JSON.parse(cli('token', 'issue', '--agent', 'deploy-bot', '--scope', 'read:production', '--json').stdout) as { token: string }).token;
-  airlock = await startAirlockProcess(written.configPath, { AIRLOCK_LOG_LEVEL: 'info' });
+  token = (
+    JSON.parse(cli('token', 'issue', '--agent', 'deploy-bot', '--scope', 'read:production', '--scope', 'write:production', '--json').stdout) as {
+      token: string;
+    }
+  ).token;
+  expect(cli('agent', 'add', 'idle-bot').status).toBe(0);
+  const secret = (JSON.parse(cli('operator', 'add', 'alice', '--json').stdout) as { secret: string }).secret;
+  alice = { secret, key: (JSON.parse(cli('operator', 'key', 'issue', 'alice', '--json').stdout) as { key: string }).key };
+  // The probe answers SIGUSR2 with whether an async hook watches the process's promises.
+  const probe = `--import=${resolve(import.meta.dirname, '../support/promise-hooks-probe.mjs')}`;
+  airlock = await startAirlockProcess(written.configPath, {
+    AIRLOCK_LOG_LEVEL: 'info',
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, probe].filter(Boolean).join(' '),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -144,6 +165,63 @@ describe('request ids on the HTTP listener', () => {
     expect(new Set(ids).size).toBe(3);
     for (const [i, item] of ['one', 'two', 'three'].entries()) expect((await traceOf(item)).record.requestId).toBe(ids[i]);
   });
+
+  it("names the hold a request creates, and the log line that tells of it, with the request's id", async () => {
+    const held = await fetch(`${airlock.url}/u/api/v1/items/doomed`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'delete-doomed-1' },
+    });
+    expect(held.headers.get('x-request-id')).toBe('delete-doomed-1');
+    const holdId = held.headers.get('airlock-hold');
+    expect(holdId).toMatch(/^hold_/);
+    const decision = auditRecords().find((r) => r.type === 'decision' && r.holdId === holdId);
+    expect(decision).toMatchObject({ verdict: 'hold', requestId: 'delete-doomed-1' });
+    // The door's own line for a refusal or a hold, written while handling the request.
+    await expect
+      .poll(() => logLines().find((line) => line.msg === 'decided' && line.holdId === holdId), { timeout: 10_000 })
+      .toMatchObject({ requestId: 'delete-doomed-1', verdict: 'hold' });
+  });
+
+  it("names an operator's approval and emergency stop through the admin API with the id of the request that made them", async () => {
+    const admin = (path: string, id: string, body: unknown) =>
+      fetch(`${airlock.url}/v1/admin${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/json', 'x-request-id': id },
+        body: JSON.stringify(body),
+      });
+    const holdId = auditRecords().find((r) => r.type === 'decision' && r.verdict === 'hold' && r.resources?.includes('doomed'))?.holdId;
+    expect(holdId).toBeDefined();
+    const approved = await admin(`/holds/${holdId}/approve`, 'approve-doomed-1', { code: totpCode(alice.secret, new Date()) });
+    expect(approved.status).toBe(200);
+    expect(approved.headers.get('x-request-id')).toBe('approve-doomed-1');
+    expect(auditRecords().find((r) => r.type === 'hold.approved' && r.holdId === holdId)).toMatchObject({ operator: 'alice', requestId: 'approve-doomed-1' });
+
+    const stopped = await admin('/stop', 'stop-idle-1', { agent: 'idle-bot', reason: 'testing request ids' });
+    expect(stopped.status).toBe(200);
+    expect(auditRecords().find((r) => r.type === 'stop.agent' && r.agent === 'idle-bot')).toMatchObject({ operator: 'alice', requestId: 'stop-idle-1' });
+  });
+
+  it("names the approved retry's decision with the retry's own id, not the hold's", async () => {
+    const retried = await fetch(`${airlock.url}/u/api/v1/items/doomed`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'delete-doomed-2' },
+    });
+    expect(retried.status).toBe(200);
+    const run = auditRecords().filter((r) => r.resources?.includes('doomed') && r.type === 'decision');
+    expect(run.map((r) => [r.verdict, r.requestId])).toEqual([
+      ['hold', 'delete-doomed-1'],
+      ['allow', 'delete-doomed-2'],
+    ]);
+  });
+
+  it('runs with no async hook watching its promises once every kind of request has been served', async () => {
+    // The HTTP door, a refusal, a hold, the admin API and a probe have all run in this process above.
+    const answer = () => logLines().find((line) => (line as { probe?: string }).probe === 'promise-hooks') as { active?: boolean } | undefined;
+    expect(answer()).toBeUndefined();
+    airlock.process.kill('SIGUSR2');
+    await expect.poll(answer, { timeout: 10_000 }).toBeDefined();
+    expect(answer()).toMatchObject({ active: false });
+  });
 });
 
 describe('request ids in the PostgreSQL door', () => {
@@ -160,14 +238,16 @@ describe('request ids in the PostgreSQL door', () => {
     try {
       await client.query('SELECT count(*) FROM items');
       await client.query('SELECT id FROM items WHERE id = 2');
+      // With a parameter: Parse, Bind and Execute, judged at the Bind.
+      await client.query('SELECT id FROM items WHERE id = $1', [1]);
     } finally {
       await client.end();
     }
     const decisions = (await world.airlock.airlock.runtime.store.audit.list({ type: 'decision', agent: 'sql-bot' })).filter((r) => r.door === 'postgres');
     const statements = decisions.filter((r) => r.summary?.includes('items'));
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     for (const record of statements) expect(record.requestId).toMatch(/^req_/);
-    expect(statements[0]!.requestId).not.toBe(statements[1]!.requestId);
+    expect(new Set(statements.map((r) => r.requestId)).size).toBe(3);
   }, 60_000);
 });
 

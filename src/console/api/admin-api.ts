@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Admin } from '../../admin/admin.js';
 import { LocalAdmin } from '../../admin/local-admin.js';
 import { checkSecondFactor } from '../../identity/operators.js';
+import { apiRequestId } from '../../server/api-request-id.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { AuditRecord } from '../../store/records.js';
 import { authenticateOperator, reachedOverTls, type Principal } from '../auth/authenticate.js';
@@ -90,10 +91,10 @@ function queryInput(c: Context): Record<string, unknown> {
  */
 export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
-  const adminFor = (c: Context<AdminEnv>): Admin => new LocalAdmin(runtime, c.get('principal').operator);
+  const adminFor = (c: Context<AdminEnv>): Admin => new LocalAdmin(runtime, c.get('principal').operator, apiRequestId(c));
 
   app.onError((error, c) => {
-    runtime.log.error({ err: error.message, path: c.req.path }, 'admin API error');
+    runtime.log.error({ requestId: apiRequestId(c), err: error.message, path: c.req.path }, 'admin API error');
     return apiError(c, 'internal', 'Airlock could not complete this admin request; nothing was changed unless the audit log says so');
   });
 
@@ -106,7 +107,7 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
     if (!read.ok) return read.response;
     const parsed = signInSchema.safeParse(read.body);
     if (!parsed.success) return inputError(c, parsed.error);
-    const result = await signIn(runtime, { ...parsed.data, address: clientAddress(c) });
+    const result = await signIn(runtime, { ...parsed.data, address: clientAddress(c), requestId: apiRequestId(c) });
     if (!result.ok)
       return apiError(c, result.status === 429 ? 'rate_limited' : 'unauthenticated', result.error, result.retryAt ? { retryAt: result.retryAt } : {});
     setSessionCookie(c, runtime, result.secret);
@@ -133,7 +134,8 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
     const principal = c.get('principal');
     if (principal.via !== 'session') return apiError(c, 'invalid', 'an API key has no session to end; revoke the key instead');
     await endSession(runtime.store, principal.session, runtime.clock());
-    await runtime.audit.append({ type: 'operator.signed_out', operator: principal.operator });
+    const requestId = apiRequestId(c);
+    await runtime.audit.append({ type: 'operator.signed_out', operator: principal.operator, ...(requestId ? { requestId } : {}) });
     clearSessionCookie(c);
     return c.body(null, 204);
   });
@@ -164,6 +166,7 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
           ...(parsed.data.ttlMs ? { ttlMs: parsed.data.ttlMs } : {}),
         },
         principal.operator,
+        apiRequestId(c),
       );
       return c.json(issued, 201);
     } catch (error) {
@@ -172,7 +175,7 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
   });
   app.post('/keys/:id/revoke', async (c) => {
     try {
-      return c.json(await revokeOperatorKey(runtime, c.req.param('id'), c.get('principal').operator));
+      return c.json(await revokeOperatorKey(runtime, c.req.param('id'), c.get('principal').operator, apiRequestId(c)));
     } catch (error) {
       return adminErrorResponse(c, error);
     }
@@ -182,7 +185,7 @@ export function createAdminApi({ runtime, feed }: ConsoleParts): Hono<AdminEnv> 
   async function stepUpCheck(c: Context<AdminEnv>, purpose: string, code: unknown): Promise<Response | undefined> {
     const principal = c.get('principal');
     if (principal.via !== 'session') return undefined;
-    const check = await checkSecondFactor(operatorContext(runtime), {
+    const check = await checkSecondFactor(operatorContext(runtime, apiRequestId(c)), {
       operator: principal.operator,
       code: typeof code === 'string' ? code : undefined,
       purpose,

@@ -22,9 +22,15 @@ function view(key: ApiKeyRecord, now: Date): ApiKeyView {
 
 /**
  * Issues an operator an API key for the CLI (AIRLOCK_API_KEY with AIRLOCK_URL). `by` is who
- * acted: the operator themself in the console, or the local user at the Airlock host.
+ * acted: the operator themself in the console, or the local user at the Airlock host;
+ * `requestId` the console's request, if it came in one.
  */
-export async function issueOperatorKey(runtime: Runtime, request: { operator: string; label?: string; ttlMs?: number }, by: string): Promise<IssuedApiKey> {
+export async function issueOperatorKey(
+  runtime: Runtime,
+  request: { operator: string; label?: string; ttlMs?: number },
+  by: string,
+  requestId?: string,
+): Promise<IssuedApiKey> {
   if (!(await runtime.store.operators.get(request.operator))) {
     throw new AdminError('not_found', `no operator named "${request.operator}" is enrolled (enrol with: airlock operator add ${request.operator})`);
   }
@@ -46,6 +52,7 @@ export async function issueOperatorKey(runtime: Runtime, request: { operator: st
     type: 'apikey.issued',
     operator: by,
     detail: { key: id, for: request.operator, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}), ...(record.label ? { label: record.label } : {}) },
+    ...(requestId ? { requestId } : {}),
   });
   return { key, id, operator: request.operator, expiresAt: record.expiresAt };
 }
@@ -55,12 +62,17 @@ export async function listOperatorKeys(runtime: Runtime, filter: { operator?: st
   return (await runtime.store.apiKeys.list(filter)).map((key) => view(key, now));
 }
 
-export async function revokeOperatorKey(runtime: Runtime, id: string, by: string): Promise<ApiKeyView> {
+export async function revokeOperatorKey(runtime: Runtime, id: string, by: string, requestId?: string): Promise<ApiKeyView> {
   const keyId = id.startsWith('alkop_') ? id.slice(6, 22) : id;
   const existing = await runtime.store.apiKeys.get(keyId);
   if (!existing) throw new AdminError('not_found', `no API key with id ${keyId} (see: airlock operator key list)`);
   const now = runtime.clock();
   const revoked = (await runtime.store.apiKeys.revoke(existing.id, now.toISOString()))!;
-  await runtime.audit.append({ type: 'apikey.revoked', operator: by, detail: { key: existing.id, for: existing.operator } });
+  await runtime.audit.append({
+    type: 'apikey.revoked',
+    operator: by,
+    detail: { key: existing.id, for: existing.operator },
+    ...(requestId ? { requestId } : {}),
+  });
   return view(revoked, now);
 }

@@ -1,4 +1,5 @@
-import { checkOperatorPassword, checkSecondFactor, type OperatorContext } from '../../identity/operators.js';
+import { operatorContext } from '../../holds/service.js';
+import { checkOperatorPassword, checkSecondFactor } from '../../identity/operators.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { SessionRecord } from '../../store/records.js';
 import { openSession } from './sessions.js';
@@ -10,15 +11,15 @@ export interface SignInRequest {
   readonly code: string;
   /** The client's address, for the per-address limit. */
   readonly address: string;
+  /** The request it came in, named in its audit records. */
+  readonly requestId: string | undefined;
 }
 
 export type SignInResult =
   | { readonly ok: true; readonly secret: string; readonly session: SessionRecord }
   | { readonly ok: false; readonly status: 401 | 429; readonly error: string; readonly retryAt?: string };
 
-export function operatorContext(runtime: Runtime): OperatorContext {
-  return { store: runtime.store, audit: runtime.audit, clock: runtime.clock, config: runtime.config, warn: (message) => runtime.log.warn(message) };
-}
+export { operatorContext };
 
 const WRONG = 'wrong operator name, password or code';
 
@@ -42,11 +43,12 @@ export async function signIn(runtime: Runtime, request: SignInRequest): Promise<
       reasons: [why],
       // The name is what was typed, not necessarily an operator: kept apart from `operator`.
       detail: { claimed: request.operator.slice(0, 100), address: request.address },
+      ...(request.requestId ? { requestId: request.requestId } : {}),
     });
     return { ok: false as const, status: 401 as const, error };
   };
 
-  const context = operatorContext(runtime);
+  const context = operatorContext(runtime, request.requestId);
   if (!(await checkOperatorPassword(context, request.operator, request.password))) {
     return fail('wrong operator name or password');
   }
@@ -58,6 +60,11 @@ export async function signIn(runtime: Runtime, request: SignInRequest): Promise<
   // Forget sessions that ended or expired more than a day ago; they can open nothing.
   await runtime.store.sessions.prune(new Date(now.getTime() - 86_400_000).toISOString());
   const { secret, session } = await openSession(runtime.store, request.operator, now);
-  await runtime.audit.append({ type: 'operator.signed_in', operator: request.operator, detail: { address: request.address, via: 'console' } });
+  await runtime.audit.append({
+    type: 'operator.signed_in',
+    operator: request.operator,
+    detail: { address: request.address, via: 'console' },
+    ...(request.requestId ? { requestId: request.requestId } : {}),
+  });
   return { ok: true, secret, session };
 }

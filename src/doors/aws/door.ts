@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyAwsCall, serviceBySigningName, type AwsProtocol, type AwsService } from '../../classify/aws/index.js';
 import type { AwsUpstreamConfig } from '../../config/upstreams/index.js';
 import { requestDigest } from '../../core/digest.js';
+import { requestIdOf } from '../../core/request-id.js';
 import { resolveEnvironment } from '../../core/environment.js';
 import { operationFromParts } from '../../core/operation.js';
 import { backupBeforeForward } from '../../holds/backup.js';
@@ -102,7 +103,7 @@ export function openAwsDoor(runtime: Runtime, options: { readonly byHostOnly?: b
       const found = route(request);
       if (!found) return false;
       handleAws(runtime, door, redactor, found, request, response).catch((error: unknown) => {
-        runtime.log.error({ err: (error as Error).message }, 'AWS door error');
+        runtime.log.error({ requestId: requestIdOf(request), err: (error as Error).message }, 'AWS door error');
         if (!response.headersSent)
           send(response, awsError('rest-xml', 'InternalError', 'Airlock failed while handling this request; nothing was forwarded', 500));
         else response.destroy();
@@ -164,6 +165,8 @@ async function handleAws(
   response: ServerResponse,
 ): Promise<void> {
   const { upstream, rest } = route;
+  // Named by the listener (start.ts); none for a request the egress proxy opened.
+  const requestId = requestIdOf(request);
   const method = (request.method ?? 'GET').toUpperCase();
   const target = request.url ?? '/';
   const signed = readSignature({ method, target, rawHeaders: request.rawHeaders, body: Buffer.alloc(0) });
@@ -176,7 +179,7 @@ async function handleAws(
   const unreadable = async (code: string, error: string, status: number, denyCode: 'bad_request' | 'unauthenticated' | 'forbidden' = 'bad_request') => {
     request.resume();
     const verdict: Refused = { kind: 'deny', code: denyCode, reasons: [error], policies: ['airlock/aws'] };
-    const recorded = await recordRefusal(runtime, upstream, token, `aws:${code}`, verdict, summary);
+    const recorded = await recordRefusal(runtime, upstream, token, `aws:${code}`, verdict, summary, requestId);
     if (!recorded.ok) return refuse(recorded.verdict);
     return send(response, awsRefusal(protocol, verdict, status, code));
   };
@@ -258,11 +261,12 @@ async function handleAws(
     ),
   });
   const stored: StoredAwsRequest = { door: 'http', kind: 'aws', upstream: upstream.name, ...outbound, body: body.toString('base64') };
-  const result = await decideAndWait(runtime, { operation, token: signed.accessKeyId, request: stored }, { signal: () => closedSignal(request) });
+  const result = await decideAndWait(runtime, { operation, token: signed.accessKeyId, request: stored, requestId }, { signal: () => closedSignal(request) });
   const verdict = result.verdict;
   if (verdict.kind !== 'allow') {
     runtime.log.info(
       {
+        requestId,
         door: 'http',
         upstream: upstream.name,
         agent: result.agent,
@@ -277,7 +281,7 @@ async function handleAws(
     );
     return refuse(verdict);
   }
-  const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
+  const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId, requestId });
   if (!backup.ok) return refuse(backup.verdict);
   await forward(upstream, service, outbound, body, redactor, method, response, protocol, () => runtime.metrics.forwarding(door, upstream.name));
 }
@@ -372,6 +376,7 @@ async function recordRefusal(
   action: string,
   verdict: Extract<Refused, { kind: 'deny' }>,
   summary: string,
+  requestId: string | undefined,
 ): Promise<{ ok: true } | { ok: false; verdict: Refused }> {
   const auth = token && parseToken(token).ok ? await authenticate(runtime.store, token, runtime.clock()) : undefined;
   try {
@@ -386,6 +391,7 @@ async function recordRefusal(
       code: verdict.code,
       reasons: verdict.reasons,
       policies: verdict.policies,
+      ...(requestId ? { requestId } : {}),
     });
   } catch (failure) {
     return {

@@ -3,8 +3,9 @@ import { analyseGraphQLRequest, parseContentType, parseStrictJson } from '../../
 import { readMultipartFields } from '../../classify/graphql/multipart.js';
 import { analyseRest, classifyRest } from '../../classify/rest/index.js';
 import { requestDigest } from '../../core/digest.js';
+import { requestIdOf } from '../../core/request-id.js';
 import { operationFromParts, type OperationPart } from '../../core/operation.js';
-import type { GateResult } from '../../gate/index.js';
+import type { GateRequest, GateResult } from '../../gate/index.js';
 import { authenticate } from '../../identity/authenticate.js';
 import { openAwsDoor, type AwsDoor } from '../aws/door.js';
 import type { AirlockConfig } from '../../config/load.js';
@@ -102,7 +103,7 @@ export async function openHttpDoor(runtime: Runtime, options: HttpDoorOptions = 
       const found = route(request);
       if (!found) return false;
       handle(runtime, door, current.names, current.secrets, found, request, response).catch((error: unknown) => {
-        runtime.log.error({ err: (error as Error).message }, 'HTTP door error');
+        runtime.log.error({ requestId: requestIdOf(request), err: (error as Error).message }, 'HTTP door error');
         if (!response.headersSent) {
           send(response, problemRefusal(doorRefusal('unavailable', 'Airlock failed while handling this request; nothing was forwarded'), 500));
         } else response.destroy();
@@ -164,6 +165,8 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  // Named by the listener (start.ts); none for a request the egress proxy opened.
+  const requestId = requestIdOf(request);
   // The per-request log lines are built only when their level is on: most servers run at info.
   const debug = runtime.log.isLevelEnabled('debug');
   const started = debug ? performance.now() : 0;
@@ -203,9 +206,9 @@ async function handle(
   );
   if (found.length > 0) {
     const operation = rawCredentialOperation('http', upstream.name, found, method, upstream.name, route.rest || '/');
-    const result = await runtime.gate.decide({ operation, token });
+    const result = await runtime.gate.decide({ operation, token, requestId });
     runtime.log.warn(
-      { door: 'http', upstream: upstream.name, agent: result.agent, audit: result.record?.seq },
+      { requestId, door: 'http', upstream: upstream.name, agent: result.agent, audit: result.record?.seq },
       "tripwire: a credential that is not the agent's own",
     );
     return refuse(
@@ -226,7 +229,7 @@ async function handle(
         ? judgeGraphQL(upstream, method, rest, request, body.body)
         : judgeRest(upstream, method, rest, request, body.body);
   if (!judged.ok) {
-    const verdict = await recordUnreadable(runtime, upstream, token, judged.error, `${method} ${route.rest || '/'}`);
+    const verdict = await recordUnreadable(runtime, upstream, token, judged.error, `${method} ${route.rest || '/'}`, requestId);
     return refuse(verdict, judged.status);
   }
 
@@ -249,14 +252,15 @@ async function handle(
     body: body.body.toString('base64'),
   };
   const holdId = headerValue(request.headers, 'airlock-hold')?.trim();
-  let result = await runtime.gate.decide({ operation, token, ...(holdId ? { holdId } : {}), request: stored });
-  if (result.verdict.kind === 'hold') result = await waitIfAsked(runtime, upstream, request, result, { operation, token, request: stored });
+  let result = await runtime.gate.decide({ operation, token, ...(holdId ? { holdId } : {}), request: stored, requestId });
+  if (result.verdict.kind === 'hold') result = await waitIfAsked(runtime, upstream, request, result, { operation, token, request: stored, requestId });
 
   const verdict = result.verdict;
   // Every decision is in the audit log; the log line is for operators watching refusals live.
   if (verdict.kind !== 'allow' || debug) {
     runtime.log[verdict.kind === 'allow' ? 'debug' : 'info'](
       {
+        requestId,
         door: 'http',
         upstream: upstream.name,
         agent: result.agent,
@@ -271,10 +275,10 @@ async function handle(
     );
   }
   if (verdict.kind !== 'allow') return refuse(verdict);
-  const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId });
+  const backup = await backupBeforeForward(runtime, { operation, agent: result.agent, tokenId: result.tokenId, holdId: verdict.holdId, requestId });
   if (!backup.ok) return refuse(backup.verdict);
   await forward(upstream, request, response, stored, body.body, () => runtime.metrics.forwarding(door, upstream.name));
-  if (debug) runtime.log.debug({ upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
+  if (debug) runtime.log.debug({ requestId, upstream: upstream.name, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'forwarded');
 }
 
 /** A Host-routed path with the upstream URL's path taken off, or undefined when it is not under it. */
@@ -409,7 +413,14 @@ export function bearerToken(header: string | undefined): string | undefined {
  * A request the door cannot read is refused, and the refusal is recorded like any other
  * decision, attributed to the agent when its token is good.
  */
-async function recordUnreadable(runtime: Runtime, upstream: HttpUpstream, token: string | undefined, error: string, summary: string): Promise<Refused> {
+async function recordUnreadable(
+  runtime: Runtime,
+  upstream: HttpUpstream,
+  token: string | undefined,
+  error: string,
+  summary: string,
+  requestId: string | undefined,
+): Promise<Refused> {
   const auth = await authenticate(runtime.store, token, runtime.clock());
   const verdict: Refused = auth.ok
     ? doorRefusal('bad_request', error)
@@ -426,6 +437,7 @@ async function recordUnreadable(runtime: Runtime, upstream: HttpUpstream, token:
       code: verdict.kind === 'deny' ? verdict.code : 'bad_request',
       reasons: [...verdict.reasons, ...(auth.ok ? [] : [error])],
       policies: verdict.policies,
+      ...(requestId ? { requestId } : {}),
     });
   } catch (failure) {
     return doorRefusal('unavailable', `Airlock could not record the decision, so nothing was forwarded (${(failure as Error).message})`);
@@ -443,7 +455,7 @@ async function waitIfAsked(
   upstream: HttpUpstream,
   request: IncomingMessage,
   held: GateResult,
-  again: Omit<Parameters<Runtime['gate']['decide']>[0], 'holdId'>,
+  again: Omit<GateRequest, 'holdId'> & { readonly requestId: string | undefined },
 ): Promise<GateResult> {
   if (held.verdict.kind !== 'hold') return held;
   // The upstream's mode, or a policy's @wait.
@@ -454,7 +466,7 @@ async function waitIfAsked(
   const hangUp = () => gone.abort();
   request.socket.once('close', hangUp);
   try {
-    const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, { signal: gone.signal });
+    const { outcome } = await waitForHoldDecision(runtime, holdId, mode.waitMs, { signal: gone.signal, requestId: again.requestId });
     if (outcome === 'timeout' || outcome === 'aborted' || outcome === 'missing') return held;
     // Approved, scheduled (with when it runs), denied, expired or cancelled: the gate gives the answer and records it.
     return runtime.gate.decide({ ...again, holdId });

@@ -29,10 +29,14 @@ export interface DoorContext {
   readonly redactor: Redactor;
 }
 
-/** Who is asking: the token as presented (for the gate) and what authenticating it found. */
+/**
+ * Who is asking: the token as presented (for the gate) and what authenticating it found, with the
+ * id of the HTTP request that carries the call (core/request-id.ts), which its records name.
+ */
 export interface Caller {
   readonly token: string;
   readonly authentication: Extract<Authentication, { ok: true }>;
+  readonly requestId: string | undefined;
 }
 
 /**
@@ -156,15 +160,19 @@ export async function callTool(
   const operation = mcpOperation(upstream.config, parts, digest, summary);
   const request: StoredMcpCall = { protocol: 'mcp', method: 'tools/call', upstream: upstream.name, tool: entry.item.name, name, arguments: args };
   // In `wait` mode a hold keeps the call open until operators decide (or the agent gives up).
-  const { verdict } = await decideAndWait(runtime, { operation, token: caller.token, authenticated: caller.authentication, request }, signal ? { signal } : {});
+  const { verdict } = await decideAndWait(
+    runtime,
+    { operation, token: caller.token, authenticated: caller.authentication, request, requestId: caller.requestId },
+    signal ? { signal } : {},
+  );
   if (verdict.kind !== 'allow') return refusalResult(verdict);
 
   const sent = await sendToolCall(upstream, entry.item.name, args);
   if (verdict.holdId) {
     // An approval is for one run: if the call certainly did not reach the server, it is given
     // back, so that the identical call can still run once when the server is back.
-    if ('notSent' in sent && sent.notSent) await giveBack(runtime, verdict.holdId);
-    else await recordOutcome(runtime, verdict.holdId, 'result' in sent ? sent.result.isError !== true : false);
+    if ('notSent' in sent && sent.notSent) await giveBack(runtime, verdict.holdId, caller.requestId);
+    else await recordOutcome(runtime, verdict.holdId, 'result' in sent ? sent.result.isError !== true : false, caller.requestId);
   }
   if ('error' in sent) throw sent.error;
   return sent.result;
@@ -219,11 +227,11 @@ async function sendToolCall(upstream: UpstreamConnection, tool: string, args: Re
   }
 }
 
-async function giveBack(runtime: Runtime, holdId: string): Promise<void> {
+async function giveBack(runtime: Runtime, holdId: string, requestId: string | undefined): Promise<void> {
   try {
     await moveHold(runtime.store, holdId, 'giveBack', { executedAt: undefined });
   } catch (error) {
-    runtime.log.warn({ holdId, err: (error as Error).message }, 'could not give back the approval of an MCP call that was not sent');
+    runtime.log.warn({ requestId, holdId, err: (error as Error).message }, 'could not give back the approval of an MCP call that was not sent');
   }
 }
 
@@ -239,7 +247,7 @@ export async function readResource(context: DoorContext, caller: Caller, uri: st
   const upstream = owners[0]!;
   const part: OperationPart = { action: 'mcp:resources/read', class: 'read', resources: [uri], why: 'reading an MCP resource', text: `read ${uri}` };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'resources/read', upstream.name, uri), `${upstream.name}: read ${uri}`);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication, requestId: caller.requestId });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.readResource(uri);
@@ -261,7 +269,7 @@ export async function getPrompt(context: DoorContext, caller: Caller, name: stri
     text: renderToolCall(name, args ?? {}),
   };
   const operation = mcpOperation(upstream.config, [part], requestDigest('mcp', 'prompts/get', name, canonicalJson(args ?? {})), part.text!);
-  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication });
+  const { verdict } = await context.runtime.gate.decide({ operation, token: caller.token, authenticated: caller.authentication, requestId: caller.requestId });
   if (verdict.kind !== 'allow') throw refusalError(verdict);
   try {
     return await upstream.getPrompt(entry.item.name, args);
@@ -300,18 +308,19 @@ async function recordUnjudged(
       code: verdict.code,
       reasons: verdict.reasons,
       policies: verdict.policies,
+      ...(caller.requestId ? { requestId: caller.requestId } : {}),
     });
   } catch (error) {
-    runtime.log.error({ err: (error as Error).message }, 'could not record a refused MCP call');
+    runtime.log.error({ requestId: caller.requestId, err: (error as Error).message }, 'could not record a refused MCP call');
   }
 }
 
 /** What happened when an approved call ran, kept with its hold for operators. */
-async function recordOutcome(runtime: Runtime, holdId: string, ok: boolean): Promise<void> {
+async function recordOutcome(runtime: Runtime, holdId: string, ok: boolean, requestId: string | undefined): Promise<void> {
   const outcome = { door: 'mcp', ok, at: runtime.clock().toISOString() };
   try {
     await moveHold(runtime.store, holdId, 'finish', { outcome });
   } catch (error) {
-    runtime.log.warn({ holdId, err: (error as Error).message }, 'could not record the outcome of an approved MCP call');
+    runtime.log.warn({ requestId, holdId, err: (error as Error).message }, 'could not record the outcome of an approved MCP call');
   }
 }

@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpUpstreamConfig } from '../../config/upstreams/mcp.js';
 import type { DoorModule, RunningDoor } from '../../server/door-module.js';
 import type { Runtime } from '../../server/runtime.js';
+import { requestIdOf } from '../../core/request-id.js';
 import { redactorFor } from '../../redact/index.js';
 import { loadCodeClassifiers, type CodeClassifiersFor } from './code-classifiers.js';
 import type { DoorContext } from './call.js';
@@ -105,7 +106,7 @@ export function createMcpDoor(options: McpDoorOptions = {}): DoorModule {
         handleHttp(request: IncomingMessage, response: ServerResponse): boolean {
           if (!isMcpPath(request.url)) return false;
           sessions.handle(request, response).catch((error: unknown) => {
-            runtime.log.error({ err: (error as Error).message }, 'MCP request failed');
+            runtime.log.error({ requestId: requestIdOf(request), err: (error as Error).message }, 'MCP request failed');
             if (!response.headersSent) {
               response.writeHead(500, { 'content-type': 'application/json' });
               response.end(

@@ -7,6 +7,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { ErrorCode, isInitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { refusalFor } from '../../core/refusal.js';
+import { requestIdOf } from '../../core/request-id.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Authentication } from '../../identity/authenticate.js';
 import { bearerToken } from '../../server/decide-api.js';
@@ -107,7 +108,8 @@ export class AgentSessions {
         policies: ['airlock/authentication'],
       });
     }
-    const caller: Caller = { token: presented!, authentication };
+    const requestId = requestIdOf(request);
+    const caller: Caller = { token: presented!, authentication, requestId };
 
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
@@ -115,7 +117,7 @@ export class AgentSessions {
       if (!session) {
         // Taken up here only for an agent that could open one: a stopped agent's session does not come back.
         if (authentication.agent.state !== 'active') return refuse(response, 403, notActive(authentication));
-        session = await this.resume(sessionId, authentication);
+        session = await this.resume(sessionId, authentication, requestId);
       }
       // Another token's session is answered as unknown, so that session ids reveal nothing.
       if (!session || session.tokenId !== authentication.token.id) return jsonRpcError(response, 404, -32001, 'Session not found');
@@ -127,7 +129,7 @@ export class AgentSessions {
 
     if (request.method !== 'POST') return jsonRpcError(response, 400, -32000, 'Bad Request: no Mcp-Session-Id; send initialize first');
     if (authentication.agent.state !== 'active') return refuse(response, 403, notActive(authentication));
-    await this.open(request, response, authInfoOf(caller), authentication);
+    await this.open(request, response, authInfoOf(caller), authentication, requestId);
   }
 
   private get maxBodyBytes(): number {
@@ -194,7 +196,13 @@ export class AgentSessions {
     return session;
   }
 
-  private async open(request: IncomingMessage, response: ServerResponse, authInfo: AuthInfo, authentication: Authenticated): Promise<void> {
+  private async open(
+    request: IncomingMessage,
+    response: ServerResponse,
+    authInfo: AuthInfo,
+    authentication: Authenticated,
+    requestId: string | undefined,
+  ): Promise<void> {
     const session = this.create(authentication.token.id, authentication.agent.name, undefined);
     await this.connect(session);
     // The initialize is recorded before it is answered, so that the client's next request finds
@@ -206,7 +214,7 @@ export class AgentSessions {
       this.record(session.id, authentication, { protocolVersion, capabilities, clientInfo } as McpInitializeParams).then(
         () => dispatch?.(message, extra),
         async (error: unknown) => {
-          this.context.runtime.log.error({ err: (error as Error).message }, 'MCP session could not be recorded; refused');
+          this.context.runtime.log.error({ requestId, err: (error as Error).message }, 'MCP session could not be recorded; refused');
           this.context.runtime.metrics.storeError('mcp-session');
           const refusal: JSONRPCMessage = {
             jsonrpc: '2.0',
@@ -236,7 +244,7 @@ export class AgentSessions {
   }
 
   /** Takes up a session another replica (or this one, before a restart) opened; undefined when there is none for this token. */
-  private resume(sessionId: string, authentication: Authenticated): Promise<Session | undefined> {
+  private resume(sessionId: string, authentication: Authenticated, requestId: string | undefined): Promise<Session | undefined> {
     const pending = this.resuming.get(sessionId);
     if (pending) return pending;
     const work = (async () => {
@@ -261,7 +269,7 @@ export class AgentSessions {
         await session.server.close().catch(() => undefined);
         throw error;
       }
-      this.context.runtime.log.info({ agent: record.agent }, 'MCP session taken up from the store');
+      this.context.runtime.log.info({ requestId, agent: record.agent }, 'MCP session taken up from the store');
       return session;
     })().finally(() => this.resuming.delete(sessionId));
     this.resuming.set(sessionId, work);

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { analyzeSql, type SqlAnalysis, type SqlStatement } from '../../classify/sql/index.js';
 import { requestDigest } from '../../core/digest.js';
-import { newRequestId, runWithRequestId } from '../../core/request-id.js';
+import { newRequestId } from '../../core/request-id.js';
 import { resolveEnvironment } from '../../core/environment.js';
 import { operationFromParts, severity, type Operation, type OperationPart } from '../../core/operation.js';
 import { refusalFor } from '../../core/refusal.js';
@@ -229,14 +229,15 @@ export class ProxySession {
   private handle(frame: Buffer): Promise<void> | undefined {
     const message = parseFrontend(frame);
     if (this.skipUntilSync && message.name !== 'sync' && message.name !== 'terminate') return undefined;
-    // Each message Airlock judges is a request of its own: its decisions and log lines share an id.
+    // Each message Airlock judges is a request of its own: its records and log lines share an id,
+    // passed down to everything that writes them (a Parse is only recorded when it fails to parse).
     switch (message.name) {
       case 'query':
-        return runWithRequestId(newRequestId(), () => this.onQuery(message));
+        return this.onQuery(message, newRequestId());
       case 'parse':
-        return runWithRequestId(newRequestId(), () => this.onParse(message));
+        return this.onParse(message);
       case 'bind':
-        return runWithRequestId(newRequestId(), () => this.onBind(message));
+        return this.onBind(message, newRequestId());
       case 'sync':
         this.skipUntilSync = false;
         this.sendSync(frame);
@@ -277,7 +278,7 @@ export class ProxySession {
     }
   }
 
-  private async onQuery(message: Query): Promise<void> {
+  private async onQuery(message: Query, requestId: string): Promise<void> {
     // A Query after unsynced extended messages: Sync them first, so that every message the
     // upstream gets has exactly one ReadyForQuery to count.
     if (this.extendedSinceSync) this.sendSync(toServer.sync());
@@ -285,7 +286,7 @@ export class ProxySession {
     if (!readingIndependent(message.text) && !(await this.readingConfirmed())) return;
     const analysis = analyzeSql(message.text, this.entry.classifier);
     if (!analysis.ok) {
-      await this.recordUnparsable(message.text, analysis);
+      await this.recordUnparsable(message.text, analysis, requestId);
       this.refuseSimple(this.syntaxErrorFields(analysis));
       return;
     }
@@ -306,13 +307,13 @@ export class ProxySession {
     );
     const operation = this.operationOf(parts, analysis.canonical, [], message.text);
     const request = storedQuery(this.entry.config.name, message.text);
-    const verdict = await this.decide(operation, analysis.holdId, request);
+    const verdict = await this.decide(operation, analysis.holdId, request, requestId);
     if (this.closed) return;
     if (verdict.kind !== 'allow') {
       this.refuseSimple(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
       return;
     }
-    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict))) return;
+    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict, requestId))) return;
     this.applyEffects(analysis.statements);
     // A simple Query destroys the unnamed prepared statement.
     this.prepared.delete('');
@@ -325,7 +326,7 @@ export class ProxySession {
       this.windowSent();
       if (!opened || opened === 'skip' || !answer) return;
       this.flushUpstream();
-      await this.settleMeasured(await answer, opened.inBlock, radius, parts, operation, request, analysis.holdId);
+      await this.settleMeasured(await answer, opened.inBlock, radius, parts, operation, request, analysis.holdId, requestId);
       return;
     }
     this.send(message.raw);
@@ -399,6 +400,7 @@ export class ProxySession {
     operation: Operation,
     request: unknown,
     holdInText: string | undefined,
+    requestId: string,
   ): Promise<void> {
     if (this.closed) return;
     const end = inBlock ? `RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
@@ -449,6 +451,7 @@ export class ProxySession {
       ...(holdId ? { holdId } : {}),
       request,
       evidence: [evidence],
+      requestId,
     });
     if (this.closed) return;
     if (holdId && verdict.holdId === holdId && verdict.kind !== 'hold') this.pendingHoldId = undefined;
@@ -541,7 +544,7 @@ export class ProxySession {
     this.extendedSinceSync = true;
     if (!analysis.ok) {
       if (message.statement === '') this.prepared.delete('');
-      return this.recordUnparsable(message.text, analysis).then(() => this.refuseExtended(this.syntaxErrorFields(analysis)));
+      return this.recordUnparsable(message.text, analysis, newRequestId()).then(() => this.refuseExtended(this.syntaxErrorFields(analysis)));
     }
     const prepared: Prepared = {
       text: message.text,
@@ -556,7 +559,7 @@ export class ProxySession {
     return undefined;
   }
 
-  private async onBind(message: Bind): Promise<void> {
+  private async onBind(message: Bind, requestId: string): Promise<void> {
     const earlier = this.extendedSinceSync;
     this.extendedSinceSync = true;
     // Known at once nearly always: only a Parse of an earlier, unanswered window is waited for.
@@ -588,13 +591,13 @@ export class ProxySession {
     const operation = this.operationOf(parts, prepared.canonical, [prepared.parameterTypes.join(','), ...parameters], prepared.text);
     const request = storedExtended(this.entry.config.name, prepared.text, prepared.parameterTypes, message);
     const holdInText = prepared.statements.findLast((s) => s.holdId !== undefined)?.holdId;
-    const verdict = await this.decide(operation, holdInText, request);
+    const verdict = await this.decide(operation, holdInText, request, requestId);
     if (this.closed) return;
     if (verdict.kind !== 'allow') {
       this.refuseExtended(this.refusalFields(verdict, operation), verdict.kind === 'deny' && verdict.code === 'unauthenticated');
       return;
     }
-    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict, true))) return;
+    if (operation.class === 'destructive' && !(await this.backupBefore(operation, verdict, requestId, true))) return;
     this.applyEffects(prepared.statements);
     if (radius?.kind === 'measure' && !verdict.holdId) {
       const opened = await this.openMeasured(earlier);
@@ -606,7 +609,7 @@ export class ProxySession {
       }
       if (opened) {
         const answer = this.capture();
-        this.measuring = answer.then((frames) => this.settleMeasured(frames, opened.inBlock, radius, parts, operation, request, holdInText));
+        this.measuring = answer.then((frames) => this.settleMeasured(frames, opened.inBlock, radius, parts, operation, request, holdInText, requestId));
       }
       this.extendedSinceSync = true;
     }
@@ -727,7 +730,7 @@ export class ProxySession {
     });
   }
 
-  private async decide(operation: Operation, holdInText: string | undefined, request: unknown): Promise<Verdict> {
+  private async decide(operation: Operation, holdInText: string | undefined, request: unknown, requestId: string): Promise<Verdict> {
     const holdId = holdInText ?? this.pendingHoldId;
     // A cancel may arrive while the gate is still deciding, before any wait has begun: the
     // controller is made by whichever comes first, the cancel or the wait, so that a statement
@@ -743,7 +746,7 @@ export class ProxySession {
     try {
       result = await decideAndWait(
         this.context.runtime,
-        { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request },
+        { operation, token: this.identity.token, ...(holdId ? { holdId } : {}), request, requestId },
         { signal: () => AbortSignal.any([this.abort.signal, aborting().signal]) },
       );
     } finally {
@@ -755,12 +758,13 @@ export class ProxySession {
   }
 
   /** Backup before a destructive operation runs; false when it failed and the refusal has been sent instead. */
-  private async backupBefore(operation: Operation, verdict: Extract<Verdict, { kind: 'allow' }>, extended = false): Promise<boolean> {
+  private async backupBefore(operation: Operation, verdict: Extract<Verdict, { kind: 'allow' }>, requestId: string, extended = false): Promise<boolean> {
     const backup = await backupBeforeForward(this.context.runtime, {
       operation,
       agent: this.identity.agent,
       tokenId: this.identity.tokenId,
       holdId: verdict.holdId,
+      requestId,
     });
     if (backup.ok || this.closed) return !this.closed;
     const fields = this.refusalFields(backup.verdict, operation);
@@ -821,7 +825,7 @@ export class ProxySession {
     return nonce;
   }
 
-  private async recordUnparsable(text: string, analysis: Extract<SqlAnalysis, { ok: false }>): Promise<void> {
+  private async recordUnparsable(text: string, analysis: Extract<SqlAnalysis, { ok: false }>, requestId: string): Promise<void> {
     try {
       await this.context.runtime.audit.append({
         type: 'decision',
@@ -836,9 +840,10 @@ export class ProxySession {
         digest: requestDigest('postgres', this.entry.config.name, text),
         reasons: [`PostgreSQL's parser rejects this SQL: ${analysis.error}`],
         policies: ['airlock/parse'],
+        requestId,
       });
     } catch (error) {
-      this.context.log.warn({ err: (error as Error).message }, 'could not record an unparsable statement');
+      this.context.log.warn({ requestId, err: (error as Error).message }, 'could not record an unparsable statement');
     }
   }
 
