@@ -3,6 +3,7 @@ import type { AuditRepository } from '../store/store.js';
 
 interface Pending {
   readonly entry: TimedAuditEntry;
+  readonly releaseClaims: readonly string[] | undefined;
   readonly resolve: (record: AuditRecord) => void;
   readonly reject: (error: Error) => void;
 }
@@ -43,12 +44,13 @@ export class AuditLog {
    * Resolves once the record is committed. With `sync` (the default) the commit is also synced
    * to disk first; without, the record reaches the disk with the next synced commit. A record
    * caused by a request names it in `requestId`, which its caller passes (core/request-id.ts).
+   * `releaseClaims`: the budget claims this record takes over, removed as it is committed.
    */
-  append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
+  append(entry: AuditEntry, options: { sync?: boolean; releaseClaims?: readonly string[] } = {}): Promise<AuditRecord> {
     const sync = options.sync ?? true;
     const lane = sync ? this.lanes.synced : this.lanes.committed;
     return new Promise((resolve, reject) => {
-      lane.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, resolve, reject });
+      lane.queue.push({ entry: { ...entry, at: this.clock().toISOString() }, releaseClaims: options.releaseClaims, resolve, reject });
       this.schedule(lane);
     });
   }
@@ -93,10 +95,11 @@ export class AuditLog {
     lane.inFlight++;
     lane.committing += batch.length;
     const sync = lane === this.lanes.synced;
+    const releaseClaims = batch.flatMap((p) => p.releaseClaims ?? []);
     this.repository
       .appendBatch(
         batch.map((p) => p.entry),
-        { sync },
+        releaseClaims.length > 0 ? { sync, releaseClaims } : { sync },
       )
       .then(
         (records) => {

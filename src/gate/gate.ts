@@ -73,6 +73,8 @@ export interface BudgetCheck {
   readonly exceeded: boolean;
   readonly explanation?: string;
   readonly refillAt?: string;
+  /** Units this decision claimed in the store (BudgetClaimRepository): its record takes them over as it is committed. */
+  readonly claims?: readonly string[];
 }
 
 export interface GateOptions {
@@ -152,10 +154,10 @@ export class Gate {
 
     const context: DecisionContext = { agent: auth.agent, token: auth.token, operation, now };
     const judged = await this.judge(context, auth.scopes);
-    const { signals } = judged;
+    const { signals, claims } = judged;
     const decision = request.evidence?.length ? { ...judged.decision, reasons: [...request.evidence, ...judged.decision.reasons] } : judged.decision;
 
-    const who = { agent: auth.agent.name, tokenId: auth.token.id };
+    const who = { agent: auth.agent.name, tokenId: auth.token.id, claims };
     const explanations = signals.map((s) => `${s.name}: ${s.explanation}`);
     const observing = observe(decision, auth.agent, this.options.observeUpstream?.(operation.upstream), now);
     if (observing) return this.observed(context, await this.record(request, observing.decision, who, explanations, undefined, observing.would));
@@ -192,13 +194,17 @@ export class Gate {
     return this.judge({ agent: principal.agent, token: principal.token, operation, now: this.clock(), dryRun: true }, principal.scopes);
   }
 
-  private async judge(context: DecisionContext, scopes: readonly Scope[]): Promise<{ decision: Decision; signals: readonly Signal[] }> {
+  private async judge(
+    context: DecisionContext,
+    scopes: readonly Scope[],
+  ): Promise<{ decision: Decision; signals: readonly Signal[]; claims: readonly string[] }> {
     const { agent, now, operation } = context;
     const control = await this.options.store.control.get();
     const freeze = activeFreeze(this.options.freezeWindows?.() ?? [], control.freeze, now);
     const signals = (await Promise.all(this.extensions.map((e) => e.signals?.(context) ?? []))).flat();
     const budgets = await Promise.all(this.extensions.map((e) => e.budget?.(context)));
     const budget = budgets.find((b) => b?.exceeded);
+    const claims = budgets.flatMap((b) => b?.claims ?? []);
     const engine = this.options.policies();
     // What changes from one request to the next (the stop and freeze switches, signals,
     // budgets) was gathered above for this one; only a decision that none of them shaped is
@@ -206,7 +212,7 @@ export class Gate {
     const { token } = context;
     const memoable = token !== undefined && !context.dryRun && !control.stopAll && !freeze && signals.length === 0 && !budget;
     const recalled = memoable ? this.memo.recall(token, engine, agent, operation, now) : undefined;
-    if (recalled) return { decision: recalled, signals };
+    if (recalled) return { decision: recalled, signals, claims };
     const decision = decide(engine, {
       operation,
       agent: { name: agent.name, state: agent.state, ...(agent.stateReason ? { stateReason: agent.stateReason } : {}) },
@@ -217,7 +223,7 @@ export class Gate {
       signals,
       now,
     });
-    return { decision: memoable ? this.memo.remember(token, engine, agent, operation, now, decision) : decision, signals };
+    return { decision: memoable ? this.memo.remember(token, engine, agent, operation, now, decision) : decision, signals, claims };
   }
 
   /**
@@ -339,7 +345,7 @@ export class Gate {
   private async record(
     request: GateRequest,
     verdict: Verdict,
-    who: { agent: string | undefined; tokenId: string | undefined },
+    who: { agent: string | undefined; tokenId: string | undefined; claims?: readonly string[] },
     signalExplanations: readonly string[] = [],
     consumed?: HoldRecord,
     observed?: Observed['would'],
@@ -377,7 +383,8 @@ export class Gate {
     };
     const sync = !(verdict.kind === 'allow' && operation.class === 'read' && this.options.auditDurability !== 'all');
     try {
-      const record = await this.options.audit.append(entry, { sync });
+      // The budget units this decision claimed leave the store as its record enters it.
+      const record = await this.options.audit.append(entry, who.claims?.length ? { sync, releaseClaims: who.claims } : { sync });
       return { verdict, record, agent: who.agent, tokenId: who.tokenId };
     } catch (error) {
       return unavailable(`Airlock could not record the decision, so nothing was forwarded (${(error as Error).message})`, 'airlock/audit', who);

@@ -76,12 +76,12 @@ const IN_FLIGHT_TTL_MS = 60_000;
  * counted twice. In the instant between a record's commit and that news, a concurrent check
  * can count it twice: Airlock may then refuse one operation early. Across processes sharing a
  * store, each decision also claims its unit in the store, under one lock for every process, so
- * two replicas cannot both take the last unit.
+ * two replicas cannot both take the last unit; the decision's record takes the claim over in the
+ * commit that writes it (AppendOptions.releaseClaims), so that no replica sees the operation
+ * both claimed and recorded.
  */
 export class BudgetKeeper implements GateExtensions {
   private readonly inFlight = new Map<string, Map<DecisionContext, number>>();
-  /** Units claimed in the store by decisions not yet recorded; a decision never recorded leaves its claims to expire. */
-  private readonly claims = new Map<DecisionContext, string[]>();
 
   constructor(
     private readonly store: Store,
@@ -121,7 +121,9 @@ export class BudgetKeeper implements GateExtensions {
   /**
    * Takes a unit of every budget in the store as well, so that replicas sharing it count this
    * decision once between them (store.ts, BudgetClaimRepository): the check above sees this
-   * process's decisions in flight, the claim everyone's. Released once the decision is recorded.
+   * process's decisions in flight, the claim everyone's. The claims go back with the check, and
+   * the decision's record releases them as it is committed; a decision never recorded leaves
+   * them to expire.
    */
   private async claimAll(context: DecisionContext, budgets: readonly BudgetConfig[], check: BudgetCheck): Promise<BudgetCheck> {
     const agent = context.agent.name;
@@ -149,16 +151,13 @@ export class BudgetKeeper implements GateExtensions {
       const refillAt = new Date((nthNewest ? Date.parse(nthNewest) : now.getTime()) + budget.per).toISOString();
       return budgetCheckOf(agent, operationClass, [{ budget, exceeded: true, refillAt }]);
     }
-    if (taken.length > 0) this.claims.set(context, taken);
-    return check;
+    return taken.length > 0 ? { ...check, claims: taken } : check;
   }
 
-  async decided(context: DecisionContext): Promise<void> {
+  decided(context: DecisionContext): void {
+    // The record is durable: the audit log counts this decision from now on (and its commit
+    // released the claims).
     this.inFlight.get(`${context.agent.name}\u0000${context.operation.class}`)?.delete(context);
-    const claims = this.claims.get(context);
-    this.claims.delete(context);
-    // The record is durable: the audit log counts this decision from now on.
-    if (claims) await Promise.all(claims.map((id) => this.store.budgetClaims.release(id)));
   }
 
   private recorded(record: AuditRecord): void {

@@ -172,13 +172,24 @@ export interface NotificationRepository {
   advanceCursor(seq: number): Promise<void>;
 }
 
+export interface AppendOptions {
+  /** Sync the commit to disk before answering (the default); else it reaches the disk with the next synced one. */
+  readonly sync?: boolean;
+  /**
+   * Budget claims (BudgetClaimRepository) that these records take over: removed in the same
+   * transaction that commits them, so that no process counts one operation both as claimed and
+   * as recorded.
+   */
+  readonly releaseClaims?: readonly string[];
+}
+
 export interface AuditRepository {
   /**
    * Chains and commits the entries, in order, after whatever any process wrote last. Resolves
    * once they are committed — and, with `sync` (the default), synced to disk; rejects when they
    * cannot be written.
    */
-  appendBatch(entries: readonly TimedAuditEntry[], options?: { sync?: boolean }): Promise<AuditRecord[]>;
+  appendBatch(entries: readonly TimedAuditEntry[], options?: AppendOptions): Promise<AuditRecord[]>;
   list(filter?: AuditFilter): Promise<AuditRecord[]>;
   /** Raw rows in seq order, for verification. */
   rows(): AsyncIterable<StoredRecord>;
@@ -256,12 +267,12 @@ export interface ActivityRepository {
  * @example
  * const claim = await store.budgetClaims.claim({ agent, operationClass: 'destructive', since, limit: 1, at, expiresAt });
  * if (!claim) return refuse('budget used up');
- * try { await recordAndForward(); } finally { await store.budgetClaims.release(claim); }
+ * await store.audit.appendBatch([record], { releaseClaims: [claim] }); // the record takes the unit over
  */
 export interface BudgetClaimRepository {
   /** The claim's id, or undefined when the budget has no room. Claims whose `expiresAt` is past do not count. */
   claim(request: BudgetClaimRequest): Promise<string | undefined>;
-  /** Gives the unit back (the decision was recorded, so the audit log counts it now; or it was not an allow). */
+  /** Gives the unit back unrecorded (another budget had no room). A recorded decision's claims go with its commit (AppendOptions.releaseClaims). */
   release(id: string): Promise<void>;
 }
 

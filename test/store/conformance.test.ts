@@ -495,6 +495,16 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
       expect(await store.budgetClaims.claim({ ...request(later(4), 1), agent: 'other' })).toBeDefined();
     });
 
+    it('has a record take its claim over in the commit that writes it: the unit counted once, by the log', async () => {
+      const claim = await store.budgetClaims.claim(request(later(1), 2));
+      expect(claim).toBeDefined();
+      const [record] = await store.audit.appendBatch([decision(later(2))], { releaseClaims: [claim!] });
+      expect(record).toMatchObject({ verdict: 'allow', class: 'write' });
+      // One unit used (the record), none held: room for exactly one more of two.
+      expect(await store.budgetClaims.claim(request(later(3), 2))).toBeDefined();
+      expect(await store.budgetClaims.claim(request(later(3), 2))).toBeUndefined();
+    });
+
     it('stops counting a claim its process never released once it expires', async () => {
       expect(await store.budgetClaims.claim(request(later(1), 1))).toBeDefined();
       expect(await store.budgetClaims.claim(request(later(2), 1))).toBeUndefined();

@@ -58,6 +58,9 @@ export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings
               last.hash,
             ],
           );
+          // The records take over their budget claims in the same commit: counted as one or the other, never both.
+          const releaseClaims = options?.releaseClaims ?? [];
+          if (releaseClaims.length > 0) await client.query('DELETE FROM budget_claims WHERE id = ANY($1::text[])', [releaseClaims]);
           return chained.map((c) => c.record);
         },
         { durable: sync },

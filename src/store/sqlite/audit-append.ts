@@ -44,9 +44,12 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     }
     return statement;
   };
+  const releaseClaim = db.prepare('DELETE FROM budget_claims WHERE id = ?');
   let known: { seq: number; hash: string; at: string } | undefined;
-  const insertAll = db.transaction((entries: readonly PreparedEntry[], after: { seq: number; hash: string }) => {
+  const insertAll = db.transaction((entries: readonly PreparedEntry[], after: { seq: number; hash: string }, releaseClaims: readonly string[]) => {
     const links = chainPrepared(entries, after);
+    // The records take over their budget claims in the same commit: counted as one or the other, never both.
+    for (const id of releaseClaims) releaseClaim.run(id);
     for (let start = 0; start < links.length; start += ROWS_PER_INSERT) {
       const end = Math.min(start + ROWS_PER_INSERT, links.length);
       const params: (string | number | null)[] = [];
@@ -59,17 +62,17 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     }
     return links;
   });
-  const append = (entries: readonly PreparedEntry[]): ChainLink[] => {
+  const append = (entries: readonly PreparedEntry[], releaseClaims: readonly string[]): ChainLink[] => {
     if (known) {
       try {
-        return insertAll.immediate(entries, known);
+        return insertAll.immediate(entries, known, releaseClaims);
       } catch (error) {
         // Another process appended since: chain after what it wrote.
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
       }
     }
     // First batch of this connection, or after a collision: read the head inside the lock.
-    return db.transaction(() => insertAll(entries, readHead())).immediate();
+    return db.transaction(() => insertAll(entries, readHead(), releaseClaims)).immediate();
   };
   let synchronous: 'FULL' | 'NORMAL' = 'FULL';
   let unsynced = false;
@@ -81,13 +84,13 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     if (checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, last.at);
     unsynced = false;
   };
-  const appendPrepared = (entries: readonly PreparedEntry[], options: { sync?: boolean } = {}): ChainLink[] => {
+  const appendPrepared = (entries: readonly PreparedEntry[], options: { sync?: boolean; releaseClaims?: readonly string[] } = {}): ChainLink[] => {
     if (entries.length === 0) return [];
     const sync = options.sync ?? true;
     setSynchronous(sync ? 'FULL' : 'NORMAL');
     let links: ChainLink[];
     try {
-      links = append(entries);
+      links = append(entries, options.releaseClaims ?? []);
     } catch (error) {
       known = undefined;
       throw error;
@@ -99,7 +102,7 @@ export function createAppender(db: SqliteDatabase, checkpoint: CheckpointSetting
     return links;
   };
   return {
-    append(entries: readonly TimedAuditEntry[], options: { sync?: boolean } = {}): AuditRecord[] {
+    append(entries: readonly TimedAuditEntry[], options: { sync?: boolean; releaseClaims?: readonly string[] } = {}): AuditRecord[] {
       const links = appendPrepared(entries.map(prepareEntry), options);
       return links.map(({ seq, prev, hash }, i) => ({ ...entries[i]!, seq, prev, hash }));
     },

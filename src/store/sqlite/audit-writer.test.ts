@@ -61,6 +61,23 @@ describe('the audit writer thread', () => {
     }
   });
 
+  it('removes the budget claims a batch takes over in the commit that writes it', async () => {
+    const { store } = open();
+    try {
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const claim = (at: string) =>
+        store.budgetClaims.claim({ agent: 'deploy-bot', operationClass: 'write', since, limit: 2, at, expiresAt: new Date(Date.now() + 60_000).toISOString() });
+      const taken = await claim(new Date().toISOString());
+      expect(taken).toBeDefined();
+      await store.audit.appendBatch([entry(1, 'write')], { sync: true, releaseClaims: [taken!] });
+      // The record counts the unit and the claim no longer does: one of two left.
+      expect(await claim(new Date().toISOString())).toBeDefined();
+      expect(await claim(new Date().toISOString())).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('syncs what was only committed when it closes: the head kept apart names the last record, and the chain verifies', async () => {
     const { path, head, store } = open();
     await Promise.all(Array.from({ length: 50 }, (_, n) => store.audit.appendBatch([entry(n, 'read')], { sync: false })));

@@ -23,6 +23,8 @@ export interface WriterRequest {
   readonly id: number;
   readonly entries: readonly PreparedEntry[];
   readonly sync: boolean;
+  /** Budget claims the entries take over, removed in their commit. */
+  readonly releaseClaims?: readonly string[];
 }
 export type WriterResponse =
   | { readonly id: number; readonly ok: true; readonly chained: { seq: number; prev: string; hash: string }[] }
@@ -120,7 +122,7 @@ function drain(): void {
   const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((request) => request.entries);
   let links: ReturnType<typeof appender.appendPrepared>;
   try {
-    links = appender.appendPrepared(entries, { sync: false });
+    links = appender.appendPrepared(entries, { sync: false, releaseClaims: batch.flatMap((request) => request.releaseClaims ?? []) });
   } catch (error) {
     for (const request of batch) answer({ id: request.id, ok: false, error: (error as Error).message });
     return;

@@ -1,19 +1,19 @@
 import { prepareEntry } from '../../audit/chain.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
-import type { AuditRepository } from '../store.js';
+import type { AppendOptions, AuditRepository } from '../store.js';
 import { toAuditRecord, type AuditRow } from '../rows.js';
 import { createAppender, type CheckpointSettings } from './audit-append.js';
 import type { SqliteDatabase } from './database.js';
 import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
 import { startStoreThread } from './thread.js';
 
-type Append = (entries: readonly TimedAuditEntry[], sync: boolean) => Promise<AuditRecord[]>;
+type Append = (entries: readonly TimedAuditEntry[], options: AppendOptions) => Promise<AuditRecord[]>;
 
 /** Appends on this thread: for short-lived processes such as the CLI. */
 function directAppend(db: SqliteDatabase, checkpoint: CheckpointSettings | undefined): { append: Append; close(): Promise<void> } {
   // A short-lived process syncs every commit: it may be gone before a later one would.
   const appender = createAppender(db, checkpoint);
-  return { append: async (entries) => appender.append(entries, { sync: true }), close: async () => {} };
+  return { append: async (entries, options) => appender.append(entries, { sync: true, releaseClaims: options.releaseClaims ?? [] }), close: async () => {} };
 }
 
 /**
@@ -49,14 +49,14 @@ function threadedAppend(db: SqliteDatabase, path: string, checkpoint: Checkpoint
   worker.on('exit', () => failAll(new Error('audit writer stopped')));
   worker.unref();
   return {
-    append(entries, sync) {
+    append(entries, { sync = true, releaseClaims }) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });
         worker.ref();
         // Encoded here, so that the writer is handed strings rather than a clone of each entry.
-        worker.postMessage({ id, entries: entries.map(prepareEntry), sync } satisfies WriterRequest);
+        worker.postMessage({ id, entries: entries.map(prepareEntry), sync, ...(releaseClaims?.length ? { releaseClaims } : {}) } satisfies WriterRequest);
       });
     },
     async close() {
@@ -79,7 +79,7 @@ export function sqliteAudit(
   const rows = db.prepare<[number, number], AuditRow>('SELECT seq, body, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
   const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
   return {
-    appendBatch: (entries, options) => writer.append(entries, options?.sync ?? true),
+    appendBatch: (entries, options) => writer.append(entries, options ?? {}),
     async list(filter = {}) {
       const where: string[] = [];
       const params: (string | number)[] = [];

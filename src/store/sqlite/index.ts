@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import type { TimedAuditEntry } from '../records.js';
-import type { Store } from '../store.js';
+import type { AppendOptions, Store } from '../store.js';
 import { SHARED_WRITER_ENV, sharedAppend } from './shared-writer.js';
 import { sqliteAgents } from './agents.js';
 import { sqliteAudit } from './audit.js';
@@ -40,7 +40,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // As with a writer thread of its own: the one writer checkpoints, never this connection.
   if (shared) db.pragma('wal_autocheckpoint = 0');
   const audit = shared
-    ? { ...own, appendBatch: (entries: readonly TimedAuditEntry[], o?: { sync?: boolean }) => shared.append(entries, o?.sync ?? true), close: shared.close }
+    ? { ...own, appendBatch: (entries: readonly TimedAuditEntry[], o?: AppendOptions) => shared.append(entries, o ?? {}), close: shared.close }
     : own;
   const cache = new EpochCache(db);
   const write = writesThatYield(db);

@@ -11,6 +11,7 @@
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { prepareEntry, type PreparedEntry } from '../../audit/chain.js';
 import type { AuditRecord, TimedAuditEntry } from '../records.js';
+import type { AppendOptions } from '../store.js';
 import type { WriterInit, WriterRequest, WriterResponse } from './audit-writer.js';
 import { startStoreThread } from './thread.js';
 
@@ -23,6 +24,7 @@ interface AppendMessage {
   /** Encoded in the worker, as a single server encodes them on its request thread. */
   readonly entries: readonly PreparedEntry[];
   readonly sync: boolean;
+  readonly releaseClaims?: readonly string[];
 }
 interface AppendedMessage {
   readonly airlock: 'audit-appended';
@@ -31,7 +33,7 @@ interface AppendedMessage {
 
 /** In a worker: appends through the primary's writer. */
 export function sharedAppend(): {
-  append(entries: readonly TimedAuditEntry[], sync: boolean): Promise<AuditRecord[]>;
+  append(entries: readonly TimedAuditEntry[], options: AppendOptions): Promise<AuditRecord[]>;
   close(): Promise<void>;
 } {
   let nextId = 0;
@@ -59,13 +61,20 @@ export function sharedAppend(): {
     }
   });
   return {
-    append(entries, sync) {
+    append(entries, { sync = true, releaseClaims }) {
       if (failure) return Promise.reject(failure);
       if (!process.connected || !process.send) return Promise.reject(new Error('audit writer stopped: the primary process is gone'));
       return new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { entries, resolve, reject });
-        process.send!({ airlock: 'audit-append', id, entries: entries.map(prepareEntry), sync } satisfies AppendMessage, undefined, undefined, (error) => {
+        const message: AppendMessage = {
+          airlock: 'audit-append',
+          id,
+          entries: entries.map(prepareEntry),
+          sync,
+          ...(releaseClaims?.length ? { releaseClaims } : {}),
+        };
+        process.send!(message, undefined, undefined, (error) => {
           if (!error || !waiting.has(id)) return;
           settle(id);
           reject(new Error(`audit write failed: ${error.message}`));
@@ -116,7 +125,12 @@ export function startSharedWriter(init: WriterInit, onStopped: (error: Error) =>
         }
         const id = nextId++;
         from.set(id, { worker, id: request.id });
-        thread.postMessage({ id, entries: request.entries, sync: request.sync } satisfies WriterRequest);
+        thread.postMessage({
+          id,
+          entries: request.entries,
+          sync: request.sync,
+          ...(request.releaseClaims ? { releaseClaims: request.releaseClaims } : {}),
+        } satisfies WriterRequest);
       });
     },
     async close() {
