@@ -1,5 +1,5 @@
 import { chainEntries } from '../../audit/chain.js';
-import { advanceCheckpoint } from '../../audit/checkpoint.js';
+import { headFileOnThread } from '../../audit/head-file.js';
 import type { StoredRecord } from '../records.js';
 import type { AuditRepository } from '../store.js';
 import type { CheckpointSettings } from '../sqlite/audit-append.js';
@@ -18,7 +18,9 @@ import { inTransaction, LOCKS, type PostgresPool } from './database.js';
  * milliseconds, as with SQLite's unsynced commits. The local checkpoint moves only after a
  * synced commit.
  */
-export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings | undefined): AuditRepository {
+export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings | undefined): AuditRepository & { close(): Promise<void> } {
+  // Moved off the event loop: replacing the file inline held every door up after each synced commit.
+  const headFile = checkpoint ? headFileOnThread(checkpoint.path, checkpoint.key) : undefined;
   return {
     async appendBatch(entries, options) {
       if (entries.length === 0) return [];
@@ -66,7 +68,7 @@ export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings
         { durable: sync },
       );
       const last = records[records.length - 1]!;
-      if (sync && checkpoint) advanceCheckpoint(checkpoint.path, last, checkpoint.key, last.at);
+      if (sync && headFile) await headFile.advance(last);
       return records;
     },
     async list(filter = {}) {
@@ -98,5 +100,6 @@ export function postgresAudit(pool: PostgresPool, checkpoint: CheckpointSettings
       const row = (await pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows[0];
       return row ?? { seq: 0, hash: '0'.repeat(64) };
     },
+    close: async () => headFile?.close(),
   };
 }

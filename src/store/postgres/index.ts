@@ -57,6 +57,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const feed = new ChangeFeed(options, pool, options.changes);
   await feed.start();
   const cache = new ChangeCache(feed);
+  const audit = postgresAudit(pool, options.checkpoint);
   return {
     pool,
     feed,
@@ -68,7 +69,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     operators: postgresOperators(pool),
     failedAttempts: postgresFailedAttempts(pool),
     notifications: postgresNotifications(pool),
-    audit: postgresAudit(pool, options.checkpoint),
+    audit,
     sessions: postgresSessions(pool),
     apiKeys: postgresApiKeys(pool),
     mcpSessions: postgresMcpSessions(pool),
@@ -87,6 +88,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     async close() {
       // Appends are awaited by their callers (AuditLog.drain), so nothing is queued here.
+      await audit.close();
       await feed.close();
       await pool.end();
     },
