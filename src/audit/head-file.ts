@@ -1,4 +1,5 @@
 import type { HeadFileInit, HeadFileRequest, HeadFileResponse } from './head-file-thread.js';
+import type { Worker } from 'node:worker_threads';
 import { startThread } from '../core/thread.js';
 
 export interface HeadFile {
@@ -13,8 +14,8 @@ export interface HeadFile {
  * waits for the disk, and a caller still learns when the file names its record.
  */
 export function headFileOnThread(path: string, key: string | undefined): HeadFile {
-  const worker = startThread(import.meta.url, 'head-file-thread', { path, key } satisfies HeadFileInit);
-  worker.unref();
+  // Started with the first head: a short-lived command that records nothing synced never pays for it.
+  let worker: Worker | undefined;
   const waiting: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   let stopped: Error | undefined;
   const settle = (upTo: number, error?: Error) => {
@@ -26,26 +27,33 @@ export function headFileOnThread(path: string, key: string | undefined): HeadFil
       else waiter.resolve();
     }
     // Keep the process alive only while someone waits for the file.
-    if (waiting.length === 0) worker.unref();
+    if (waiting.length === 0) worker?.unref();
   };
-  worker.on('message', (response: HeadFileResponse) => ('named' in response ? settle(response.named) : settle(response.failed, new Error(response.error))));
   const fail = (error: Error) => {
     stopped = error;
     settle(Number.POSITIVE_INFINITY, error);
   };
-  worker.on('error', (error) => fail(new Error(`the audit head file's thread failed: ${error.message}`)));
-  worker.on('exit', () => fail(new Error("the audit head file's thread stopped")));
+  const started = (): Worker => {
+    if (worker) return worker;
+    const thread = startThread(import.meta.url, 'head-file-thread', { path, key } satisfies HeadFileInit);
+    thread.on('message', (response: HeadFileResponse) => ('named' in response ? settle(response.named) : settle(response.failed, new Error(response.error))));
+    thread.on('error', (error) => fail(new Error(`the audit head file's thread failed: ${error.message}`)));
+    thread.on('exit', () => fail(new Error("the audit head file's thread stopped")));
+    worker = thread;
+    return thread;
+  };
   return {
     advance(head) {
       if (stopped) return Promise.reject(stopped);
+      const thread = started();
       return new Promise((resolve, reject) => {
         waiting.push({ seq: head.seq, resolve, reject });
-        worker.ref();
-        worker.postMessage({ head } satisfies HeadFileRequest);
+        thread.ref();
+        thread.postMessage({ head } satisfies HeadFileRequest);
       });
     },
     async close() {
-      if (stopped) return;
+      if (stopped || !worker) return;
       await worker.terminate();
     },
   };

@@ -5,6 +5,9 @@ import { MIGRATIONS } from './migrations/index.js';
 
 export type SqliteDatabase = Database.Database;
 
+/** How long any connection waits for another's write lock: the CLI beside a running server, a replica. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Opens the database with the settings every connection needs: WAL so that readers never wait
  * for the writer, FULL sync so that a committed audit record survives a power cut, and a busy
@@ -15,7 +18,7 @@ export function openDatabase(path: string): SqliteDatabase {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   return db;
 }

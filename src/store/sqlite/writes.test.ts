@@ -82,7 +82,7 @@ describe('writes on the doors’ connection', () => {
   });
 
   it('pass on errors other than a taken lock at once', async () => {
-    const db = openDatabase(join(file()));
+    const db = openDatabase(file());
     opened.push(db);
     migrate(db);
     const write = writesThatYield(db);

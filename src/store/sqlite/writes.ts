@@ -1,10 +1,8 @@
-import type { SqliteDatabase } from './database.js';
+import { BUSY_TIMEOUT_MS, type SqliteDatabase } from './database.js';
 
 /** Runs `work` (statements, or a transaction function) holding the database's write lock. */
 export type Write = <T>(work: () => T) => Promise<T>;
 
-/** As long as the busy timeout of every connection (database.ts): what the CLI waits too. */
-const LOCK_WAIT_MS = 5000;
 /** Waits between attempts: the next turns first (an audit commit holds the lock for ~0.1 ms), then longer. */
 const BACKOFF_MS = [0, 0, 0, 1, 1, 2, 5, 10, 20];
 
@@ -29,7 +27,7 @@ const nextTurn = (ms: number) => new Promise<void>((resolve) => (ms === 0 ? setI
  * tried again on a later turn of the event loop, until it has waited as long as the busy timeout
  * would have; then it fails and writes nothing.
  */
-export function writesThatYield(db: SqliteDatabase, lockWaitMs = LOCK_WAIT_MS): Write {
+export function writesThatYield(db: SqliteDatabase, lockWaitMs = BUSY_TIMEOUT_MS): Write {
   const attempt = <T>(work: () => T): { done: true; value: T } | { done: false } => {
     db.pragma('busy_timeout = 0');
     try {
@@ -38,7 +36,7 @@ export function writesThatYield(db: SqliteDatabase, lockWaitMs = LOCK_WAIT_MS): 
       if (isBusy(error)) return { done: false };
       throw error;
     } finally {
-      db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   };
   return async (work) => {
